@@ -1,0 +1,63 @@
+// Command oidc-aws is the oidc-aws-action binary: with no arguments it runs
+// as the GitHub Action; `oidc-aws policy …` explains, lints and generates
+// trust policies; `oidc-aws demo` runs the action against local stand-ins.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/org/oidc-aws-action/pkg/action"
+	"github.com/org/oidc-aws-action/pkg/demo"
+	"github.com/org/oidc-aws-action/pkg/policycmd"
+)
+
+// version is stamped by the build: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `oidc-aws: GitHub Actions OIDC to AWS credentials, without stored secrets.
+
+Usage:
+  oidc-aws                 run as the GitHub Action (reads INPUT_* variables)
+  oidc-aws policy ...      explain, lint and generate IAM trust policies
+                           (oidc-aws policy --help for the subcommands)
+  oidc-aws demo            run the action end to end against a local GitHub
+                           OIDC issuer and a local STS, and show its effects
+  oidc-aws version         print the version
+
+Examples:
+  oidc-aws policy explain --policy trust.json --token token.jwt
+  oidc-aws policy lint --format sarif trust.json > lint.sarif
+  oidc-aws policy generate --repo octo/app --branch main --account 123456789012
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 {
+		return action.Run(ctx, action.Options{Version: version})
+	}
+	switch args[0] {
+	case "policy":
+		return policycmd.Run(args[1:], stdin, stdout, stderr)
+	case "demo":
+		return demo.Run(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "oidc-aws", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "oidc-aws: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

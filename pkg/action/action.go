@@ -1,0 +1,518 @@
+// Package action runs the action: validate inputs, get a GitHub OIDC token,
+// trade it at STS for role credentials, and hand them to later steps.
+//
+// Order matters for safety. Inputs are checked before any network call; the
+// token and every credential part are masked the moment they exist, before
+// anything could print them; values are checked before they reach
+// GITHUB_ENV; and credentials for an account outside allowed-account-ids are
+// never exported.
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/diagnose"
+	"github.com/org/oidc-aws-action/pkg/idtoken"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// Options wires the action to its environment. The zero value is the real
+// runner: os.Getenv, os.Stdout, the wall clock.
+type Options struct {
+	Getenv  func(string) string
+	Stdout  io.Writer
+	Now     func() time.Time
+	Version string
+	// Transport carries calls to the runner and to STS; nil means the
+	// default transport (with proxy settings for STS).
+	Transport http.RoundTripper
+	// Sleep waits between attempts; nil means a real wait.
+	Sleep retry.Sleeper
+	// Backoff between STS attempts; the zero value means the defaults below.
+	Backoff retry.Backoff
+}
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+)
+
+// Stage names where a run failed, as shown to the user.
+type Stage string
+
+// The stages of a run.
+const (
+	StageInputs      Stage = "validation"
+	StageToken       Stage = "token request"
+	StageTrustPolicy Stage = "trust-policy check"
+	StageSTS         Stage = "STS call"
+	StageExport      Stage = "export"
+)
+
+// Failure is a failed run: the stage, the cause and, where known, the fix.
+type Failure struct {
+	Stage Stage
+	Err   error
+}
+
+func (f *Failure) Error() string { return fmt.Sprintf("%s failed: %v", f.Stage, f.Err) }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Default retry shape for STS. Throttling under a large job matrix is the
+// case that matters: full jitter over a window that doubles from 1 s spreads
+// hundreds of jobs out within a few attempts.
+var defaultBackoff = retry.Backoff{Base: time.Second, Cap: 20 * time.Second}
+
+// credential variables this action owns in the job's environment.
+var credentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"}
+
+// Run runs the action once and returns the process exit code.
+func Run(ctx context.Context, o Options) int {
+	o.defaults()
+	r := workflow.New(o.Stdout, o.Getenv)
+	if err := run(ctx, r, o); err != nil {
+		reportFailure(r, err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func (o *Options) defaults() {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = retry.Sleep
+	}
+	if o.Backoff.Base == 0 {
+		o.Backoff = defaultBackoff
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+}
+
+// run is one action run; every error it returns is a *Failure.
+func run(ctx context.Context, r *workflow.Runner, o Options) error {
+	in, err := inputs.Load(o.Getenv)
+	if err != nil {
+		return &Failure{Stage: StageInputs, Err: err}
+	}
+	var source stsexchange.Credentials
+	if in.RoleChaining {
+		if source, err = envCredentials(o.Getenv); err != nil {
+			return &Failure{Stage: StageInputs, Err: err}
+		}
+		r.Mask(source.SecretAccessKey)
+		r.Mask(source.SessionToken)
+	}
+	var policy *trustCheck
+	if in.TrustPolicyFile != "" {
+		if policy, err = loadTrustPolicy(in.TrustPolicyFile); err != nil {
+			return &Failure{Stage: StageInputs, Err: err}
+		}
+	}
+	if in.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, in.Timeout)
+		defer cancel()
+	}
+	if in.UnsetCurrentCreds {
+		for _, k := range credentialVars {
+			if err := r.SetEnv(k, ""); err != nil {
+				return &Failure{Stage: StageExport, Err: err}
+			}
+		}
+	}
+	// Region first, as configure-aws-credentials does: later steps get it
+	// even when this one fails.
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if err := r.SetEnv(k, in.Region); err != nil {
+			return &Failure{Stage: StageExport, Err: err}
+		}
+	}
+
+	sts, err := stsexchange.New(stsexchange.Options{
+		Region:    in.Region,
+		Endpoint:  in.STSEndpoint,
+		Getenv:    o.Getenv,
+		HTTPProxy: in.HTTPProxy,
+		NoProxy:   in.NoProxy,
+		Transport: o.Transport,
+		Version:   o.Version,
+	})
+	if err != nil {
+		return &Failure{Stage: StageInputs, Err: err}
+	}
+
+	x := &exchange{r: r, o: o, in: in, sts: sts}
+	if in.RoleChaining {
+		return x.chain(ctx, source)
+	}
+	if err := x.prepareToken(ctx); err != nil {
+		return err
+	}
+	if in.DebugClaims {
+		showClaims(r, x.claims)
+		if in.RoleARN == "" {
+			r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
+			return nil
+		}
+	}
+	if policy != nil {
+		policy.report(r, x.claims)
+		x.policy = policy
+	}
+	return x.webIdentity(ctx)
+}
+
+func envCredentials(getenv func(string) string) (stsexchange.Credentials, error) {
+	c := stsexchange.Credentials{
+		AccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
+		SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
+		SessionToken:    getenv("AWS_SESSION_TOKEN"),
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return c, fmt.Errorf("input %q: role-chaining: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); run this action once without role-chaining in an earlier step", inputs.RoleChaining)
+	}
+	return c, nil
+}
+
+// exchange holds the state of one run's token and STS calls.
+type exchange struct {
+	r      *workflow.Runner
+	o      Options
+	in     *inputs.Inputs
+	sts    *stsexchange.Client
+	tokens *idtoken.Client // nil when the token comes from a file
+	token  string
+	claims *claims.Claims
+	policy *trustCheck
+}
+
+// tokenRefreshMargin: a token this close to expiry would likely die on its
+// way through STS, so fetch a fresh one instead.
+const tokenRefreshMargin = 30 * time.Second
+
+func (x *exchange) prepareToken(ctx context.Context) error {
+	if x.in.TokenFile == "" {
+		c, err := idtoken.FromEnv(x.o.Getenv,
+			idtoken.WithMaxAttempts(x.in.MaxAttempts),
+			idtoken.WithSleeper(x.o.Sleep),
+			idtoken.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: x.o.Transport}),
+			idtoken.WithUserAgent("oidc-aws-action/"+x.o.Version))
+		if err != nil {
+			return &Failure{Stage: StageToken, Err: err}
+		}
+		x.tokens = c
+	}
+	return x.refreshToken(ctx)
+}
+
+func (x *exchange) refreshToken(ctx context.Context) error {
+	var tok string
+	var err error
+	if x.tokens == nil {
+		tok, err = idtoken.ReadFile(x.in.TokenFile)
+	} else {
+		tok, err = x.tokens.Fetch(ctx, x.in.Audience)
+	}
+	if err != nil {
+		return &Failure{Stage: StageToken, Err: err}
+	}
+	// Mask before anything else can happen with it.
+	x.r.Mask(tok)
+	c, err := claims.Decode(tok)
+	if err != nil {
+		return &Failure{Stage: StageToken, Err: err}
+	}
+	x.token, x.claims = tok, c
+	return nil
+}
+
+func (x *exchange) webIdentity(ctx context.Context) error {
+	in := x.in
+	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(in), quote(x.claims.Subject), x.sts.Endpoint())
+	var (
+		res        *stsexchange.Result
+		retriedBad bool
+	)
+	for attempt := 1; ; attempt++ {
+		if x.tokens != nil && x.claims.ExpiresWithin(x.o.Now(), tokenRefreshMargin) {
+			if err := x.refreshToken(ctx); err != nil {
+				return err
+			}
+		}
+		var err error
+		res, err = x.sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
+			RoleARN:     in.RoleARN,
+			SessionName: in.SessionName,
+			Token:       x.token,
+			Duration:    in.Duration,
+			Policy:      in.InlineSessionPolicy,
+			PolicyARNs:  in.ManagedSessionPolicies,
+		})
+		if err == nil {
+			break
+		}
+		var serr *stsexchange.Error
+		if !errors.As(err, &serr) {
+			return &Failure{Stage: StageSTS, Err: err}
+		}
+		retryable := false
+		switch serr.Class {
+		case stsexchange.Transient:
+			retryable = true
+		case stsexchange.RefreshToken:
+			if x.tokens != nil {
+				if err := x.refreshToken(ctx); err != nil {
+					return err
+				}
+				retryable = true
+			}
+		case stsexchange.RetryOnce:
+			retryable = !retriedBad
+			retriedBad = true
+		}
+		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
+			return x.stsFailure(serr, attempt)
+		}
+		x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(serr.Code, "network error")))
+		if err := x.o.Sleep(ctx, x.o.Backoff.Delay(attempt)); err != nil {
+			return x.stsFailure(serr, attempt)
+		}
+	}
+	if x.policy != nil && !x.policy.allowed {
+		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", quote(x.in.TrustPolicyFile))
+	}
+	return x.finish(res)
+}
+
+func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) error {
+	in := x.in
+	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sts.Endpoint())
+	var res *stsexchange.Result
+	for attempt := 1; ; attempt++ {
+		var err error
+		res, err = x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
+			RoleARN:     in.RoleARN,
+			SessionName: in.SessionName,
+			ExternalID:  in.ExternalID,
+			Duration:    in.Duration,
+			Policy:      in.InlineSessionPolicy,
+			PolicyARNs:  in.ManagedSessionPolicies,
+			Source:      source,
+		})
+		if err == nil {
+			break
+		}
+		var serr *stsexchange.Error
+		if !errors.As(err, &serr) {
+			return &Failure{Stage: StageSTS, Err: err}
+		}
+		if serr.Class != stsexchange.Transient || attempt >= in.MaxAttempts || ctx.Err() != nil {
+			return x.stsFailure(serr, attempt)
+		}
+		if err := x.o.Sleep(ctx, x.o.Backoff.Delay(attempt)); err != nil {
+			return x.stsFailure(serr, attempt)
+		}
+	}
+	return x.finish(res)
+}
+
+// finish masks, checks and exports the credentials.
+func (x *exchange) finish(res *stsexchange.Result) error {
+	r, in := x.r, x.in
+	cr := res.Credentials
+	r.Mask(cr.AccessKeyID)
+	r.Mask(cr.SecretAccessKey)
+	r.Mask(cr.SessionToken)
+
+	account := stsexchange.AccountFromARN(res.AssumedRoleARN)
+	if in.MaskAccountID {
+		r.Mask(account)
+		r.Mask(in.RoleARN)
+		r.Mask(res.AssumedRoleARN)
+	}
+	if len(in.AllowedAccountIDs) > 0 && !slices.Contains(in.AllowedAccountIDs, account) {
+		shown := account
+		if in.MaskAccountID {
+			shown = "(masked)"
+		}
+		if shown == "" {
+			shown = "(none: STS returned no role ARN)"
+		}
+		return &Failure{Stage: StageExport, Err: fmt.Errorf("the credentials are for account %s, which is not in allowed-account-ids (%s); nothing was exported. Fix: check role-to-assume, or add the account to allowed-account-ids", shown, strings.Join(in.AllowedAccountIDs, ","))}
+	}
+	expiration := ""
+	if !cr.Expiration.IsZero() {
+		expiration = cr.Expiration.UTC().Format(time.RFC3339)
+	}
+	var env, out [][2]string
+	if in.OutputEnvCredentials {
+		env = append(env,
+			[2]string{"AWS_ACCESS_KEY_ID", cr.AccessKeyID},
+			[2]string{"AWS_SECRET_ACCESS_KEY", cr.SecretAccessKey},
+			[2]string{"AWS_SESSION_TOKEN", cr.SessionToken},
+			[2]string{"AWS_CREDENTIAL_EXPIRATION", expiration})
+	}
+	out = append(out, [2]string{"aws-account-id", account}, [2]string{"authenticated-arn", res.AssumedRoleARN})
+	if in.OutputCredentials {
+		out = append(out,
+			[2]string{"aws-access-key-id", cr.AccessKeyID},
+			[2]string{"aws-secret-access-key", cr.SecretAccessKey},
+			[2]string{"aws-session-token", cr.SessionToken},
+			[2]string{"aws-expiration", expiration})
+	}
+	// Check every value before writing any, so a bad one cannot leave half
+	// a set of credentials behind.
+	for _, kv := range append(slices.Clone(env), out...) {
+		if err := workflow.CheckValue(kv[1]); err != nil {
+			return &Failure{Stage: StageExport, Err: fmt.Errorf("refusing to export %s from STS's answer: %w", kv[0], err)}
+		}
+	}
+	for _, kv := range env {
+		if err := r.SetEnv(kv[0], kv[1]); err != nil {
+			return &Failure{Stage: StageExport, Err: err}
+		}
+	}
+	for _, kv := range out {
+		if err := r.SetOutput(kv[0], kv[1]); err != nil {
+			return &Failure{Stage: StageExport, Err: err}
+		}
+	}
+	shownAccount := account
+	if in.MaskAccountID {
+		shownAccount = "(masked)"
+	}
+	r.Infof("Assumed %s: account %s, credentials expire %s", displayARN(in), firstNonEmpty(shownAccount, "(none)"), firstNonEmpty(expiration, "(not given)"))
+	if err := r.Summary(successSummary(in, shownAccount, expiration, x.claims)); err != nil {
+		r.Warningf("%s", err)
+	}
+	return nil
+}
+
+func (x *exchange) stsFailure(serr *stsexchange.Error, attempts int) error {
+	f := &stsFailure{STS: serr, Attempts: attempts, Claims: x.claims, Account: accountOfRole(x.in.RoleARN)}
+	if x.policy != nil {
+		f.PolicyFile, f.PolicyAllowed = x.in.TrustPolicyFile, x.policy.allowed
+	}
+	return &Failure{Stage: StageSTS, Err: f}
+}
+
+// stsFailure carries what the failure report shows beyond the STS error.
+type stsFailure struct {
+	STS           *stsexchange.Error
+	Attempts      int
+	Claims        *claims.Claims
+	Account       string
+	PolicyFile    string
+	PolicyAllowed bool
+}
+
+func (f *stsFailure) Error() string { return f.STS.Error() }
+func (f *stsFailure) Unwrap() error { return f.STS }
+
+func reportFailure(r *workflow.Runner, err error) {
+	var sf *stsFailure
+	if errors.As(err, &sf) {
+		reportSTSFailure(r, sf)
+		return
+	}
+	r.Errorf("%s", err)
+}
+
+func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
+	e := f.STS
+	r.Group("Why STS refused: diagnosis")
+	r.Infof("stage:      STS %s", e.Op)
+	r.Infof("error code: %s", firstNonEmpty(e.Code, "(none: the call did not complete)"))
+	if e.Message != "" {
+		r.Infof("message:    %s", quote(e.Message))
+	}
+	if e.RequestID != "" {
+		r.Infof("request ID: %s", workflow.Escape(e.RequestID))
+	}
+	if f.Attempts > 1 {
+		r.Infof("attempts:   %d", f.Attempts)
+	}
+	if e.Hint != "" {
+		r.Infof("likely fix: %s", e.Hint)
+	}
+	if c := f.Claims; c != nil && e.Code != "" {
+		host := c.IssuerHost()
+		r.Infof("")
+		r.Infof("The token (claims unverified) that the role's trust policy must allow:")
+		r.Infof("  %s:sub = %s", host, quote(c.Subject))
+		r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
+		r.Infof("  iss = %s (provider %s)", quote(c.Issuer), diagnose.ProviderARN(c, "", f.Account))
+		findings := diagnose.Explain(diagnose.Input{Claims: c, Code: e.Code, Message: e.Message, Account: f.Account})
+		if len(findings) > 0 {
+			r.Infof("")
+			r.Infof("Likely causes:")
+			for _, fd := range findings {
+				r.Infof("  - %s", workflow.Escape(fd.Text))
+			}
+		}
+		if e.Code == "AccessDenied" || e.Code == "InvalidIdentityToken" {
+			r.Infof("")
+			r.Infof("A trust-policy Condition that admits exactly this job:")
+			r.Lines(diagnose.Condition(c))
+		}
+		if f.PolicyFile != "" && f.PolicyAllowed && e.Code == "AccessDenied" {
+			r.Infof("")
+			r.Infof("Note: the trust-policy file %s allows this token but STS refused it: the file may not be the role's real trust policy (compare with `aws iam get-role`).", quote(f.PolicyFile))
+		}
+	}
+	r.EndGroup()
+	msg := fmt.Sprintf("STS call failed: %s", e.Error())
+	if e.Hint != "" {
+		msg += ". Fix: " + e.Hint
+	}
+	r.Errorf("%s", msg)
+}
+
+func displayARN(in *inputs.Inputs) string {
+	if in.MaskAccountID {
+		return "the role"
+	}
+	return in.RoleARN
+}
+
+func accountOfRole(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func quote(s string) string { return `"` + workflow.Escape(strings.ReplaceAll(s, `"`, `\"`)) + `"` }

@@ -1,0 +1,72 @@
+package action
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// showClaims prints the token's claims, never the token, in a log group and
+// as a table in the step summary.
+func showClaims(r *workflow.Runner, c *claims.Claims) {
+	r.Group("OIDC token claims (unverified; the token itself is never printed)")
+	for _, name := range c.Names() {
+		r.Infof("%-22s %s", name+":", workflow.Escape(c.String(name)))
+	}
+	host := c.IssuerHost()
+	r.Infof("")
+	r.Infof("Trust-policy condition keys for this token:")
+	r.Infof("  %s:sub = %s", host, quote(c.Subject))
+	r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
+	r.EndGroup()
+
+	var b strings.Builder
+	b.WriteString("### OIDC token claims (unverified)\n\n| claim | value |\n|---|---|\n")
+	for _, name := range c.Names() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(name), mdCell(c.String(name)))
+	}
+	b.WriteString("\n")
+	if err := r.Summary(b.String()); err != nil {
+		r.Warningf("%s", err)
+	}
+}
+
+func successSummary(in *inputs.Inputs, account, expiration string, c *claims.Claims) string {
+	var b strings.Builder
+	b.WriteString("### AWS credentials configured\n\n| | |\n|---|---|\n")
+	role := in.RoleARN
+	if in.MaskAccountID {
+		role = "(masked)"
+	}
+	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, mdCell(v)) }
+	row("Role", role)
+	row("Session name", in.SessionName)
+	row("Account", firstNonEmpty(account, "(none)"))
+	row("Region", in.Region)
+	row("Expires", firstNonEmpty(expiration, "(not given)"))
+	if c != nil {
+		row("Token subject", c.Subject)
+	} else {
+		row("Source", "role chaining from the environment's credentials")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// mdCell renders outside text inside a table cell as code, so neither
+// markdown nor HTML in a claim can change the summary.
+func mdCell(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "`" + mdCode(s) + "`"
+}
+
+func mdCode(s string) string {
+	s = workflow.Escape(s)
+	s = strings.ReplaceAll(s, "`", "'")
+	return strings.ReplaceAll(s, "|", `\|`)
+}

@@ -1,0 +1,69 @@
+package action
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// maxPolicyFileBytes bounds the trust-policy file we read.
+const maxPolicyFileBytes = 1 << 20
+
+// trustCheck is the trust-policy input: loaded and compiled before any
+// network call, evaluated once the token is known.
+type trustCheck struct {
+	file     string
+	name     string
+	compiled *trustpolicy.Compiled
+	allowed  bool
+}
+
+func loadTrustPolicy(path string) (*trustCheck, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
+	}
+	if st.Size() > maxPolicyFileBytes {
+		return nil, fmt.Errorf("input \"trust-policy\": %q is %d bytes; a trust policy is at most a few KiB", path, st.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
+	}
+	docs, err := trustpolicy.ParseDocuments(data)
+	if err != nil {
+		return nil, fmt.Errorf("input \"trust-policy\": %q: %w", path, err)
+	}
+	if len(docs) != 1 {
+		return nil, fmt.Errorf("input \"trust-policy\": %q holds %d trust policies; give a file with the role's policy only", path, len(docs))
+	}
+	c, err := docs[0].Policy.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("input \"trust-policy\": %q: %w", path, err)
+	}
+	return &trustCheck{file: path, name: docs[0].Name, compiled: c}, nil
+}
+
+// report evaluates the policy against the token and prints the verdict.
+// STS still decides: this only explains.
+func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims) {
+	res := t.compiled.Check(trustpolicy.Request{Issuer: c.Issuer, Claims: c.Raw})
+	t.allowed = res.Allowed
+	verdict := "DENIES"
+	if res.Allowed {
+		verdict = "allows"
+	}
+	r.Group(fmt.Sprintf("Trust policy %s %s this token", t.file, verdict))
+	var b strings.Builder
+	if err := res.WriteText(&b); err == nil {
+		r.Lines(b.String())
+	}
+	r.EndGroup()
+	if !res.Allowed {
+		r.Warningf("The trust policy in %s does not allow this token (subject %s); STS will most likely refuse it. See the group above for the failing condition.", quote(t.file), quote(c.Subject))
+	}
+}

@@ -1,0 +1,183 @@
+// Package diagnose explains why AWS may have refused a GitHub OIDC token,
+// from the token's claims alone.
+//
+// STS says only "Not authorized to perform sts:AssumeRoleWithWebIdentity";
+// it never says which condition failed. What users need to know is almost
+// always visible in the claims: the job ran for a pull request or in an
+// environment, the repository uses the immutable subject format or a custom
+// subject template, the audience or the issuer is not the usual one. Each is
+// a Finding here, and Condition gives a block that would admit exactly this
+// job.
+package diagnose
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+)
+
+// DefaultIssuer is github.com's issuer; enterprises with a custom issuer add
+// a slug path, and GHES uses https://HOST/_services/token.
+const DefaultIssuer = "https://token.actions.githubusercontent.com"
+
+// DefaultAudience is what IAM OIDC providers for GitHub usually list.
+const DefaultAudience = "sts.amazonaws.com"
+
+// Cause names a known reason for a refusal.
+type Cause string
+
+// The causes this package recognises.
+const (
+	CausePullRequest      Cause = "pull_request"
+	CauseEnvironment      Cause = "environment"
+	CauseImmutableSubject Cause = "immutable_subject"
+	CauseCustomSubject    Cause = "custom_subject_template"
+	CauseAudience         Cause = "audience"
+	CauseIssuer           Cause = "issuer"
+	CauseMissingProvider  Cause = "missing_provider"
+	CauseExpired          Cause = "expired_token"
+)
+
+// Finding is one likely cause and what to do about it.
+type Finding struct {
+	Cause Cause
+	Text  string
+}
+
+// Input is what the diagnosis looks at.
+type Input struct {
+	Claims *claims.Claims
+	// Code and Message are the STS error, if any.
+	Code    string
+	Message string
+	// Account is the role's account, for the provider ARN in the advice.
+	Account   string
+	Partition string
+}
+
+var (
+	// repo:OWNER@OWNER_ID/REPO@REPO_ID:… is GitHub's immutable subject form.
+	immutableRe = regexp.MustCompile(`^repo:[^/:@]+@\d+/[^/:@]+@\d+:`)
+	standardRe  = regexp.MustCompile(`^repo:[^/:]+/[^/:]+:(ref:[^:]+|environment:.+|pull_request)$`)
+)
+
+// Explain lists the findings that apply, most likely first.
+func Explain(in Input) []Finding {
+	var out []Finding
+	add := func(c Cause, format string, args ...any) {
+		out = append(out, Finding{Cause: c, Text: fmt.Sprintf(format, args...)})
+	}
+	c := in.Claims
+	if c == nil {
+		return nil
+	}
+	msg := strings.ToLower(in.Message)
+	iss := c.Issuer
+	host := c.IssuerHost()
+
+	if strings.Contains(msg, "no openidconnect provider found") {
+		add(CauseMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s (see the README's AWS setup).", q(iss), q(audience(c)))
+	}
+	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, DefaultAudience)) {
+		add(CauseAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(DefaultAudience))
+	}
+	if iss != "" && iss != DefaultIssuer {
+		switch {
+		case strings.HasPrefix(iss, DefaultIssuer+"/"):
+			add(CauseIssuer, "The token comes from your enterprise's custom issuer %s. The IAM OIDC provider must be for that exact URL, and condition keys start with %s (not token.actions.githubusercontent.com:).", q(iss), q(host+":"))
+		case strings.HasSuffix(iss, "/_services/token"):
+			add(CauseIssuer, "The token comes from GitHub Enterprise Server (%s). The IAM OIDC provider must be for that URL, AWS must reach it, and condition keys start with %s.", q(iss), q(host+":"))
+		default:
+			add(CauseIssuer, "The token's issuer is %s, not %s. The IAM OIDC provider must be for this issuer, and condition keys start with %s.", q(iss), q(DefaultIssuer), q(host+":"))
+		}
+	}
+	sub := c.Subject
+	switch {
+	case immutableRe.MatchString(sub):
+		add(CauseImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), c.String("repository_owner"), repoName(c))
+	case sub != "" && !standardRe.MatchString(sub):
+		add(CauseCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", q(sub))
+	}
+	if strings.HasSuffix(sub, ":pull_request") {
+		add(CausePullRequest, "This job runs for a pull request, so its subject is %s, not a branch ref. A policy pinned to refs/heads/… does not admit it. Allow that exact subject only if pull-request jobs should have this role.", q(sub))
+	}
+	if env := c.String("environment"); env != "" && strings.Contains(sub, ":environment:") {
+		add(CauseEnvironment, "This job uses the environment %s, so its subject is %s: the environment replaces the branch in the subject. A policy pinned to a branch does not admit it; pin the environment instead.", q(env), q(sub))
+	}
+	if in.Code == "ExpiredTokenException" || strings.Contains(msg, "expired") {
+		add(CauseExpired, "The token expired before STS saw it (it expires at %s). Check the runner's clock, and that the step does not wait long after fetching the token.", c.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
+	}
+	return out
+}
+
+// Condition is a trust-policy Condition block, ready to paste, that admits
+// exactly this job: StringEquals on its subject and audience.
+func Condition(c *claims.Claims) string {
+	host := c.IssuerHost()
+	cond := map[string]map[string]string{
+		"StringEquals": {
+			host + ":aud": audience(c),
+			host + ":sub": c.Subject,
+		},
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"Condition": cond})
+	// Drop the outer braces so the block pastes inside a Statement.
+	s := strings.TrimSpace(buf.String())
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{\n"), "}")
+	return strings.TrimRight(dedent(s), "\n")
+}
+
+// ProviderARN is the IAM OIDC provider ARN a trust policy must name.
+func ProviderARN(c *claims.Claims, partition, account string) string {
+	if partition == "" {
+		partition = "aws"
+	}
+	if account == "" {
+		account = "ACCOUNT_ID"
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, c.IssuerHost())
+}
+
+func audience(c *claims.Claims) string {
+	if len(c.Audience) == 0 {
+		return DefaultAudience
+	}
+	return c.Audience[0]
+}
+
+func repoName(c *claims.Claims) string {
+	r := c.String("repository")
+	if i := strings.IndexByte(r, '/'); i >= 0 {
+		return r[i+1:]
+	}
+	return r
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func dedent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "  ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// q quotes a claim value: escaped, so it cannot break a log line.
+func q(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,251 @@
+// Package idtoken obtains the GitHub Actions OIDC token: from the runner's
+// token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL), or from a file.
+//
+// Reads are bounded, attempts are bounded, and only failures that can pass
+// (network errors, 5xx, 429) are retried. Errors never contain the request
+// token or the ID token.
+package idtoken
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/retry"
+)
+
+const (
+	// EnvRequestURL and EnvRequestToken are set by the runner only for jobs
+	// with `permissions: id-token: write`.
+	EnvRequestURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	EnvRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+
+	// MaxResponseBytes bounds what we read from the token endpoint. Its
+	// answer is a small JSON object around a ~2 KiB token.
+	MaxResponseBytes = 256 << 10
+)
+
+// ErrNoTokenPermission means the runner offers no OIDC token to this job.
+var ErrNoTokenPermission = errors.New("the runner offers no OIDC token to this job: " +
+	EnvRequestURL + " and " + EnvRequestToken + " are not set. " +
+	"Fix: add `permissions: id-token: write` to the job (or workflow). " +
+	"Pull requests from forks and Dependabot runs never get a token; " +
+	"use pull_request_target with care, or skip the AWS step for them")
+
+// Error is a failed token request.
+type Error struct {
+	Attempts   int
+	StatusCode int // 0 for transport errors
+	Reason     string
+	Hint       string
+	Transient  bool
+	Err        error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("token request failed")
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Hint != "" {
+		b.WriteString(". Fix: ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Client asks the runner for tokens.
+type Client struct {
+	requestURL   string
+	requestToken string
+	httpClient   *http.Client
+	maxAttempts  int
+	backoff      retry.Backoff
+	sleep        retry.Sleeper
+	userAgent    string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient replaces the HTTP client (tests, proxies).
+func WithHTTPClient(c *http.Client) Option { return func(cl *Client) { cl.httpClient = c } }
+
+// WithMaxAttempts bounds the attempts per Fetch (at least 1).
+func WithMaxAttempts(n int) Option {
+	return func(c *Client) {
+		if n > 0 {
+			c.maxAttempts = n
+		}
+	}
+}
+
+// WithBackoff sets the wait between attempts.
+func WithBackoff(b retry.Backoff) Option { return func(c *Client) { c.backoff = b } }
+
+// WithSleeper replaces the wait (tests).
+func WithSleeper(s retry.Sleeper) Option { return func(c *Client) { c.sleep = s } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// FromEnv builds a Client from the runner's variables, or returns
+// ErrNoTokenPermission when the job has none.
+func FromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
+	u, t := getenv(EnvRequestURL), getenv(EnvRequestToken)
+	if u == "" || t == "" {
+		return nil, ErrNoTokenPermission
+	}
+	return New(u, t, opts...)
+}
+
+// New builds a Client for a token endpoint URL and its bearer request token.
+func New(requestURL, requestToken string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(requestURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("failed to use %s: it is not an http(s) URL", EnvRequestURL)
+	}
+	c := &Client{
+		requestURL:   requestURL,
+		requestToken: requestToken,
+		httpClient:   &http.Client{Timeout: 10 * time.Second},
+		maxAttempts:  5,
+		backoff:      retry.Backoff{Base: 200 * time.Millisecond, Cap: 5 * time.Second},
+		sleep:        retry.Sleep,
+		userAgent:    "oidc-aws-action",
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Fetch requests a token for audience, retrying transient failures.
+func (c *Client) Fetch(ctx context.Context, audience string) (string, error) {
+	var last *Error
+	for attempt := 1; ; attempt++ {
+		tok, err := c.fetchOnce(ctx, audience)
+		if err == nil {
+			return tok, nil
+		}
+		last = err
+		last.Attempts = attempt
+		if !err.Transient || attempt >= c.maxAttempts || ctx.Err() != nil {
+			return "", last
+		}
+		if serr := c.sleep(ctx, c.backoff.Delay(attempt)); serr != nil {
+			return "", last
+		}
+	}
+}
+
+func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error) {
+	u := c.requestURL
+	if audience != "" {
+		sep := "&"
+		if !strings.Contains(u, "?") {
+			sep = "?"
+		}
+		u += sep + "audience=" + url.QueryEscape(audience)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", &Error{Reason: "could not build the request", Err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.requestToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", &Error{Reason: "the step's deadline passed while waiting for the runner", Err: ctx.Err()}
+		}
+		return "", &Error{Reason: "could not reach the runner's token endpoint: " + transportReason(err), Transient: true, Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the connection broke while reading the answer", Transient: true, Err: err}
+	}
+	if len(body) > MaxResponseBytes {
+		return "", &Error{StatusCode: resp.StatusCode, Reason: fmt.Sprintf("the answer is larger than %d bytes; it is not a token", MaxResponseBytes)}
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner refused the request token (HTTP " + strconv.Itoa(resp.StatusCode) + ")",
+			Hint: "the job's request token is invalid or expired; re-run the job, and check that nothing overrides " + EnvRequestToken}
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode), Transient: true}
+	case resp.StatusCode != http.StatusOK:
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode),
+			Hint: "check that " + EnvRequestURL + " is the runner's own value"}
+	}
+	var payload struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &payload); err != nil {
+		// A proxy or a runner hiccup can answer 200 with an HTML page; one
+		// more try costs little.
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer is not JSON", Transient: true, Err: err}
+	}
+	if payload.Value == "" {
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer holds no token (empty \"value\")", Transient: true}
+	}
+	if _, err := claims.Decode(payload.Value); err != nil {
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer's token is not a JWT", Transient: true, Err: err}
+	}
+	return payload.Value, nil
+}
+
+// transportReason names a transport failure without echoing the URL, which
+// carries the runner's signed query parameters.
+func transportReason(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	var nerr interface{ Timeout() bool }
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return "timed out"
+	}
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strconv.Quote(s)
+}
+
+// ReadFile reads a token from a file, as for web-identity-token-file.
+func ReadFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("failed to read web-identity-token-file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, claims.MaxTokenBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("failed to read web-identity-token-file %q: %w", path, err)
+	}
+	if len(b) > claims.MaxTokenBytes {
+		return "", fmt.Errorf("failed to read web-identity-token-file %q: larger than %d bytes, so not a token", path, claims.MaxTokenBytes)
+	}
+	tok := strings.TrimSpace(string(b))
+	if _, err := claims.Decode(tok); err != nil {
+		return "", fmt.Errorf("failed to read web-identity-token-file %q: %w", path, err)
+	}
+	return tok, nil
+}

@@ -1,0 +1,67 @@
+package inputs
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func FuzzLoad(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/deploy", "GitHubActions", "us-east-1", "3600", "", "true")
+	f.Add("arn:minio:iam:::role/x", "ab", "eu-west-1", "900", `{"Statement":[]}`, "False")
+	f.Add("arn:aws:iam::123456789012:role/x\n::set-env name=A::B", "a\nb", "us-east-1\r", "9e9", "null", "yes")
+	f.Add("", "", "", "", "[", "")
+	f.Add("arn:aws-us-gov:iam::123456789012:role/a/b/c", "x@y.z", "us-gov-west-1", "43200", "{\"Statement\":[{}]} }", "TRUE")
+	f.Add("arn:aws:iam::123456789012:role/\u2028", "ab\u0085", "\x00", "+900", "{\"Statement\":\"\u2028\"}", "tRue")
+	f.Fuzz(func(t *testing.T, role, session, region, duration, policy, boolean string) {
+		env := runnerEnv{
+			"INPUT_ROLE-TO-ASSUME":           role,
+			"INPUT_ROLE-SESSION-NAME":        session,
+			"INPUT_AWS-REGION":               region,
+			"INPUT_ROLE-DURATION-SECONDS":    duration,
+			"INPUT_INLINE-SESSION-POLICY":    policy,
+			"INPUT_OUTPUT-CREDENTIALS":       boolean,
+			"INPUT_MANAGED-SESSION-POLICIES": role,
+			"INPUT_ALLOWED-ACCOUNT-IDS":      duration,
+		}
+		in, err := Load(env.getenv)
+		if err != nil {
+			if in != nil {
+				t.Fatalf("Load returned inputs with error %v", err)
+			}
+			if !IsInputError(err) {
+				t.Fatalf("error %T is not an input error", err)
+			}
+			// Every line of the message is ours: the first, or a list item.
+			for i, line := range strings.Split(err.Error(), "\n") {
+				if i > 0 && !strings.HasPrefix(line, "  - input \"") {
+					t.Fatalf("error line %q is not a problem line; a value broke out", line)
+				}
+				if strings.ContainsFunc(line, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
+					t.Fatalf("error line %q holds a control character", line)
+				}
+				if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") {
+					t.Fatalf("error line %q could start a workflow command", line)
+				}
+			}
+			return
+		}
+		for name, v := range map[string]string{"role ARN": in.RoleARN, "session name": in.SessionName, "region": in.Region, "policy": in.InlineSessionPolicy} {
+			if strings.ContainsFunc(v, unicode.IsControl) || strings.ContainsAny(v, "\u2028\u2029") {
+				t.Fatalf("accepted %s %q holds a control character", name, v)
+			}
+		}
+		if !roleARNRe.MatchString(in.RoleARN) || !sessionRe.MatchString(in.SessionName) {
+			t.Fatalf("accepted role %q / session %q that do not match their patterns", in.RoleARN, in.SessionName)
+		}
+		if d := in.Duration.Seconds(); d < 900 || d > 43200 {
+			t.Fatalf("accepted duration %v", in.Duration)
+		}
+		if len(in.InlineSessionPolicy) > MaxInlinePolicyChars {
+			t.Fatalf("accepted a policy of %d characters", len(in.InlineSessionPolicy))
+		}
+		if len(in.ManagedSessionPolicies) > MaxManagedPolicies {
+			t.Fatalf("accepted %d managed policies", len(in.ManagedSessionPolicies))
+		}
+	})
+}

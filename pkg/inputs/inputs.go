@@ -1,0 +1,345 @@
+package inputs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Inputs holds the validated inputs of one action run.
+type Inputs struct {
+	RoleARN                string
+	Region                 string
+	Audience               string
+	SessionName            string
+	Duration               time.Duration
+	InlineSessionPolicy    string // compacted JSON, "" when unset
+	ManagedSessionPolicies []string
+	RoleChaining           bool
+	ExternalID             string
+	TokenFile              string // absolute, "" when unset
+	STSEndpoint            string
+	HTTPProxy              string
+	NoProxy                string
+	OutputEnvCredentials   bool
+	OutputCredentials      bool
+	MaskAccountID          bool
+	UnsetCurrentCreds      bool
+	AllowedAccountIDs      []string
+	MaxAttempts            int
+	Timeout                time.Duration // 0 = none
+	DebugClaims            bool
+	TrustPolicyFile        string // absolute, "" when unset
+}
+
+// Error lists every invalid input of a run, so that one failed run shows
+// all there is to fix.
+type Error struct {
+	Problems []*InputError
+}
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d inputs are invalid:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// InputError is one invalid input.
+type InputError struct {
+	Input  string
+	Reason string
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("input %q: %s", e.Input, e.Reason)
+}
+
+// MaxInlinePolicyChars is STS's limit on the plaintext of a session policy.
+const MaxInlinePolicyChars = 2048
+
+// MaxManagedPolicies is STS's limit on PolicyArns.
+const MaxManagedPolicies = 10
+
+var (
+	// Any partition, and STS-compatible servers (MinIO's arn:minio:iam:::role/NAME)
+	// that leave the account empty.
+	roleARNRe    = regexp.MustCompile(`^arn:[a-z][a-z0-9-]{0,62}:iam::(\d{12})?:role/[\w+=,.@/-]{1,512}$`)
+	policyARNRe  = regexp.MustCompile(`^arn:[a-z][a-z0-9-]{0,62}:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512}$`)
+	regionRe     = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	sessionRe    = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // length 2-1224 checked apart: RE2 allows repeats up to 1000
+	accountRe    = regexp.MustCompile(`^\d{12}$`)
+	audienceRe   = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+)
+
+// Load reads and validates every input. getenv is os.Getenv in production;
+// workspace is GITHUB_WORKSPACE, against which relative paths are resolved.
+func Load(getenv func(string) string) (*Inputs, error) {
+	r := &reader{getenv: getenv}
+	in := &Inputs{
+		RoleARN:              r.str(RoleToAssume),
+		Region:               r.str(AWSRegion),
+		Audience:             r.str(Audience),
+		SessionName:          r.str(RoleSessionName),
+		RoleChaining:         r.boolean(RoleChaining),
+		ExternalID:           r.str(RoleExternalID),
+		STSEndpoint:          r.str(STSEndpoint),
+		HTTPProxy:            r.str(HTTPProxy),
+		NoProxy:              r.str(NoProxy),
+		OutputEnvCredentials: r.boolean(OutputEnvCredentials),
+		OutputCredentials:    r.boolean(OutputCredentials),
+		MaskAccountID:        r.boolean(MaskAWSAccountID),
+		UnsetCurrentCreds:    r.boolean(UnsetCurrentCreds),
+		DebugClaims:          r.boolean(DebugClaims),
+	}
+	disableRetry := r.boolean(DisableRetry)
+
+	switch {
+	case in.RoleARN == "" && !in.DebugClaims:
+		r.fail(RoleToAssume, "is required (or set debug-claims: true to only print the token's claims)")
+	case in.RoleARN != "" && !roleARNRe.MatchString(in.RoleARN):
+		r.fail(RoleToAssume, fmt.Sprintf("%s is not a role ARN; want arn:PARTITION:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/deploy", quote(in.RoleARN)))
+	}
+	switch {
+	case in.Region == "":
+		r.fail(AWSRegion, "is required, e.g. aws-region: us-east-1")
+	case !regionRe.MatchString(in.Region):
+		r.fail(AWSRegion, fmt.Sprintf("%s is not a region name; want lower-case letters, digits and hyphens, e.g. us-east-1", quote(in.Region)))
+	}
+	if !audienceRe.MatchString(in.Audience) {
+		r.fail(Audience, fmt.Sprintf("%s is not a valid audience; want 1-256 printable characters without spaces, e.g. sts.amazonaws.com", quote(in.Audience)))
+	}
+	if !sessionRe.MatchString(in.SessionName) {
+		r.fail(RoleSessionName, fmt.Sprintf("%s is not a valid session name; want 2-64 characters of letters, digits and +=,.@_-", quote(in.SessionName)))
+	}
+	if secs, ok := r.integer(RoleDurationSeconds, 900, 43200); ok {
+		in.Duration = time.Duration(secs) * time.Second
+	}
+	in.InlineSessionPolicy = r.policy()
+	in.ManagedSessionPolicies = r.policyARNs()
+	if in.ExternalID != "" {
+		switch {
+		case !in.RoleChaining:
+			r.fail(RoleExternalID, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes no external ID")
+		case len(in.ExternalID) < 2 || len(in.ExternalID) > 1224 || !externalIDRe.MatchString(in.ExternalID):
+			r.fail(RoleExternalID, "is not a valid external ID; want 2-1224 characters of letters, digits and +=,.@:/_-")
+		}
+	}
+	if in.RoleChaining && in.RoleARN == "" {
+		r.fail(RoleChaining, "needs role-to-assume")
+	}
+	in.TokenFile = r.path(WebIdentityTokenFile)
+	if in.TokenFile != "" && in.RoleChaining {
+		r.fail(WebIdentityTokenFile, "cannot be combined with role-chaining: true, which uses the credentials already in the environment")
+	}
+	in.TrustPolicyFile = r.path(TrustPolicy)
+	r.url(STSEndpoint, in.STSEndpoint)
+	r.url(HTTPProxy, in.HTTPProxy)
+	if strings.ContainsAny(in.NoProxy, "\r\n") {
+		r.fail(NoProxy, "must be one line of comma-separated hosts")
+	}
+	in.AllowedAccountIDs = r.accounts()
+	if n, ok := r.integer(RetryMaxAttempts, 1, 100); ok {
+		in.MaxAttempts = n
+	}
+	if disableRetry {
+		in.MaxAttempts = 1
+	}
+	if r.str(ActionTimeoutS) != "" {
+		if n, ok := r.integer(ActionTimeoutS, 1, 3600); ok {
+			in.Timeout = time.Duration(n) * time.Second
+		}
+	}
+	if len(r.problems) > 0 {
+		return nil, &Error{Problems: r.problems}
+	}
+	return in, nil
+}
+
+type reader struct {
+	getenv   func(string) string
+	problems []*InputError
+}
+
+func (r *reader) fail(input, reason string) {
+	r.problems = append(r.problems, &InputError{Input: input, Reason: reason})
+}
+
+// EnvName is the variable the runner sets for an input: upper-cased with
+// hyphens kept, spaces turned to underscores.
+func EnvName(input string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(input, " ", "_"))
+}
+
+// str returns the trimmed input, or its default when unset or blank. The
+// runner passes an unset input with a default as that default already, but
+// `docker run` and local runs may not.
+func (r *reader) str(name string) string {
+	v := strings.TrimSpace(r.getenv(EnvName(name)))
+	if v == "" {
+		spec, _ := Lookup(name)
+		return spec.Default
+	}
+	return v
+}
+
+// boolean accepts YAML 1.2 core schema booleans, which is what users write.
+func (r *reader) boolean(name string) bool {
+	switch v := r.str(name); v {
+	case "true", "True", "TRUE":
+		return true
+	case "false", "False", "FALSE", "":
+		return false
+	default:
+		r.fail(name, fmt.Sprintf("%s is not a boolean; want true or false", quote(v)))
+		return false
+	}
+}
+
+func (r *reader) integer(name string, lo, hi int) (int, bool) {
+	v := r.str(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, fmt.Sprintf("%s is not a whole number from %d to %d", quote(v), lo, hi))
+		return 0, false
+	}
+	return n, true
+}
+
+func (r *reader) policy() string {
+	v := r.str(InlineSessionPolicy)
+	if v == "" {
+		return ""
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(strings.NewReader(v))
+	// `null` decodes into a nil map without error; it is no policy either.
+	if err := dec.Decode(&doc); err != nil || doc == nil || dec.More() {
+		r.fail(InlineSessionPolicy, "is not a JSON object; want a policy document such as {\"Version\":\"2012-10-17\",\"Statement\":[...]}")
+		return ""
+	}
+	// STS counts the plaintext it receives, so send the compact form and
+	// measure that.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(v)); err != nil {
+		r.fail(InlineSessionPolicy, "is not valid JSON")
+		return ""
+	}
+	if buf.Len() > MaxInlinePolicyChars {
+		r.fail(InlineSessionPolicy, fmt.Sprintf("is %d characters after removing white space; STS allows %d", buf.Len(), MaxInlinePolicyChars))
+		return ""
+	}
+	if _, ok := doc["Statement"]; !ok {
+		r.fail(InlineSessionPolicy, "has no \"Statement\"; a session policy needs at least one statement")
+		return ""
+	}
+	return buf.String()
+}
+
+func (r *reader) policyARNs() []string {
+	var arns []string
+	for _, line := range strings.Split(r.str(ManagedSessionPolicies), "\n") {
+		// Users paste comma-separated lists too; accept both.
+		for _, arn := range strings.Split(line, ",") {
+			if arn = strings.TrimSpace(arn); arn == "" {
+				continue
+			}
+			if !policyARNRe.MatchString(arn) {
+				r.fail(ManagedSessionPolicies, fmt.Sprintf("%s is not a managed policy ARN; want arn:PARTITION:iam::ACCOUNT_ID:policy/NAME or arn:aws:iam::aws:policy/NAME", quote(arn)))
+				continue
+			}
+			arns = append(arns, arn)
+		}
+	}
+	if len(arns) > MaxManagedPolicies {
+		r.fail(ManagedSessionPolicies, fmt.Sprintf("lists %d policies; STS allows at most %d", len(arns), MaxManagedPolicies))
+	}
+	return arns
+}
+
+func (r *reader) accounts() []string {
+	var ids []string
+	for _, id := range strings.Split(r.str(AllowedAccountIDs), ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !accountRe.MatchString(id) {
+			r.fail(AllowedAccountIDs, fmt.Sprintf("%s is not an AWS account ID; want 12 digits", quote(id)))
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (r *reader) url(name, v string) {
+	if v == "" {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		shown := v
+		if err == nil && u.User != nil {
+			// A proxy URL may carry a password; never print it.
+			shown = u.Redacted()
+		} else if err != nil && strings.Contains(v, "@") {
+			shown = "(value hidden: it may hold credentials)"
+		}
+		r.fail(name, fmt.Sprintf("%s is not an http(s) URL", quote(shown)))
+		return
+	}
+	if u.User != nil && name == STSEndpoint {
+		r.fail(name, "must not contain credentials")
+	}
+}
+
+// path resolves a file input against GITHUB_WORKSPACE, where the runner
+// mounts the repository, so that paths from the repository root just work.
+func (r *reader) path(name string) string {
+	v := r.str(name)
+	if v == "" {
+		return ""
+	}
+	if strings.ContainsAny(v, "\x00\r\n") {
+		r.fail(name, "must be a single-line file path")
+		return ""
+	}
+	if filepath.IsAbs(v) {
+		return filepath.Clean(v)
+	}
+	ws := r.getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		ws = "."
+	}
+	return filepath.Join(ws, v)
+}
+
+// quote shows a value in an error safely: control characters escaped and
+// long values cut, so that an input can never forge a log line.
+func quote(v string) string {
+	const max = 120
+	if len(v) > max {
+		v = v[:max] + "…"
+	}
+	return strconv.Quote(v)
+}
+
+// IsInputError reports whether err came from input validation.
+func IsInputError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}

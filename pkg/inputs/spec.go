@@ -1,0 +1,92 @@
+// Package inputs reads and validates the action's inputs.
+//
+// The runner passes each `with:` value as INPUT_<NAME>, upper-cased with
+// hyphens kept (INPUT_ROLE-TO-ASSUME). Every input is checked here, before
+// any network call, and every error names the input and what it allows.
+// Specs is the single list of inputs: action.yml and the README's tables are
+// tested against it.
+package inputs
+
+// Spec describes one input as action.yml declares it.
+type Spec struct {
+	Name        string
+	Default     string
+	Required    bool
+	Description string
+}
+
+// Input names, as users write them under `with:`.
+const (
+	RoleToAssume           = "role-to-assume"
+	AWSRegion              = "aws-region"
+	Audience               = "audience"
+	RoleSessionName        = "role-session-name"
+	RoleDurationSeconds    = "role-duration-seconds"
+	InlineSessionPolicy    = "inline-session-policy"
+	ManagedSessionPolicies = "managed-session-policies"
+	RoleChaining           = "role-chaining"
+	RoleExternalID         = "role-external-id"
+	WebIdentityTokenFile   = "web-identity-token-file"
+	STSEndpoint            = "sts-endpoint"
+	HTTPProxy              = "http-proxy"
+	NoProxy                = "no-proxy"
+	OutputEnvCredentials   = "output-env-credentials"
+	OutputCredentials      = "output-credentials"
+	MaskAWSAccountID       = "mask-aws-account-id"
+	UnsetCurrentCreds      = "unset-current-credentials"
+	AllowedAccountIDs      = "allowed-account-ids"
+	RetryMaxAttempts       = "retry-max-attempts"
+	DisableRetry           = "disable-retry"
+	ActionTimeoutS         = "action-timeout-s"
+	DebugClaims            = "debug-claims"
+	TrustPolicy            = "trust-policy"
+)
+
+// Specs lists every input in the order action.yml and the README show them.
+// Defaults follow aws-actions/configure-aws-credentials so that switching is
+// a one-line change.
+var Specs = []Spec{
+	{RoleToAssume, "", false, "ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy. Required unless debug-claims is true."},
+	{AWSRegion, "", true, "AWS region, e.g. us-east-1. Exported as AWS_REGION and AWS_DEFAULT_REGION; picks the regional STS endpoint."},
+	{Audience, "sts.amazonaws.com", false, "Audience requested for the GitHub OIDC token; must be a client ID of the account's IAM OIDC provider."},
+	{RoleSessionName, "GitHubActions", false, "Role session name: 2-64 characters of letters, digits and +=,.@_-."},
+	{RoleDurationSeconds, "3600", false, "Lifetime of the credentials in seconds, 900-43200 (and at most the role's maximum session duration)."},
+	{InlineSessionPolicy, "", false, "JSON session policy that further limits the role's permissions for this session."},
+	{ManagedSessionPolicies, "", false, "Managed policy ARNs, one per line (at most 10), that further limit the role's permissions for this session."},
+	{RoleChaining, "false", false, "Assume role-to-assume with the AWS credentials already in the environment (for example from an earlier step of this action) instead of a GitHub OIDC token."},
+	{RoleExternalID, "", false, "External ID to pass when role-chaining."},
+	{WebIdentityTokenFile, "", false, "Read the web identity token from this file (relative paths from GITHUB_WORKSPACE) instead of requesting one from the runner."},
+	{STSEndpoint, "", false, "STS endpoint URL. Defaults to AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the regional endpoint."},
+	{HTTPProxy, "", false, "Proxy URL for calls to STS. Defaults to HTTPS_PROXY/HTTP_PROXY from the environment."},
+	{NoProxy, "", false, "Comma-separated hosts that bypass the proxy. Defaults to NO_PROXY from the environment."},
+	{OutputEnvCredentials, "true", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION to later steps."},
+	{OutputCredentials, "false", false, "Also set the credentials as step outputs (aws-access-key-id, aws-secret-access-key, aws-session-token, aws-expiration)."},
+	{MaskAWSAccountID, "false", false, "Mask the AWS account ID and the role ARN in logs."},
+	{UnsetCurrentCreds, "false", false, "Clear AWS credential variables already set in the job before this step exports its own."},
+	{AllowedAccountIDs, "", false, "Comma-separated AWS account IDs; credentials for any other account fail the step and are never exported."},
+	{RetryMaxAttempts, "12", false, "Most attempts for each call to the runner and to STS, transient errors only (1-100)."},
+	{DisableRetry, "false", false, "Make a single attempt for each call."},
+	{ActionTimeoutS, "", false, "Deadline for the whole step in seconds; the step fails with a clear message when it passes."},
+	{DebugClaims, "false", false, "Print the token's claims (never the token) in the log and the step summary. Without role-to-assume, only print them."},
+	{TrustPolicy, "", false, "Path (from GITHUB_WORKSPACE) to the role's trust policy JSON; the action checks the token against it before calling STS and explains the verdict."},
+}
+
+// Outputs lists every output the action sets, for action.yml and the README.
+var Outputs = []Spec{
+	{Name: "aws-account-id", Description: "AWS account ID of the assumed role (empty for STS-compatible servers that return no role ARN)."},
+	{Name: "authenticated-arn", Description: "ARN of the assumed-role session."},
+	{Name: "aws-access-key-id", Description: "Access key ID (only with output-credentials: true)."},
+	{Name: "aws-secret-access-key", Description: "Secret access key (only with output-credentials: true)."},
+	{Name: "aws-session-token", Description: "Session token (only with output-credentials: true)."},
+	{Name: "aws-expiration", Description: "Expiry of the credentials, RFC 3339 (only with output-credentials: true)."},
+}
+
+// Lookup returns the spec of a named input.
+func Lookup(name string) (Spec, bool) {
+	for _, s := range Specs {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}

@@ -1,0 +1,110 @@
+package policycmd
+
+var usages = map[string]string{
+	"explain":  usageExplain,
+	"lint":     usageLint,
+	"generate": usageGenerate,
+}
+
+const usagePolicy = `Usage: oidc-aws policy COMMAND [flags]
+
+Work with the IAM role trust policy that a GitHub Actions OIDC token must
+satisfy for sts:AssumeRoleWithWebIdentity.
+
+Commands:
+  explain   evaluate a trust policy against a token's claims, as IAM would,
+            and say which statement and condition allowed or denied it
+  lint      find common OIDC trust-policy mistakes (text, JSON or SARIF)
+  generate  write the tightest trust policy for a repository's branches,
+            tags, environments and pull requests
+
+Policies may be given as a policy document, ` + "`aws iam get-role`" + ` output, or
+` + "`terraform show -json`" + ` output of a plan or state.
+
+Run ` + "`oidc-aws policy help COMMAND`" + ` or ` + "`oidc-aws policy COMMAND --help`" + ` for details.
+`
+
+const usageExplain = `Usage: oidc-aws policy explain --policy FILE (--claims FILE | --token FILE) [flags]
+
+Evaluate the trust policy the way IAM does (explicit Deny wins; otherwise
+an Allow must match; otherwise the request is implicitly denied) and print
+one PASS/FAIL line per statement, principal, action and condition, with the
+nearest fix for each failure.
+
+Flags:
+  --policy FILE   the trust policy: a policy document, ` + "`aws iam get-role`" + ` output,
+                  or ` + "`terraform show -json`" + ` output ("-" for stdin)
+  --claims FILE   the token's claims as a JSON object
+  --token FILE    the token itself (a JWT); its signature is NOT verified
+  --action NAME   the STS action (default sts:AssumeRoleWithWebIdentity)
+  --role NAME     explain only the policy with this name: the role name of
+                  get-role output, or the terraform resource address
+
+When the file holds several policies (terraform), each is explained under
+its name, followed by a summary line.
+
+Exit status: 0 if the token is allowed (by any of several policies when no
+--role is given), 1 if denied, 2 for bad flags or unreadable input.
+
+Examples:
+  oidc-aws policy explain --policy trust.json --claims claims.json
+  aws iam get-role --role-name deploy > role.json
+  oidc-aws policy explain --policy role.json --token token.jwt
+  terraform show -json plan.out > plan.json
+  oidc-aws policy explain --policy plan.json --role aws_iam_role.deploy --claims claims.json
+`
+
+const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] FILE...
+
+Check trust policies for GitHub Actions OIDC mistakes: no subject condition,
+subjects that admit any repository, any repository of an owner, or any
+branch; wildcards under StringEquals; ForAllValues: in an Allow; missing or
+wildcard audience; condition keys for a different issuer than the provider;
+name-only subjects that a repository rename could hand to someone else.
+
+Flags:
+  --format FORMAT   text (default), json, or sarif (SARIF 2.1.0 for
+                    github/codeql-action/upload-sarif)
+
+FILE may be a policy document, ` + "`aws iam get-role`" + ` output or ` + "`terraform show -json`" + `
+output; "-" reads stdin.
+
+Exit status: 1 if any error-level finding, 0 otherwise, 2 for bad flags or
+unreadable input.
+
+Examples:
+  oidc-aws policy lint trust.json
+  oidc-aws policy lint --format sarif plan.json > oidc.sarif
+`
+
+const usageGenerate = `Usage: oidc-aws policy generate --repo OWNER/REPO CONTEXT... (--account ID | --provider-arn ARN) [flags]
+
+Print the tightest trust policy that lets exactly the named contexts of one
+repository assume the role: StringEquals on aud and on each subject, and
+StringLike only when a branch or tag is a pattern.
+
+Contexts (at least one; repeat flags for more):
+  --branch NAME        a branch, e.g. main or release/* (* and ? are patterns)
+  --tag NAME           a tag, e.g. v1.2.3 or v*
+  --environment NAME   a deployment environment, matched exactly
+  --pull-request       pull_request workflows
+
+Flags:
+  --repo OWNER/REPO    the repository; OWNER@ID/REPO@ID for GitHub's immutable
+                       subject form
+  --account ID         12-digit AWS account that holds the OIDC provider
+  --provider-arn ARN   the provider's ARN, instead of --account
+  --audience AUD       the audience the workflow requests (default sts.amazonaws.com)
+  --issuer URL         the token issuer (default https://token.actions.githubusercontent.com;
+                       GHES: https://HOST/_services/token)
+  --partition NAME     AWS partition for --account (default aws)
+  --format FORMAT      json (default) or terraform (an aws_iam_policy_document
+                       data source)
+
+Exit status: 0 on success, 2 for bad flags.
+
+Examples:
+  oidc-aws policy generate --repo octo-org/octo-repo --branch main --account 123456789012
+  oidc-aws policy generate --repo octo-org/octo-repo --environment production \
+      --tag 'v*' --account 123456789012 --format terraform
+`

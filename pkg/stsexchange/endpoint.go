@@ -1,0 +1,156 @@
+package stsexchange
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"golang.org/x/net/http/httpproxy"
+)
+
+// Where an endpoint or proxy setting came from, as reported by EndpointSource
+// and named in validation errors.
+const (
+	SourceInput   = "input sts-endpoint"
+	SourceDefault = "SDK default"
+)
+
+// resolveEndpoint applies the AWS SDKs' precedence: explicit configuration,
+// then AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, which disables both variables.
+// It returns "" (and SourceDefault) when the SDK's regional endpoint applies.
+func resolveEndpoint(explicit string, getenv func(string) string) (endpoint, source string, err error) {
+	candidates := []struct{ value, source string }{{explicit, SourceInput}}
+	if !strings.EqualFold(strings.TrimSpace(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")), "true") {
+		candidates = append(candidates,
+			struct{ value, source string }{getenv("AWS_ENDPOINT_URL_STS"), "environment variable AWS_ENDPOINT_URL_STS"},
+			struct{ value, source string }{getenv("AWS_ENDPOINT_URL"), "environment variable AWS_ENDPOINT_URL"},
+		)
+	}
+	for _, c := range candidates {
+		v := strings.TrimSpace(c.value)
+		if v == "" {
+			continue
+		}
+		if err := validateEndpoint(v); err != nil {
+			return "", c.source, fmt.Errorf("failed to use the STS endpoint from %s: %w", c.source, err)
+		}
+		return v, c.source, nil
+	}
+	return "", SourceDefault, nil
+}
+
+// validateEndpoint accepts an absolute http(s) URL with a host, optionally a
+// path. Userinfo is refused because it would be logged with the endpoint and
+// the SDK would not use it anyway.
+func validateEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s is not a URL (want e.g. https://sts.us-east-1.amazonaws.com): %w", displayURL(raw), innermost(err))
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("%s must start with https:// (or http://), e.g. https://sts.us-east-1.amazonaws.com", quote(u.Redacted(), 200))
+	case u.User != nil:
+		return fmt.Errorf("%s must not contain a user name or password", quote(u.Redacted(), 200))
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%s has no host name", quote(raw, 200))
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return fmt.Errorf("%s must not have a query or fragment", quote(raw, 200))
+	case unsafeText(raw):
+		return fmt.Errorf("%s contains control characters", quote(raw, 200))
+	}
+	return nil
+}
+
+// displayURL quotes an unparsable URL unless it may hold a password.
+func displayURL(raw string) string {
+	if strings.Contains(raw, "@") {
+		return "the value (withheld: it contains '@')"
+	}
+	return quote(raw, 200)
+}
+
+// defaultEndpoint asks the SDK's own resolver which URL it will use, so that the
+// logged endpoint is exactly the one called (aws-cn, aws-us-gov and the other
+// partitions have different domains).
+func defaultEndpoint(region string) (string, error) {
+	ep, err := sts.NewDefaultEndpointResolverV2().ResolveEndpoint(context.Background(), sts.EndpointParameters{
+		Region:            aws.String(region),
+		UseDualStack:      aws.Bool(false),
+		UseFIPS:           aws.Bool(false),
+		UseGlobalEndpoint: aws.Bool(false),
+	})
+	if err != nil {
+		return "", err
+	}
+	return ep.URI.String(), nil
+}
+
+// proxyConfig builds the proxy decision with net/http's exact semantics
+// (scheme-specific variables, NO_PROXY matching of domains, IPs, CIDRs and
+// ports, loopback never proxied). The http-proxy input, when set, is used for
+// both http and https endpoints; the no-proxy input, when set, replaces
+// NO_PROXY/no_proxy.
+func proxyConfig(o Options, getenv func(string) string) (*httpproxy.Config, error) {
+	envAny := func(names ...string) (string, string) {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v, n
+			}
+		}
+		return "", ""
+	}
+	cfg := &httpproxy.Config{}
+	if o.HTTPProxy != "" {
+		if err := validateProxy(o.HTTPProxy); err != nil {
+			return nil, fmt.Errorf("failed to use input http-proxy: %w", err)
+		}
+		cfg.HTTPProxy, cfg.HTTPSProxy = o.HTTPProxy, o.HTTPProxy
+	} else {
+		var name string
+		cfg.HTTPSProxy, name = envAny("HTTPS_PROXY", "https_proxy")
+		if err := validateProxy(cfg.HTTPSProxy); err != nil {
+			return nil, fmt.Errorf("failed to use environment variable %s: %w", name, err)
+		}
+		cfg.HTTPProxy, name = envAny("HTTP_PROXY", "http_proxy")
+		if err := validateProxy(cfg.HTTPProxy); err != nil {
+			return nil, fmt.Errorf("failed to use environment variable %s: %w", name, err)
+		}
+	}
+	if o.NoProxy != "" {
+		cfg.NoProxy = o.NoProxy
+	} else {
+		cfg.NoProxy, _ = envAny("NO_PROXY", "no_proxy")
+	}
+	return cfg, nil
+}
+
+// validateProxy mirrors httpproxy's parsing (a bare host:port means http://)
+// so a bad value fails at start-up rather than on every request.
+func validateProxy(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		if u2, err2 := url.Parse("http://" + raw); err2 == nil && u2.Host != "" {
+			u, err = u2, nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("proxy URL is not a URL (want e.g. http://proxy.example:3128): %w", innermost(err))
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return fmt.Errorf("proxy URL %s has scheme %s; want http, https, socks5 or socks5h", quote(u.Redacted(), 200), quote(u.Scheme, 20))
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("proxy URL %s has no host name", quote(u.Redacted(), 200))
+	}
+	return nil
+}

@@ -1,0 +1,492 @@
+package stsexchange
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+)
+
+// Class says what the caller's retry loop should do after a failed call.
+type Class int
+
+// Fatal is the zero value so that an Error built without a class never causes
+// a retry storm.
+const (
+	// Fatal: retrying cannot help; fail with the hint.
+	Fatal Class = iota
+	// Transient: retry the same request after a backoff.
+	Transient
+	// RefreshToken: fetch a fresh GitHub OIDC token, then retry.
+	RefreshToken
+	// RetryOnce: allow exactly one more attempt (GitHub's signing keys may be
+	// mid-rotation, and IAM is eventually consistent after a provider is created).
+	RetryOnce
+)
+
+func (c Class) String() string {
+	switch c {
+	case Fatal:
+		return "Fatal"
+	case Transient:
+		return "Transient"
+	case RefreshToken:
+		return "RefreshToken"
+	case RetryOnce:
+		return "RetryOnce"
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
+}
+
+// Operation names used in Error.Op.
+const (
+	OpWebIdentity = "AssumeRoleWithWebIdentity"
+	OpAssumeRole  = "AssumeRole"
+)
+
+// Error is the only error type AssumeRoleWithWebIdentity and AssumeRole return.
+// Every string field is safe to print: control characters are escaped and the
+// web identity token and source credentials are redacted.
+type Error struct {
+	Op         string // OpWebIdentity or OpAssumeRole
+	Code       string // AWS error code; "" when STS gave no error code (transport, timeout, bad response)
+	Message    string // sanitized server message or failure description
+	RequestID  string
+	HTTPStatus int // 0 when no response arrived
+	Class      Class
+	Hint       string // one line: the likely fix
+	Err        error  // underlying error; its text is NOT sanitized, do not print it
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("sts ")
+	b.WriteString(e.Op)
+	b.WriteString(" failed: ")
+	if e.Code != "" {
+		b.WriteString(e.Code)
+		if e.Message != "" && e.Message != e.Code {
+			b.WriteString(": ")
+			b.WriteString(e.Message)
+		}
+	} else {
+		b.WriteString(e.Message)
+	}
+	var extra []string
+	if e.RequestID != "" {
+		extra = append(extra, "request ID "+e.RequestID)
+	}
+	if e.HTTPStatus != 0 {
+		extra = append(extra, fmt.Sprintf("HTTP %d", e.HTTPStatus))
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (")
+		b.WriteString(strings.Join(extra, ", "))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Rule is one row of Table.
+type Rule struct {
+	Class Class
+	Hint  string
+	// ByMessage refines Hint when the server message contains a known phrase;
+	// the first match wins. It never changes the class.
+	ByMessage []MessageHint
+	// Chain replaces Class, Hint and ByMessage for AssumeRole (role chaining),
+	// where the same code has a different cause.
+	Chain *Rule
+}
+
+// MessageHint is a hint for a server message containing Contains (case-insensitive).
+type MessageHint struct {
+	Contains string
+	Hint     string
+}
+
+// Keys of Table for failures that carry no AWS error code. Error.Code stays ""
+// for these; they live in the same table so every class decision and hint is
+// in one place.
+const (
+	KindInvalidInput      = "client.InvalidInput"
+	KindCallerDeadline    = "client.CallerDeadline"
+	KindAttemptTimeout    = "transport.Timeout"
+	KindDNSNotFound       = "transport.DNSNotFound"
+	KindConnection        = "transport.Connection"
+	KindTLSCertificate    = "transport.TLSCertificate"
+	KindTooLarge          = "response.TooLarge"
+	KindUndecodable       = "response.Undecodable"
+	KindUndecodable4xx    = "response.Undecodable4xx"
+	KindInvalidResponse   = "response.Invalid"
+	KindRedirect          = "http.Redirect"
+	KindTooManyRequests   = "http.TooManyRequests"
+	KindUnknownClientCode = "http.UnknownClientError"
+	KindUnknownServerCode = "http.UnknownServerError"
+)
+
+const hintBadCreds = "the source credentials for role chaining are invalid or expired: check the first role's credentials reached AssumeRole unchanged and have not expired"
+
+// Table maps AWS STS error codes (and the Kind* keys) to what to do about them.
+// Codes not listed here are classified by HTTP status: KindTooManyRequests for
+// 429, KindUnknownServerCode for 5xx, KindUnknownClientCode otherwise.
+var Table = map[string]Rule{
+	"AccessDenied": {
+		Class: Fatal,
+		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's token.actions.githubusercontent.com:sub/:aud conditions, and check role-to-assume names the right role",
+		Chain: &Rule{
+			Class: Fatal,
+			Hint:  "the chained role's trust policy must allow sts:AssumeRole (and sts:TagSession if session tags are used) for the first role, with a matching external ID if it requires one",
+		},
+	},
+	"InvalidIdentityToken": {
+		Class: RetryOnce,
+		Hint:  "AWS rejected the GitHub token: check the IAM OIDC provider for the token's issuer exists, lists the audience as a client ID, and trusts GitHub's certificate",
+		ByMessage: []MessageHint{
+			{"No OpenIDConnect provider found", "create an IAM OIDC identity provider in the role's account for the token's issuer (e.g. https://token.actions.githubusercontent.com)"},
+			{"Incorrect token audience", "add the token's audience to the IAM OIDC provider's client IDs (audiences), or set the audience input to one the provider lists"},
+			{"thumbprint", "the IAM OIDC provider's thumbprint list does not match the issuer's certificate: update the provider's thumbprints"},
+			{"issuer", "the token's issuer does not match the IAM OIDC provider's URL: check the provider URL (and any GitHub enterprise issuer customization)"},
+		},
+	},
+	"ExpiredTokenException": {
+		Class: RefreshToken,
+		Hint:  "the GitHub token expired before STS saw it: a fresh token is requested automatically; if this persists, check the runner's clock",
+		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+	},
+	"IDPCommunicationError": {
+		Class: Transient,
+		Hint:  "STS could not reach the identity provider to fetch its keys; this is usually temporary",
+	},
+	"IDPRejectedClaim": {
+		Class: Fatal,
+		Hint:  "the identity provider rejected a claim in the token: check the token's claims against the IAM OIDC provider configuration",
+	},
+	"Throttling":               {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
+	"ThrottlingException":      {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
+	"RequestLimitExceeded":     {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
+	"TooManyRequestsException": {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
+	"InternalFailure":          {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
+	"InternalError":            {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
+	"ServiceUnavailable":       {Class: Transient, Hint: "STS is temporarily unavailable; this is usually temporary"},
+	"RequestTimeout":           {Class: Transient, Hint: "STS timed out reading the request; this is usually temporary"},
+	"RequestExpired": {
+		Class: Transient,
+		Hint:  "STS says the request's timestamp is too old: the SDK corrects for clock skew on the next attempt; if this persists, fix the runner's clock",
+	},
+	"ValidationError": {
+		Class: Fatal,
+		Hint:  "STS rejected a parameter: if the message mentions DurationSeconds, lower role-duration-seconds or raise the role's maximum session duration; otherwise check role-to-assume and role-session-name",
+		ByMessage: []MessageHint{
+			{"DurationSeconds", "role-duration-seconds exceeds the role's maximum session duration: lower role-duration-seconds or raise the role's MaxSessionDuration (role chaining is limited to 1 hour)"},
+			{"roleSessionName", "role-session-name must be 2-64 characters of letters, digits and +=,.@-"},
+			{"roleArn", "role-to-assume must be a full role ARN such as arn:aws:iam::123456789012:role/NAME"},
+		},
+	},
+	"MalformedPolicyDocument": {
+		Class: Fatal,
+		Hint:  "inline-session-policy is not a valid IAM policy document: fix its JSON or its policy grammar",
+	},
+	"PackedPolicyTooLarge": {
+		Class: Fatal,
+		Hint:  "the session policies (inline-session-policy and managed-session-policies) are too large after compression: shorten them",
+	},
+	"RegionDisabledException": {
+		Class: Fatal,
+		Hint:  "STS is not activated in this region for the account: activate it in IAM account settings or use another aws-region",
+	},
+	"InvalidClientTokenId": {
+		Class: Fatal,
+		Hint:  "STS did not recognize the access key: check the region is enabled for the account and sts-endpoint is right",
+		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+	},
+	"SignatureDoesNotMatch": {
+		Class: Fatal,
+		Hint:  "the request signature did not match: check sts-endpoint and any proxy rewriting requests",
+		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+	},
+	"ExpiredToken": {
+		Class: Fatal,
+		Hint:  "the security token in the request has expired: check the runner's clock",
+		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+	},
+	"IncompleteSignature": {
+		Class: Fatal,
+		Hint:  "the request signature was incomplete: check that no proxy strips Authorization or X-Amz-* headers",
+	},
+	"MissingParameter": {
+		Class: Fatal,
+		Hint:  "a required parameter was missing: check role-to-assume and role-session-name are set",
+	},
+	"InvalidParameterValue": {
+		Class: Fatal,
+		Hint:  "STS rejected a parameter value: check role-to-assume, role-session-name, role-duration-seconds and the session policies",
+	},
+	"InvalidParameterCombination": {
+		Class: Fatal,
+		Hint:  "STS rejected a combination of parameters: check the action's inputs",
+	},
+	"InvalidAction": {
+		Class: Fatal,
+		Hint:  "the endpoint does not implement this STS action: check sts-endpoint points at STS",
+	},
+	"OptInRequired": {
+		Class: Fatal,
+		Hint:  "the account is not subscribed to STS in this region: use another aws-region",
+	},
+
+	KindInvalidInput: {
+		Class: Fatal,
+		Hint:  "fix the action's inputs as described",
+	},
+	KindCallerDeadline: {
+		Class: Fatal,
+		Hint:  "the overall time allowed for getting credentials ran out; raise the timeout or check connectivity to STS",
+	},
+	KindAttemptTimeout: {
+		Class: Transient,
+		Hint:  "STS (or the proxy) did not answer in time; retrying",
+	},
+	KindDNSNotFound: {
+		Class: Fatal,
+		Hint:  "the STS host name does not exist: check aws-region and sts-endpoint (and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL)",
+	},
+	KindConnection: {
+		Class: Transient,
+		Hint:  "the connection to STS failed or was cut; retrying (if it persists, check the network, http-proxy and no-proxy)",
+	},
+	KindTLSCertificate: {
+		Class: Fatal,
+		Hint:  "the STS endpoint's TLS certificate was not trusted: check sts-endpoint and whether a proxy intercepts TLS",
+	},
+	KindTooLarge: {
+		Class: Fatal,
+		Hint:  "the endpoint sent far more than an STS answer: check sts-endpoint and http-proxy point at STS",
+	},
+	KindUndecodable: {
+		Class: Transient,
+		Hint:  "the STS answer could not be decoded, probably cut off in transit; retrying",
+	},
+	KindUndecodable4xx: {
+		Class: Fatal,
+		Hint:  "the endpoint answered with something other than an STS error: check sts-endpoint and http-proxy (a proxy may be blocking the request)",
+	},
+	KindInvalidResponse: {
+		Class: Fatal,
+		Hint:  "the endpoint's answer is not usable credentials: check sts-endpoint points at a trustworthy STS service",
+	},
+	KindRedirect: {
+		Class: Fatal,
+		Hint:  "the endpoint answered with a redirect, which STS never does: set sts-endpoint to the final STS URL",
+	},
+	KindTooManyRequests: {
+		Class: Transient,
+		Hint:  "the endpoint is rate limiting requests; retrying with backoff",
+	},
+	KindUnknownClientCode: {
+		Class: Fatal,
+		Hint:  "STS rejected the request with an unrecognized error: read the message, and check the action's inputs",
+	},
+	KindUnknownServerCode: {
+		Class: Transient,
+		Hint:  "STS had a server-side error; this is usually temporary",
+	},
+}
+
+// lookup finds the rule for key (codes match case-insensitively, as the SDK does)
+// and applies the per-operation and per-message refinements.
+func lookup(op, key, message string) (Rule, bool) {
+	r, ok := Table[key]
+	if !ok {
+		for k, v := range Table {
+			if strings.EqualFold(k, key) {
+				r, ok = v, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return Rule{}, false
+	}
+	if op == OpAssumeRole && r.Chain != nil {
+		r = *r.Chain
+	}
+	lower := strings.ToLower(message)
+	for _, m := range r.ByMessage {
+		if strings.Contains(lower, strings.ToLower(m.Contains)) {
+			r.Hint = m.Hint
+			break
+		}
+	}
+	return r, true
+}
+
+func (e *Error) applyRule(key string) {
+	r, _ := lookup(e.Op, key, e.Message)
+	e.Class, e.Hint = r.Class, r.Hint
+}
+
+// errTooLarge is returned (wrapped) by the body reader when a response exceeds
+// Options.MaxResponseBytes.
+type errTooLarge struct{ limit int64 }
+
+func (e *errTooLarge) Error() string {
+	return fmt.Sprintf("response body exceeds %d bytes", e.limit)
+}
+
+// invalidResponse describes a successful-looking answer that cannot be used.
+type invalidResponse struct{ msg string }
+
+func (e *invalidResponse) Error() string { return e.msg }
+
+// classify turns any failure of one call into an *Error. callerCtx is the
+// caller's context (not the per-attempt one) so an exhausted overall deadline
+// can be told apart from one slow attempt.
+func classify(op string, err error, callerCtx, attemptCtx context.Context, secrets []string) *Error {
+	e := &Error{Op: op, Err: err}
+	var respErr *awshttp.ResponseError
+	if errors.As(err, &respErr) && respErr.Response != nil {
+		e.HTTPStatus = respErr.Response.StatusCode
+		e.RequestID = sanitize(respErr.ServiceRequestID(), maxRequestIDBytes, nil)
+	}
+
+	var tooLarge *errTooLarge
+	var invalid *invalidResponse
+	var apiErr smithy.APIError
+	var deserErr *smithy.DeserializationError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &invalid):
+		e.Message = invalid.msg
+		e.applyRule(KindInvalidResponse)
+	case errors.As(err, &tooLarge):
+		e.Message = tooLarge.Error()
+		e.applyRule(KindTooLarge)
+	case errors.As(err, &apiErr) && apiErr.ErrorCode() != "" && apiErr.ErrorCode() != "UnknownError":
+		// A coded answer from the server is authoritative even if a deadline
+		// passed meanwhile.
+		e.Code = sanitize(apiErr.ErrorCode(), maxCodeBytes, nil)
+		e.Message = sanitize(apiErr.ErrorMessage(), maxMessageBytes, secrets)
+		if r, ok := lookup(op, apiErr.ErrorCode(), apiErr.ErrorMessage()); ok {
+			e.Class, e.Hint = r.Class, r.Hint
+		} else {
+			e.applyRule(statusKind(e.HTTPStatus))
+		}
+	case callerCtx.Err() != nil:
+		e.Message = "gave up before STS answered: " + sanitize(contextReason(callerCtx), maxMessageBytes, nil)
+		e.applyRule(KindCallerDeadline)
+	case attemptCtx.Err() != nil:
+		e.Message = "no answer from STS within the per-attempt timeout"
+		e.applyRule(KindAttemptTimeout)
+	case errors.As(err, &deserErr) && isTransportError(deserErr.Err):
+		// The body was cut off in transit, whatever the status said.
+		e.Message = "the STS answer was cut off: " + sanitize(transportText(deserErr.Err), maxMessageBytes, secrets)
+		e.applyRule(KindUndecodable)
+	case e.HTTPStatus != 0 && (e.HTTPStatus < 200 || e.HTTPStatus >= 300):
+		// An error status whose body is not an STS ErrorResponse: a proxy,
+		// load balancer or the wrong service answered.
+		e.Message = fmt.Sprintf("HTTP %d without an STS error code in the body", e.HTTPStatus)
+		kind := statusKind(e.HTTPStatus)
+		if kind == KindUnknownClientCode {
+			kind = KindUndecodable4xx
+		}
+		e.applyRule(kind)
+	case errors.As(err, &deserErr):
+		e.Message = "could not decode the STS answer: " + sanitize(innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
+		e.applyRule(KindUndecodable)
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
+		e.applyRule(KindDNSNotFound)
+	case isCertificateError(err):
+		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
+		e.applyRule(KindTLSCertificate)
+	case isTransportError(err):
+		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
+		e.applyRule(KindConnection)
+	default:
+		// Anything else (SDK parameter validation, serialization) is a
+		// problem with the request itself, which a retry repeats.
+		e.Message = sanitize(err.Error(), maxMessageBytes, secrets)
+		e.applyRule(KindInvalidInput)
+	}
+	return e
+}
+
+func statusKind(status int) string {
+	switch {
+	case status == 429:
+		return KindTooManyRequests
+	case status >= 500:
+		return KindUnknownServerCode
+	case status >= 300 && status < 400:
+		return KindRedirect
+	default:
+		return KindUnknownClientCode
+	}
+}
+
+func contextReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause.Error()
+	}
+	return ctx.Err().Error()
+}
+
+func isCertificateError(err error) bool {
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
+		errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
+// isTransportError reports failures to send the request or receive the answer:
+// refused, reset, closed or timed-out connections, proxy failures and cut bodies.
+func isTransportError(err error) bool {
+	var netErr net.Error
+	var opErr *net.OpError
+	var urlErr *url.Error
+	var sendErr interface{ ConnectionError() bool }
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &netErr), errors.As(err, &opErr), errors.As(err, &urlErr):
+		return true
+	case errors.As(err, &sendErr) && sendErr.ConnectionError():
+		return true
+	}
+	return false
+}
+
+// transportText prefers the net/http error text ("Post \"URL\": dial tcp …")
+// over the SDK's wrapping, which repeats the operation name.
+func transportText(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Error()
+	}
+	return innermost(err).Error()
+}
+
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

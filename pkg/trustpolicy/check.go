@@ -1,0 +1,673 @@
+package trustpolicy
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultAction is the STS call a GitHub Actions workflow makes.
+const DefaultAction = "sts:AssumeRoleWithWebIdentity"
+
+// Request is what IAM evaluates a trust policy against: the token's issuer
+// and claims, the STS action, and any other request-context keys.
+type Request struct {
+	// Issuer is the token's iss, e.g. https://token.actions.githubusercontent.com.
+	// Condition keys "<issuer host/path>:<claim>" read Claims.
+	Issuer string
+	Claims map[string]any
+	// Action defaults to DefaultAction.
+	Action string
+	// Context holds keys that are not token claims, such as aws:SourceIp,
+	// matched case-insensitively. Keys in neither place are absent, which is
+	// how this tool treats aws:* keys unless you supply them.
+	Context map[string]any
+}
+
+// Verdict is the outcome of one check within a statement.
+type Verdict struct {
+	Passed bool
+	Reason string
+	Fix    string // nearest change that would make it pass; "" when passed
+}
+
+// ConditionResult explains one operator/key pair.
+type ConditionResult struct {
+	Operator string
+	Key      string
+	Values   []string // the policy's values
+	Seen     []string // the request's values; nil when the key is absent
+	Passed   bool
+	Reason   string
+	Fix      string
+}
+
+// StatementResult explains one statement. Matched is true when principal,
+// action and every condition pass, i.e. the statement's Effect applies.
+type StatementResult struct {
+	Index      int // 0-based position in the policy
+	Sid        string
+	Effect     string
+	Matched    bool
+	Principal  Verdict
+	Action     Verdict
+	Conditions []ConditionResult
+}
+
+// Label names the statement the way reports do: #N and the Sid, if any.
+func (s *StatementResult) Label() string { return statementLabel(s.Index, s.Sid) }
+
+// Result is IAM's decision with the reasoning behind it.
+type Result struct {
+	Allowed bool
+	// Decision is "allowed", "denied: explicit deny in statement X" or
+	// "denied: no statement allows".
+	Decision   string
+	Issuer     string
+	Action     string
+	Statements []StatementResult
+}
+
+// Check evaluates the policy the way IAM does: an explicit Deny that
+// matches wins, otherwise any matching Allow allows, otherwise the request
+// is implicitly denied. Every statement is evaluated fully so the report
+// can show all failures at once.
+func (c *Compiled) Check(r Request) *Result {
+	if r.Action == "" {
+		r.Action = DefaultAction
+	}
+	ev := evaluator{req: r, host: issuerHost(r.Issuer)}
+	res := &Result{Issuer: r.Issuer, Action: r.Action}
+	var denyBy, allowBy []string
+	for _, s := range c.statements {
+		sr := StatementResult{Index: s.index, Sid: s.sid, Effect: s.effect}
+		sr.Principal = ev.principal(&s)
+		sr.Action = ev.action(&s)
+		matched := sr.Principal.Passed && sr.Action.Passed
+		for i := range s.conds {
+			cr := ev.condition(&s.conds[i], s.effect)
+			matched = matched && cr.Passed
+			sr.Conditions = append(sr.Conditions, cr)
+		}
+		sr.Matched = matched
+		if matched {
+			if s.effect == "Deny" {
+				denyBy = append(denyBy, statementLabel(s.index, s.sid))
+			} else {
+				allowBy = append(allowBy, statementLabel(s.index, s.sid))
+			}
+		}
+		res.Statements = append(res.Statements, sr)
+	}
+	switch {
+	case len(denyBy) > 0:
+		res.Decision = "denied: explicit deny in statement " + strings.Join(denyBy, ", ")
+	case len(allowBy) > 0:
+		res.Allowed, res.Decision = true, "allowed"
+	default:
+		res.Decision = "denied: no statement allows"
+	}
+	return res
+}
+
+type evaluator struct {
+	req  Request
+	host string // issuer without scheme: the condition-key prefix
+}
+
+func issuerHost(iss string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(iss, "https://"), "http://")
+	return strings.TrimRight(s, "/")
+}
+
+// sameIssuer compares issuer host/paths: DNS names ignore case, paths don't.
+func sameIssuer(a, b string) bool {
+	ah, ap, _ := strings.Cut(a, "/")
+	bh, bp, _ := strings.Cut(b, "/")
+	return strings.EqualFold(ah, bh) && ap == bp
+}
+
+func (ev *evaluator) principal(s *compiledStatement) Verdict {
+	if s.notPrincipal != nil {
+		ok, why := ev.principalNames(s.notPrincipal)
+		if ok {
+			return Verdict{false, "NotPrincipal excludes the caller: " + why, "remove the token's provider from NotPrincipal, or use Principal"}
+		}
+		return Verdict{Passed: true, Reason: "NotPrincipal does not exclude the caller: " + why}
+	}
+	ok, why := ev.principalNames(s.principal)
+	if ok {
+		return Verdict{Passed: true, Reason: why}
+	}
+	fix := fmt.Sprintf("set Principal.Federated to %s", quote("arn:aws:iam::ACCOUNT_ID:oidc-provider/"+ev.host))
+	for _, f := range s.principal.Federated {
+		if a, ok := parseProviderARN(f); ok {
+			fix = fmt.Sprintf("set Principal.Federated to %s", quote(fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", a.partition, a.account, ev.host)))
+			break
+		}
+	}
+	return Verdict{Passed: false, Reason: why, Fix: fix}
+}
+
+// principalNames reports whether p names the web-identity caller.
+func (ev *evaluator) principalNames(p *Principal) (bool, string) {
+	if p.Wildcard {
+		return true, "Principal \"*\" matches every caller"
+	}
+	for _, a := range p.AWS {
+		if a == "*" {
+			return true, "Principal {\"AWS\": \"*\"} matches every caller"
+		}
+	}
+	var misses []string
+	for _, f := range p.Federated {
+		if a, ok := parseProviderARN(f); ok {
+			if sameIssuer(a.hostPath, ev.host) {
+				return true, fmt.Sprintf("Federated %s names the token's issuer %s", quote(f), quote(ev.host))
+			}
+			misses = append(misses, fmt.Sprintf("Federated %s names issuer %s, but the token's issuer is %s", quote(f), quote(a.hostPath), quote(ev.host)))
+			continue
+		}
+		if !strings.HasPrefix(f, "arn:") && sameIssuer(f, ev.host) {
+			return true, fmt.Sprintf("Federated %s names the token's issuer", quote(f))
+		}
+		if strings.Contains(f, ":saml-provider/") {
+			misses = append(misses, fmt.Sprintf("Federated %s is a SAML provider, not an OIDC provider", quote(f)))
+		} else {
+			misses = append(misses, fmt.Sprintf("Federated %s is not an OIDC provider for %s", quote(f), quote(ev.host)))
+		}
+	}
+	if len(misses) > 0 {
+		return false, strings.Join(misses, "; ")
+	}
+	var kinds []string
+	if len(p.AWS) > 0 {
+		kinds = append(kinds, "AWS "+quoteList(p.AWS))
+	}
+	if len(p.Service) > 0 {
+		kinds = append(kinds, "Service "+quoteList(p.Service))
+	}
+	if len(p.CanonicalUser) > 0 {
+		kinds = append(kinds, "CanonicalUser "+quoteList(p.CanonicalUser))
+	}
+	return false, "the principal names only " + strings.Join(kinds, " and ") + ", which a web-identity token never is"
+}
+
+type providerARN struct {
+	partition, account, hostPath string
+}
+
+// parseProviderARN reads arn:PARTITION:iam::ACCOUNT:oidc-provider/HOSTPATH.
+func parseProviderARN(s string) (providerARN, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" {
+		return providerARN{}, false
+	}
+	hp, ok := strings.CutPrefix(parts[5], "oidc-provider/")
+	if !ok || hp == "" {
+		return providerARN{}, false
+	}
+	return providerARN{partition: parts[1], account: parts[4], hostPath: hp}, true
+}
+
+func (ev *evaluator) action(s *compiledStatement) Verdict {
+	act := ev.req.Action
+	var hit string
+	for _, pat := range s.actions {
+		if globFold(pat, act) {
+			hit = pat
+			break
+		}
+	}
+	switch {
+	case !s.notAction && hit != "":
+		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s matches Action %s", quote(act), quote(hit))}
+	case !s.notAction:
+		return Verdict{false, fmt.Sprintf("action %s matches none of Action %s", quote(act), quoteList(s.actions)),
+			fmt.Sprintf("add %s to Action", quote(act))}
+	case hit != "":
+		return Verdict{false, fmt.Sprintf("action %s is excluded by NotAction %s", quote(act), quote(hit)),
+			fmt.Sprintf("remove %s from NotAction", quote(hit))}
+	default:
+		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s is not excluded by NotAction %s", quote(act), quoteList(s.actions))}
+	}
+}
+
+// lookup finds a condition key's values. ok is false when the key is
+// absent; why then says where the tool looked.
+func (ev *evaluator) lookup(key string) (vals []string, claim string, why string) {
+	if ev.host != "" && len(key) > len(ev.host) && key[len(ev.host)] == ':' && sameIssuer(key[:len(ev.host)], ev.host) {
+		claim = key[len(ev.host)+1:]
+		v, name, found := findKey(ev.req.Claims, claim)
+		if name == "aud" {
+			// IAM's :aud key holds the azp claim when a token has one.
+			if azp, _, ok := findKey(ev.req.Claims, "azp"); ok {
+				v, found = azp, true
+			}
+		}
+		if !found {
+			return nil, claim, fmt.Sprintf("the token has no %s claim", quote(claim))
+		}
+		vals = claimStrings(v)
+		if len(vals) == 0 {
+			return nil, claim, fmt.Sprintf("the token's %s claim is empty", quote(claim))
+		}
+		return vals, claim, ""
+	}
+	if v, _, found := findKey(ev.req.Context, key); found {
+		if vals = claimStrings(v); len(vals) > 0 {
+			return vals, "", ""
+		}
+		return nil, "", fmt.Sprintf("key %s is empty in the request context", quote(key))
+	}
+	prefix, rest, hasColon := cutLast(key, ":")
+	switch {
+	case hasColon && (strings.Contains(prefix, ".") || strings.Contains(prefix, "/")):
+		return nil, rest, fmt.Sprintf("key %s is for issuer %s, but the token's issuer is %s, so IAM never sets it", quote(key), quote(prefix), quote(ev.host))
+	case hasColon:
+		return nil, "", fmt.Sprintf("key %s is not set for this request (this tool treats %s keys as absent unless given)", quote(key), quote(prefix+":*"))
+	}
+	return nil, "", fmt.Sprintf("key %s is not a known condition key", quote(key))
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// findKey looks a name up exactly, then ignoring case, because IAM
+// condition key names are case-insensitive.
+func findKey(m map[string]any, name string) (any, string, bool) {
+	if v, ok := m[name]; ok && v != nil {
+		return v, name, true
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic if a map holds two spellings
+	for _, k := range keys {
+		if strings.EqualFold(k, name) && m[k] != nil {
+			return m[k], k, true
+		}
+	}
+	return nil, name, false
+}
+
+// claimStrings turns a claim into the string values IAM compares: lists
+// become several values, numbers and booleans their JSON text.
+func claimStrings(v any) []string {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{t}
+	case []string:
+		return append([]string(nil), t...)
+	case []any:
+		var out []string
+		for _, x := range t {
+			if x != nil {
+				out = append(out, scalarString(x))
+			}
+		}
+		return out
+	}
+	return []string{scalarString(v)}
+}
+
+func scalarString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case bool:
+		return strconv.FormatBool(t)
+	case float64:
+		if t == math.Trunc(t) && math.Abs(t) < 1e15 {
+			return strconv.FormatInt(int64(t), 10)
+		}
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case json.Number:
+		return t.String()
+	case int:
+		return strconv.Itoa(t)
+	case int64:
+		return strconv.FormatInt(t, 10)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// valueMatches applies the operator's positive form to one request value
+// and returns the first policy value that matched.
+func valueMatches(c *compiledCond, v string) (string, bool) {
+	for _, pv := range c.Values {
+		if baseMatch(c.spec, pv, v) {
+			return pv, true
+		}
+	}
+	return "", false
+}
+
+func baseMatch(spec opSpec, pv, v string) bool {
+	switch spec.family {
+	case famString, famBinary:
+		return pv == v
+	case famStringIgnoreCase:
+		return strings.EqualFold(pv, v)
+	case famStringLike:
+		return glob(pv, v)
+	case famBool:
+		return strings.EqualFold(pv, v)
+	case famNumeric:
+		a, err1 := strconv.ParseFloat(v, 64)
+		b, err2 := strconv.ParseFloat(pv, 64)
+		return err1 == nil && err2 == nil && compare(spec.cmp, cmp3(a, b))
+	case famDate:
+		a, ok1 := parseDate(v)
+		b, ok2 := parseDate(pv)
+		return ok1 && ok2 && compare(spec.cmp, a.Compare(b))
+	case famIP:
+		pfx, err := parseIPValue(pv)
+		a, err2 := netip.ParseAddr(v)
+		return err == nil && err2 == nil && pfx.Contains(a)
+	case famArn:
+		return arnMatch(pv, v)
+	}
+	return false
+}
+
+func cmp3(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func compare(k cmpKind, c int) bool {
+	switch k {
+	case cmpLT:
+		return c < 0
+	case cmpLE:
+		return c <= 0
+	case cmpGT:
+		return c > 0
+	case cmpGE:
+		return c >= 0
+	}
+	return c == 0
+}
+
+// arnMatch compares ARNs component by component, so a wildcard never
+// spans a colon (ArnLike's documented behaviour; ArnEquals is the same).
+func arnMatch(pattern, arn string) bool {
+	pp := strings.SplitN(pattern, ":", 6)
+	ap := strings.SplitN(arn, ":", 6)
+	if len(pp) != 6 || len(ap) != 6 {
+		return false
+	}
+	for i := range pp {
+		if !glob(pp[i], ap[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
+	cr := ConditionResult{Operator: c.Operator, Key: c.Key, Values: c.Values}
+	seen, claim, missingWhy := ev.lookup(c.Key)
+	cr.Seen = seen
+	label := quote(c.Key)
+	if claim != "" {
+		label = claim
+	}
+
+	if c.spec.family == famNull {
+		wantAbsent := false
+		for _, v := range c.Values {
+			if v == "true" {
+				wantAbsent = true
+			}
+		}
+		wantPresent := false
+		for _, v := range c.Values {
+			if v == "false" {
+				wantPresent = true
+			}
+		}
+		switch {
+		case seen == nil && wantAbsent:
+			cr.Passed, cr.Reason = true, "Null true: "+missingWhy
+		case seen == nil:
+			cr.Reason = "Null false requires the key, but " + missingWhy
+			cr.Fix = nullFix(effect, fmt.Sprintf("the job must produce a %s claim, or drop this condition", label))
+		case wantPresent:
+			cr.Passed, cr.Reason = true, fmt.Sprintf("Null false: the token has %s %s", label, quoteList(seen))
+		default:
+			cr.Reason = fmt.Sprintf("Null true requires the key to be absent, but the token has %s %s", label, quoteList(seen))
+			cr.Fix = nullFix(effect, "use Null false, or drop this condition")
+		}
+		return cr
+	}
+
+	if seen == nil {
+		switch {
+		case c.ifExists:
+			cr.Passed, cr.Reason = true, missingWhy+"; IfExists passes when the key is absent"
+		case c.set == setAllValues:
+			cr.Passed, cr.Reason = true, missingWhy+"; ForAllValues: is true for an absent key (nothing to check)"
+		case c.set == setAnyValue:
+			cr.Reason = missingWhy + "; ForAnyValue: is false for an absent key"
+		case c.spec.negated:
+			cr.Passed, cr.Reason = true, missingWhy+"; a negated operator passes when the key is absent"
+		default:
+			cr.Reason = missingWhy + "; a missing key fails this operator"
+		}
+		if !cr.Passed && effect == "Allow" {
+			cr.Fix = ev.missingFix(c, claim)
+		}
+		return cr
+	}
+
+	// Per request value: does it satisfy the operator (negation included)?
+	type hit struct {
+		v, pv string
+		ok    bool
+	}
+	hits := make([]hit, len(seen))
+	for i, v := range seen {
+		pv, m := valueMatches(c, v)
+		hits[i] = hit{v, pv, m != c.spec.negated}
+	}
+	describe := func(h hit) string {
+		switch {
+		case !c.spec.negated && h.ok:
+			return fmt.Sprintf("%s %s matches %s", label, quote(h.v), quote(h.pv))
+		case !c.spec.negated:
+			return fmt.Sprintf("%s %s matches none of %s", label, quote(h.v), quoteList(c.Values))
+		case h.ok:
+			return fmt.Sprintf("%s %s matches none of the excluded %s", label, quote(h.v), quoteList(c.Values))
+		default:
+			return fmt.Sprintf("%s %s is excluded by %s", label, quote(h.v), quote(h.pv))
+		}
+	}
+	var decisive hit
+	switch {
+	case c.set == setAllValues || (c.set == setNone && c.spec.negated):
+		// Every value must pass; report the first that does not.
+		cr.Passed, decisive = true, hits[0]
+		for _, h := range hits {
+			if !h.ok {
+				cr.Passed, decisive = false, h
+				break
+			}
+		}
+	default:
+		cr.Passed, decisive = false, hits[0]
+		for _, h := range hits {
+			if h.ok {
+				cr.Passed, decisive = true, h
+				break
+			}
+		}
+	}
+	cr.Reason = describe(decisive)
+	switch {
+	case c.set == setAnyValue && len(seen) > 1:
+		cr.Reason = fmt.Sprintf("ForAnyValue: over %s: %s", quoteList(seen), cr.Reason)
+	case c.set == setAllValues && len(seen) > 1:
+		cr.Reason = fmt.Sprintf("ForAllValues: over %s: %s", quoteList(seen), cr.Reason)
+	case c.set == setNone && len(seen) > 1:
+		cr.Reason = fmt.Sprintf("%s has %d values %s and the operator has no ForAnyValue:/ForAllValues: prefix, so %s must hold for %s value: %s",
+			label, len(seen), quoteList(seen), c.base, map[bool]string{true: "every", false: "some"}[c.spec.negated], cr.Reason)
+	}
+	if !cr.Passed {
+		if effect == "Allow" {
+			cr.Fix = ev.valueFix(c, claim, decisive.v)
+		}
+	}
+	return cr
+}
+
+func nullFix(effect, fix string) string {
+	if effect != "Allow" {
+		return ""
+	}
+	return fix
+}
+
+func (ev *evaluator) missingFix(c *compiledCond, claim string) string {
+	prefix, rest, hasColon := cutLast(c.Key, ":")
+	if hasColon && (strings.Contains(prefix, ".") || strings.Contains(prefix, "/")) && !sameIssuer(prefix, ev.host) {
+		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest))
+	}
+	if claim == "" {
+		return fmt.Sprintf("this key is absent for a web-identity request; use %sIfExists or remove the condition", c.base)
+	}
+	switch claim {
+	case "environment":
+		return "the job has no environment; add `environment: NAME` to the job, or condition on sub instead"
+	case "sub", "aud":
+		return fmt.Sprintf("every GitHub token has %s; check the key is spelled %s", quote(claim), quote(ev.host+":"+claim))
+	}
+	return fmt.Sprintf("the token has no %s claim; condition on a claim it has (e.g. sub), or use %sIfExists if the claim is optional", quote(claim), c.base)
+}
+
+// valueFix suggests the nearest change that lets v through.
+func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
+	name := claim
+	if name == "" {
+		name = c.Key
+	}
+	if c.spec.negated {
+		return fmt.Sprintf("the token's %s is %s, which this condition excludes; remove it from the values if this token should pass", name, quote(v))
+	}
+	if c.spec.family == famString || c.spec.family == famStringIgnoreCase {
+		for _, pv := range c.Values {
+			if strings.ContainsAny(pv, "*?") {
+				return fmt.Sprintf("%s matches %s literally; use StringLike for wildcards", c.base, quote(pv))
+			}
+		}
+	}
+	if c.spec.family == famString {
+		for _, pv := range c.Values {
+			if strings.EqualFold(pv, v) {
+				return fmt.Sprintf("the values differ only in case (token %s, policy %s) and StringEquals is case-sensitive; fix the case or use StringEqualsIgnoreCase", quote(v), quote(pv))
+			}
+		}
+	}
+	var notes []string
+	if c.spec.family == famStringLike {
+		for _, pv := range c.Values {
+			if strings.ContainsAny(pv, "^$[]()+\\") || strings.Contains(pv, ".*") {
+				notes = append(notes, fmt.Sprintf("StringLike knows only * and ?, so %s is not a regular expression", quote(pv)))
+				break
+			}
+		}
+	}
+	switch claim {
+	case "sub":
+		notes = append(notes, subjectFix(c, v)...)
+	case "aud":
+		if strings.HasPrefix(v, "https://github.com/") {
+			notes = append(notes, fmt.Sprintf("the token carries GitHub's default audience %s; request the audience %s (the action's audience input), or add %s", quote(v), quote(c.Values[0]), quote(v)))
+			return strings.Join(notes, "; ")
+		}
+	}
+	base := fmt.Sprintf("the token's %s is %s; add it to the values", name, quote(v))
+	if claim == "sub" && c.spec.family == famString {
+		if repo, _, ok := splitSubject(v); ok {
+			base += fmt.Sprintf(", or use StringLike with %s (broader)", quote(repo+":*"))
+		}
+	}
+	return strings.Join(append(notes, base), "; ")
+}
+
+// splitSubject splits "repo:OWNER/REPO:CONTEXT" into "repo:OWNER/REPO" and
+// CONTEXT. The immutable form repo:OWNER@ID/REPO@ID:... splits the same way.
+func splitSubject(sub string) (repo, context string, ok bool) {
+	rest, ok := strings.CutPrefix(sub, "repo:")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.Index(rest, ":")
+	if i < 0 {
+		return "", "", false
+	}
+	return "repo:" + rest[:i], rest[i+1:], true
+}
+
+// subjectFix explains the usual reasons a GitHub subject differs from what
+// the policy expects: the job's environment or event replaces the ref, or
+// the repository is not the one named.
+func subjectFix(c *compiledCond, sub string) []string {
+	repo, ctx, ok := splitSubject(sub)
+	if !ok {
+		return nil
+	}
+	sameRepo, wantsRef := false, false
+	for _, pv := range c.Values {
+		pr, pctx, ok := splitSubject(pv)
+		if !ok {
+			continue
+		}
+		if pr == repo || (c.spec.family == famStringLike && glob(pr, repo)) {
+			sameRepo = true
+		}
+		if strings.HasPrefix(pctx, "ref:") {
+			wantsRef = true
+		}
+	}
+	var out []string
+	switch {
+	case !sameRepo:
+		out = append(out, fmt.Sprintf("the token comes from %s, a repository the policy does not name", quote(strings.TrimPrefix(repo, "repo:"))))
+	case strings.HasPrefix(ctx, "environment:") && wantsRef:
+		out = append(out, fmt.Sprintf("the job uses environment %s, so GitHub puts %s in sub instead of the branch or tag", quote(strings.TrimPrefix(ctx, "environment:")), quote(ctx)))
+	case ctx == "pull_request" && wantsRef:
+		out = append(out, "pull_request workflows get sub \"...:pull_request\", not the branch ref")
+	}
+	return out
+}
+
+func quoteList(vals []string) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = quote(v)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

@@ -1,0 +1,157 @@
+package trustpolicy
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+func addFileSeeds(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		files, _ := filepath.Glob(g)
+		for _, name := range files {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzParseDocuments feeds every input form to the parser. Whatever it
+// accepts must compile-or-error cleanly, lint without panicking, and
+// survive a JSON round trip unchanged.
+func FuzzParseDocuments(f *testing.F) {
+	addFileSeeds(f, "testdata/examples/*.json", "testdata/inputs/*.json")
+	f.Add([]byte(`{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"Null":{"a:b":true}}}}`))
+	f.Add([]byte(`{"Role":{"RoleName":"r","AssumeRolePolicyDocument":"%7B%22Statement%22%3A%5B%5D%7D"}}`))
+	f.Add([]byte(`{"Roles":[{"RoleName":"r","AssumeRolePolicyDocument":{"Statement":[{"Effect":"Deny"}]}}]}`))
+	f.Add([]byte(`{"values":{"root_module":{"child_modules":[{"resources":[{"address":"a","type":"aws_iam_role","values":{"assume_role_policy":"{\"Statement\":{}}"}}]}]}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, err := ParseDocuments(data)
+		if err != nil {
+			if docs != nil {
+				t.Fatal("documents returned with an error")
+			}
+			return
+		}
+		for _, d := range docs {
+			if d.Policy == nil || d.Name == "" {
+				t.Fatalf("document %+v lacks a name or policy", d)
+			}
+			_, _ = d.Policy.Compile()
+			_ = Lint(d.Policy)
+			_ = d.Policy.Terraform()
+			out, err := json.Marshal(d.Policy)
+			if err != nil {
+				t.Fatalf("marshal: %v", err)
+			}
+			again, err := Parse(out)
+			if err != nil {
+				t.Fatalf("re-parse of marshalled policy failed: %v\n%s", err, out)
+			}
+			if !reflect.DeepEqual(normalise(d.Policy), normalise(again)) {
+				t.Fatalf("round trip changed the policy\nbefore %#v\nafter  %#v", d.Policy, again)
+			}
+		}
+	})
+}
+
+// normalise maps forms that marshal identically (an empty principal type
+// list and an absent one) to one representation.
+func normalise(p *Policy) *Policy {
+	q := *p
+	q.Statements = append([]Statement(nil), p.Statements...)
+	for i := range q.Statements {
+		s := &q.Statements[i]
+		for _, pr := range []**Principal{&s.Principal, &s.NotPrincipal} {
+			if *pr == nil {
+				continue
+			}
+			c := **pr
+			for _, l := range []*[]string{&c.AWS, &c.Federated, &c.Service, &c.CanonicalUser} {
+				if len(*l) == 0 {
+					*l = nil
+				}
+			}
+			*pr = &c
+		}
+	}
+	return &q
+}
+
+// FuzzCheck evaluates arbitrary policies against arbitrary claims. It must
+// never panic, must decide consistently with its statement verdicts, and
+// its report must never contain a raw line break.
+func FuzzCheck(f *testing.F) {
+	claims, _ := os.ReadFile("testdata/claims/main.json")
+	for _, name := range []string{"good.json", "main-only.json", "org-wide.json", "deny-pull-requests.json", "stringequals-wildcard.json"} {
+		b, _ := os.ReadFile("testdata/examples/" + name)
+		f.Add(b, claims, "")
+	}
+	f.Add([]byte(stmt(`{"ForAllValues:StringLike":{"token.actions.githubusercontent.com:amr":["a*","?b"]},"NullIfExists":{"x:y":"true"}}`)),
+		[]byte(`{"iss":"https://token.actions.githubusercontent.com","amr":["ab","xb",1,true,null,{"k":"v"}]}`), "sts:TagSession")
+	f.Add([]byte(stmt(`{"DateLessThanIfExists":{"aws:CurrentTime":"2026-01-01"},"NumericEquals":{"token.actions.githubusercontent.com:n":"1.0"}}`)),
+		[]byte(`{"iss":"https://token.actions.githubusercontent.com","n":1}`), "")
+	f.Fuzz(func(t *testing.T, policy, claimsJSON []byte, action string) {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				panic(fmt.Sprintf("SLOW %q %q %q\n%s", policy, claimsJSON, action, buf[:n]))
+			}
+		}()
+		p, err := Parse(policy)
+		if err != nil {
+			return
+		}
+		c, err := p.Compile()
+		if err != nil {
+			return
+		}
+		var cl map[string]any
+		if json.Unmarshal(claimsJSON, &cl) != nil {
+			return
+		}
+		iss, _ := cl["iss"].(string)
+		res := c.Check(Request{Issuer: iss, Claims: cl, Action: action})
+		allow, deny := false, false
+		for _, s := range res.Statements {
+			ok := s.Principal.Passed && s.Action.Passed
+			for _, cr := range s.Conditions {
+				ok = ok && cr.Passed
+			}
+			if ok != s.Matched {
+				t.Fatalf("statement %s: Matched=%v but its parts say %v", s.Label(), s.Matched, ok)
+			}
+			allow = allow || (ok && s.Effect == "Allow")
+			deny = deny || (ok && s.Effect == "Deny")
+		}
+		if res.Allowed != (allow && !deny) {
+			t.Fatalf("Allowed=%v with allow=%v deny=%v", res.Allowed, allow, deny)
+		}
+		var b bytes.Buffer
+		if err := res.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.ContainsAny(b.Bytes(), "\r") {
+			t.Fatalf("report has a raw CR: %q", b.String())
+		}
+		for _, line := range bytes.Split(b.Bytes(), []byte("\n")) {
+			if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte("::")) {
+				t.Fatalf("report line starts a workflow command: %q", line)
+			}
+		}
+	})
+}

@@ -1,0 +1,182 @@
+// Package workflow writes to the GitHub Actions runner safely: the log,
+// masks, GITHUB_ENV, GITHUB_OUTPUT and the step summary.
+//
+// go-githubactions writes file commands with a fixed heredoc delimiter, so a
+// value holding a newline and that delimiter could define further variables.
+// Every value is checked here first, whatever its source. Text from outside
+// (token claims, server messages) is escaped before it reaches the log, so it
+// can neither start a workflow command (`::…`) nor forge a line.
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// HeredocDelimiter is the fixed delimiter go-githubactions writes around
+// every file-command value.
+const HeredocDelimiter = "_GitHubActionsFileCommandDelimeter_"
+
+var nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
+
+// ErrUnsafeValue means a value could break out of its file command.
+var ErrUnsafeValue = errors.New("value contains a line break, a control character or the file-command delimiter")
+
+// CheckValue reports whether v may be written as one file-command value.
+func CheckValue(v string) error {
+	if strings.Contains(v, HeredocDelimiter) {
+		return ErrUnsafeValue
+	}
+	for _, r := range v {
+		if r == '\n' || r == '\r' || (unicode.IsControl(r) && r != '\t') || r == '\u2028' || r == '\u2029' {
+			return ErrUnsafeValue
+		}
+	}
+	return nil
+}
+
+// Runner is the action's view of the runner.
+type Runner struct {
+	a      *githubactions.Action
+	out    io.Writer
+	getenv func(string) string
+}
+
+// New returns a Runner that logs to out and finds the file-command files
+// through getenv.
+func New(out io.Writer, getenv func(string) string) *Runner {
+	return &Runner{
+		a:      githubactions.New(githubactions.WithWriter(out), githubactions.WithGetenv(getenv)),
+		out:    out,
+		getenv: getenv,
+	}
+}
+
+// Getenv exposes the environment the Runner was built with.
+func (r *Runner) Getenv(k string) string { return r.getenv(k) }
+
+// Mask asks the runner to hide s in all later log output. Each line is
+// masked on its own because the runner matches masks within a line.
+func (r *Runner) Mask(s string) {
+	for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.TrimSpace(line) != "" {
+			r.a.AddMask(line)
+		}
+	}
+}
+
+// SetEnv exports name=value to later steps through GITHUB_ENV.
+func (r *Runner) SetEnv(name, value string) error {
+	return r.fileCommand("GITHUB_ENV", name, value, r.a.SetEnv)
+}
+
+// SetOutput sets a step output through GITHUB_OUTPUT.
+func (r *Runner) SetOutput(name, value string) error {
+	return r.fileCommand("GITHUB_OUTPUT", name, value, r.a.SetOutput)
+}
+
+func (r *Runner) fileCommand(file, name, value string, set func(k, v string)) (err error) {
+	if !nameRe.MatchString(name) {
+		return fmt.Errorf("failed to write %s: %q is not a valid name", file, name)
+	}
+	if err := CheckValue(value); err != nil {
+		// Never echo the value: it may be a credential.
+		return fmt.Errorf("failed to write %s for %s: %w", file, name, err)
+	}
+	if r.getenv(file) == "" {
+		return fmt.Errorf("failed to write %s for %s: %s is not set; is this running as a GitHub Actions step?", file, name, file)
+	}
+	defer func() {
+		// go-githubactions panics when the file cannot be written.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("failed to write %s for %s: %v", file, name, p)
+		}
+	}()
+	set(name, value)
+	return nil
+}
+
+// Summary appends markdown to the step summary, if the runner offers one.
+func (r *Runner) Summary(markdown string) (err error) {
+	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("failed to write the step summary: %v", p)
+		}
+	}()
+	r.a.AddStepSummary(markdown)
+	return nil
+}
+
+// Infof logs a line. Arguments from outside must go through Escape first;
+// the format string is ours.
+func (r *Runner) Infof(format string, args ...any) {
+	r.Lines(fmt.Sprintf(format, args...))
+}
+
+// Lines logs text of several lines, such as a report, line by line, each
+// neutralized.
+func (r *Runner) Lines(text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintln(r.out, Neutralize(strings.TrimRight(line, "\r")))
+	}
+}
+
+// Errorf logs an error annotation. Each line of the message becomes part of
+// one annotation (the command escapes line breaks).
+func (r *Runner) Errorf(format string, args ...any) { r.a.Errorf(format, args...) }
+
+// Warningf logs a warning annotation.
+func (r *Runner) Warningf(format string, args ...any) { r.a.Warningf(format, args...) }
+
+// Noticef logs a notice annotation.
+func (r *Runner) Noticef(format string, args ...any) { r.a.Noticef(format, args...) }
+
+// Debugf logs a line the runner shows only with step debug logging on.
+func (r *Runner) Debugf(format string, args ...any) { r.a.Debugf(format, args...) }
+
+// Group starts a collapsed log group; EndGroup closes it.
+func (r *Runner) Group(title string) { r.a.Group(Escape(title)) }
+
+// EndGroup closes the group Group opened.
+func (r *Runner) EndGroup() { r.a.EndGroup() }
+
+// Escape makes outside text safe inside one log line: line breaks and other
+// control characters become visible escapes.
+func Escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Neutralize keeps a line we print from being read as a workflow command.
+// The runner looks for `::name::` (and the old `##[name]`) at the start of a
+// line, leading white space aside.
+func Neutralize(line string) string {
+	trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+	if strings.HasPrefix(trimmed, "::") || strings.HasPrefix(trimmed, "##[") {
+		return "» " + line
+	}
+	return line
+}
