@@ -123,10 +123,13 @@ func (r *Runner) Infof(format string, args ...any) {
 }
 
 // Lines logs text of several lines, such as a report, line by line, each
-// neutralized.
+// neutralized. A lone "\r" ends a line too: the runner reads output with
+// .NET's ReadLine, which splits there, so a "\r" left inside a line would
+// let what follows it start a command.
 func (r *Runner) Lines(text string) {
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		fmt.Fprintln(r.out, Neutralize(strings.TrimRight(line, "\r")))
+	text = strings.ReplaceAll(strings.TrimRight(text, "\r\n"), "\r\n", "\n")
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r", "\n"), "\n") {
+		fmt.Fprintln(r.out, Neutralize(line))
 	}
 }
 
@@ -171,11 +174,11 @@ func Escape(s string) string {
 }
 
 // Neutralize keeps a line we print from being read as a workflow command.
-// The runner looks for `::name::` (and the old `##[name]`) at the start of a
-// line, leading white space aside.
+// The runner looks for `::name::` at the start of a line, leading white space
+// aside, and for the old `##[name]` anywhere in it.
 func Neutralize(line string) string {
-	trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
-	if strings.HasPrefix(trimmed, "::") || strings.HasPrefix(trimmed, "##[") {
+	line = strings.ReplaceAll(line, "##[", `##\[`)
+	if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") {
 		return "» " + line
 	}
 	return line
