@@ -99,7 +99,7 @@ func Explain(in Input) []Finding {
 	sub := c.Subject
 	switch {
 	case immutableRe.MatchString(sub):
-		add(CauseImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), c.String("repository_owner"), repoName(c))
+		add(CauseImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), inLine(c.String("repository_owner")), inLine(repoName(c)))
 	case sub != "" && !standardRe.MatchString(sub):
 		add(CauseCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", q(sub))
 	}
@@ -181,3 +181,7 @@ func dedent(s string) string {
 
 // q quotes a claim value: escaped, so it cannot break a log line.
 func q(s string) string { return strconv.Quote(s) }
+
+// inLine escapes a claim value shown inside other text, as q does, without
+// the quotes.
+func inLine(s string) string { s = strconv.Quote(s); return s[1 : len(s)-1] }

@@ -154,6 +154,11 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		select {
 		case <-r.Context().Done():
 		case <-i.done:
+			// Returning normally would send an empty 200; a hung server
+			// that goes away drops the connection instead.
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
 		}
 		i.stats.add(outcome)
 		return

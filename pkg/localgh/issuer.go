@@ -199,6 +199,11 @@ func (i *Issuer) Close() {
 		if err := i.srv.Shutdown(ctx); err != nil {
 			i.srv.Close()
 		}
+		// Shutdown does not wait for handlers that hijacked their
+		// connection (dropped or released hangs), so wait for them here.
+		for i.inflight.Load() > 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
 	})
 }
 

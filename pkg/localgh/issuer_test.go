@@ -364,3 +364,35 @@ func TestTLSIssuerIsTrustedOnlyViaItsClient(t *testing.T) {
 		t.Error("a client without the certificate trusted the server")
 	}
 }
+
+func FuzzAuthorizationHeader(f *testing.F) {
+	iss, err := Start(Options{Key: sharedKeyForFuzz()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(iss.Close)
+	f.Add("Bearer " + iss.RequestToken())
+	f.Add("bearer  " + iss.RequestToken() + " ")
+	f.Add("Bearer")
+	f.Add("Basic abc")
+	f.Fuzz(func(t *testing.T, h string) {
+		req, _ := http.NewRequest(http.MethodGet, iss.RequestURL(), nil)
+		req.Header["Authorization"] = []string{h}
+		scheme, tok, _ := strings.Cut(h, " ")
+		want := strings.EqualFold(scheme, "bearer") && strings.TrimSpace(tok) == iss.RequestToken()
+		if got := iss.authorized(req); got != want {
+			t.Fatalf("authorized(%q) = %v, want %v", h, got, want)
+		}
+	})
+}
+
+func sharedKeyForFuzz() *rsa.PrivateKey {
+	testKeyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		testKey = k
+	})
+	return testKey
+}

@@ -48,18 +48,14 @@ func checkSessionPolicy(policy string, arns []string) (*int, *Error) {
 	return &pct, nil
 }
 
-// lookupRole finds the role, or invents it in open mode (no roles
-// configured and no evaluator).
+// lookupRole finds the role, or invents it in open mode.
 func (s *Server) lookupRole(arn string) (Role, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if r, ok := s.roles[arn]; ok {
 		return r, true
 	}
-	if len(s.roles) == 0 && s.opts.Evaluator == nil {
-		return Role{}, true
-	}
-	return Role{}, false
+	return Role{}, s.open
 }
 
 func (s *Server) maxSession(r Role) time.Duration {

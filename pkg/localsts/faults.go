@@ -301,6 +301,14 @@ func (c *call) streamOversized(size int) {
 	}
 	doc := c.fakeSuccess(padMarker)
 	head, tail, _ := bytes.Cut(doc, []byte(padMarker))
+	// The SDK closes its request body as soon as response headers arrive,
+	// racing the transport's own close of it; the loser tears down the
+	// connection mid-response. A small body survives that (it is already
+	// buffered), a streamed one does not, so give the client a moment to
+	// finish sending first.
+	if !c.s.sleep(c.r.Context(), 20*time.Millisecond) {
+		return
+	}
 	c.headers(-1)
 	c.w.WriteHeader(http.StatusOK)
 	c.written = true

@@ -90,8 +90,10 @@ type Role struct {
 // no providers (so every web identity token is refused).
 type Options struct {
 	Providers []Provider
-	// Roles keyed by role ARN. Empty together with a nil Evaluator means
-	// every well-formed role ARN exists and trusts every verified token.
+	// Roles keyed by role ARN. Empty together with a nil Evaluator at Start
+	// means open mode for the server's lifetime: every well-formed role ARN
+	// exists and trusts every verified token (roles added later still
+	// bring their own settings, e.g. MaxSessionDuration).
 	Roles map[string]Role
 	// Evaluator decides trust for AssumeRoleWithWebIdentity. Nil allows any
 	// verified token to assume any existing role.
@@ -142,6 +144,7 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 
+	open      bool // see Options.Roles
 	mu        sync.RWMutex
 	roles     map[string]Role
 	providers []*providerState
@@ -164,6 +167,7 @@ func Start(opts Options) (*Server, error) {
 		httpc:   opts.HTTPClient,
 		done:    make(chan struct{}),
 		roles:   map[string]Role{},
+		open:    len(opts.Roles) == 0 && opts.Evaluator == nil,
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -251,6 +255,11 @@ func (s *Server) Close() {
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
 			s.srv.Close()
+		}
+		// Shutdown does not wait for handlers that hijacked their
+		// connection (dropped or released hangs), so wait for them here.
+		for s.inflight.Load() > 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
 		}
 	})
 }

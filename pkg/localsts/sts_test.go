@@ -2,8 +2,8 @@ package localsts
 
 import (
 	"context"
-	"errors"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -214,7 +214,9 @@ func TestWebIdentityErrorsAsTheSDKSeesThem(t *testing.T) {
 			msg: "1 validation error detected: Value '50000' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200"},
 		{name: "duration above the role's maximum", mut: func(in *sts.AssumeRoleWithWebIdentityInput) { in.DurationSeconds = aws.Int32(7200) },
 			code: "ValidationError", status: 400, msg: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
-		{name: "malformed role ARN", mut: func(in *sts.AssumeRoleWithWebIdentityInput) { in.RoleArn = aws.String("arn:aws:iam::12345:role/x/short") },
+		{name: "malformed role ARN", mut: func(in *sts.AssumeRoleWithWebIdentityInput) {
+			in.RoleArn = aws.String("arn:aws:iam::12345:role/x/short")
+		},
 			code: "ValidationError", status: 400, msg: "Request ARN is invalid"},
 		{name: "policy not JSON", mut: func(in *sts.AssumeRoleWithWebIdentityInput) { in.Policy = aws.String("{not json") },
 			code: "MalformedPolicyDocument", status: 400, msg: "The policy is not in the valid JSON format."},
@@ -223,7 +225,9 @@ func TestWebIdentityErrorsAsTheSDKSeesThem(t *testing.T) {
 				in.PolicyArns = append(in.PolicyArns, types.PolicyDescriptorType{Arn: aws.String(fmt.Sprintf("arn:aws:iam::123456789012:policy/%0250d", i))})
 			}
 		}, code: "PackedPolicyTooLarge", status: 400, msg: "Packed policy consumes 139% of allotted space, please use smaller policy for this session."},
-		{name: "role does not exist", mut: func(in *sts.AssumeRoleWithWebIdentityInput) { in.RoleArn = aws.String("arn:aws:iam::123456789012:role/ghost") },
+		{name: "role does not exist", mut: func(in *sts.AssumeRoleWithWebIdentityInput) {
+			in.RoleArn = aws.String("arn:aws:iam::123456789012:role/ghost")
+		},
 			code: "AccessDenied", status: 403, msg: "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
 		{name: "trust policy denies", edit: func(o *Options) { o.Evaluator = denyAll{} },
 			code: "AccessDenied", status: 403, msg: "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
@@ -244,10 +248,14 @@ func TestWebIdentityErrorsAsTheSDKSeesThem(t *testing.T) {
 		{name: "unregistered issuer", token: func(t *testing.T, e *env) string {
 			return e.token(t, map[string]any{"iss": "https://token.actions.githubusercontent.com/octo-ent"})
 		}, code: "InvalidIdentityToken", status: 400, msg: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com/octo-ent"},
-		{name: "provider in another account", mut: func(in *sts.AssumeRoleWithWebIdentityInput) { in.RoleArn = aws.String("arn:aws:iam::210987654321:role/deploy") },
+		{name: "provider in another account", mut: func(in *sts.AssumeRoleWithWebIdentityInput) {
+			in.RoleArn = aws.String("arn:aws:iam::210987654321:role/deploy")
+		},
 			edit: func(o *Options) { o.Roles["arn:aws:iam::210987654321:role/deploy"] = Role{} },
 			code: "InvalidIdentityToken", status: 400, msg: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com"},
-		{name: "wrong audience", token: func(t *testing.T, e *env) string { return e.token(t, map[string]any{"aud": "https://github.com/octo-org"}) },
+		{name: "wrong audience", token: func(t *testing.T, e *env) string {
+			return e.token(t, map[string]any{"aud": "https://github.com/octo-org"})
+		},
 			code: "InvalidIdentityToken", status: 400, msg: "Incorrect token audience"},
 		{name: "JWKS unreachable", edit: func(o *Options) { o.Providers[0].JWKSURL = "http://127.0.0.1:1/.well-known/jwks" },
 			code: "IDPCommunicationError", status: 400, msg: "Couldn't retrieve verification key from your identity provider…"},

@@ -161,7 +161,7 @@ type jsonFinding struct {
 
 func writeJSON(w io.Writer, fs []located) error {
 	out := struct {
-		Findings []jsonFinding `json:"findings"`
+		Findings []jsonFinding  `json:"findings"`
 		Summary  map[string]int `json:"summary"`
 	}{Findings: []jsonFinding{}, Summary: map[string]int{"error": 0, "warning": 0, "info": 0}}
 	for _, f := range fs {
@@ -310,7 +310,16 @@ func findLine(data []byte, f trustpolicy.Finding) int {
 		}
 		return -1
 	}
-	if i := find(0, f.Document); i >= 0 {
+	doc := f.Document
+	if d, ok := strings.CutSuffix(doc, " (prior state)"); ok {
+		// Prior-state roles repeat addresses from planned_values; look
+		// only in the prior_state block.
+		doc = d
+		if i := strings.Index(text, `"prior_state"`); i >= 0 {
+			anchor = i
+		}
+	}
+	if i := find(anchor, doc); i >= 0 {
 		anchor = i
 	}
 	found := false

@@ -28,10 +28,10 @@ func (b Backoff) Delay(n int) time.Duration {
 		n = 1
 	}
 	ceiling := b.Cap
-	if n < 62 {
-		if d := b.Base << (n - 1); d > 0 && d < ceiling {
-			ceiling = d
-		}
+	// Compare before shifting: Base<<(n-1) can overflow, and a wrapped
+	// product may be small and positive.
+	if n < 62 && b.Base > 0 && b.Base <= ceiling>>(n-1) {
+		ceiling = b.Base << (n - 1)
 	}
 	r := b.Rand
 	if r == nil {

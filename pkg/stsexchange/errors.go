@@ -384,14 +384,14 @@ func classify(op string, err error, callerCtx, attemptCtx context.Context, secre
 			e.applyRule(statusKind(e.HTTPStatus))
 		}
 	case callerCtx.Err() != nil:
-		e.Message = "gave up before STS answered: " + sanitize(contextReason(callerCtx), maxMessageBytes, nil)
+		e.Message = sanitize("gave up before STS answered: "+contextReason(callerCtx), maxMessageBytes, nil)
 		e.applyRule(KindCallerDeadline)
 	case attemptCtx.Err() != nil:
 		e.Message = "no answer from STS within the per-attempt timeout"
 		e.applyRule(KindAttemptTimeout)
 	case errors.As(err, &deserErr) && isTransportError(deserErr.Err):
 		// The body was cut off in transit, whatever the status said.
-		e.Message = "the STS answer was cut off: " + sanitize(transportText(deserErr.Err), maxMessageBytes, secrets)
+		e.Message = sanitize("the STS answer was cut off: "+transportText(deserErr.Err), maxMessageBytes, secrets)
 		e.applyRule(KindUndecodable)
 	case e.HTTPStatus != 0 && (e.HTTPStatus < 200 || e.HTTPStatus >= 300):
 		// An error status whose body is not an STS ErrorResponse: a proxy,
@@ -403,7 +403,7 @@ func classify(op string, err error, callerCtx, attemptCtx context.Context, secre
 		}
 		e.applyRule(kind)
 	case errors.As(err, &deserErr):
-		e.Message = "could not decode the STS answer: " + sanitize(innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
+		e.Message = sanitize("could not decode the STS answer: "+innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
 		e.applyRule(KindUndecodable)
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)

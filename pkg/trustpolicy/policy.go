@@ -134,11 +134,10 @@ func parsePolicyJSON(data []byte, docName string) (*Policy, error) {
 			}
 		case "Statement":
 			sawStatement = true
-			raws, single, err := objectOrList(f.val)
+			raws, err := objectOrList(f.val)
 			if err != nil {
 				return nil, fail("Statement", "want an object or a list of objects: %v", err)
 			}
-			_ = single
 			for i, raw := range raws {
 				st, err := parseStatement(raw, fmt.Sprintf("Statement[%d]", i), docName)
 				if err != nil {
@@ -376,19 +375,19 @@ func objectFields(data []byte) ([]field, error) {
 
 // objectOrList reads the Statement element, which IAM accepts as a single
 // object or a list of objects.
-func objectOrList(data []byte) ([]json.RawMessage, bool, error) {
+func objectOrList(data []byte) ([]json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return []json.RawMessage{trimmed}, true, nil
+		return []json.RawMessage{trimmed}, nil
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(trimmed, &list); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(list) == 0 {
-		return nil, false, errors.New("the list is empty")
+		return nil, errors.New("the list is empty")
 	}
-	return list, false, nil
+	return list, nil
 }
 
 func tokenKind(tok json.Token) string {

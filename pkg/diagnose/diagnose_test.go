@@ -1,0 +1,251 @@
+package diagnose
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+// pushToMain are the claims of a push to main on github.com with GitHub's
+// default subject and the usual audience: nothing to explain.
+func pushToMain() map[string]any {
+	return map[string]any{
+		"iss":              DefaultIssuer,
+		"sub":              "repo:octo-org/octo-repo:ref:refs/heads/main",
+		"aud":              DefaultAudience,
+		"exp":              float64(time.Date(2025, 6, 1, 12, 5, 0, 0, time.UTC).Unix()),
+		"repository":       "octo-org/octo-repo",
+		"repository_owner": "octo-org",
+		"ref":              "refs/heads/main",
+		"event_name":       "push",
+	}
+}
+
+func claimsWith(t *testing.T, change func(m map[string]any)) *claims.Claims {
+	t.Helper()
+	m := pushToMain()
+	if change != nil {
+		change(m)
+	}
+	c, err := claims.FromMap(m)
+	if err != nil {
+		t.Fatalf("FromMap: %v", err)
+	}
+	return c
+}
+
+func set(kv ...any) func(map[string]any) {
+	return func(m map[string]any) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+				continue
+			}
+			m[kv[i].(string)] = kv[i+1]
+		}
+	}
+}
+
+func causes(fs []Finding) []Cause {
+	var out []Cause
+	for _, f := range fs {
+		out = append(out, f.Cause)
+	}
+	return out
+}
+
+func TestExplain(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(map[string]any)
+		code    string
+		message string
+		want    []Cause
+		text    string // a phrase the first finding must hold
+	}{
+		{name: "a push to a branch with default settings explains nothing",
+			code: "AccessDenied", message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
+		{name: "a tag push explains nothing",
+			change: set("sub", "repo:octo-org/octo-repo:ref:refs/tags/v1.2.3")},
+		{name: "a pull_request subject is explained",
+			change: set("sub", "repo:octo-org/octo-repo:pull_request", "event_name", "pull_request"),
+			want:   []Cause{CausePullRequest}, text: `"repo:octo-org/octo-repo:pull_request"`},
+		{name: "an environment subject is explained",
+			change: set("sub", "repo:octo-org/octo-repo:environment:production", "environment", "production"),
+			want:   []Cause{CauseEnvironment}, text: `environment "production"`},
+		{name: "an environment claim with a branch subject is not an environment finding",
+			change: set("environment", "production")},
+		{name: "an immutable subject is explained",
+			change: set("sub", "repo:octo@123/app@456:ref:refs/heads/main", "repository", "octo/app", "repository_owner", "octo"),
+			want:   []Cause{CauseImmutableSubject}, text: "repo:octo/app:"},
+		{name: "an immutable pull-request subject gives both findings",
+			change: set("sub", "repo:octo@123/app@456:pull_request", "repository", "octo/app", "repository_owner", "octo"),
+			want:   []Cause{CauseImmutableSubject, CausePullRequest}},
+		{name: "a custom subject template is explained",
+			change: set("sub", "repository_owner_id:123:repository_id:456:ref:refs/heads/main"),
+			want:   []Cause{CauseCustomSubject}, text: `"repository_owner_id:123:repository_id:456:ref:refs/heads/main"`},
+		{name: "a custom template starting with repo: is explained",
+			change: set("sub", "repo:octo-org/octo-repo:job_workflow_ref:octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"),
+			want:   []Cause{CauseCustomSubject}},
+		{name: "a non-default audience is explained",
+			change: set("aud", "https://github.com/octo-org"),
+			want:   []Cause{CauseAudience}, text: `"https://github.com/octo-org"`},
+		{name: "an audience list holding the default audience is fine",
+			change: set("aud", []any{"https://github.com/octo-org", DefaultAudience})},
+		{name: "an STS message about the audience is explained even with the default audience",
+			message: "Incorrect token audience",
+			want:    []Cause{CauseAudience}, text: `"token.actions.githubusercontent.com:aud"`},
+		{name: "an enterprise custom issuer is explained",
+			change: set("iss", "https://token.actions.githubusercontent.com/acme"),
+			want:   []Cause{CauseIssuer}, text: `enterprise's custom issuer "https://token.actions.githubusercontent.com/acme"`},
+		{name: "a GHES issuer is explained",
+			change: set("iss", "https://ghes.example.com/_services/token"),
+			want:   []Cause{CauseIssuer}, text: "GitHub Enterprise Server"},
+		{name: "some other issuer is explained",
+			change: set("iss", "https://issuer.example.com"),
+			want:   []Cause{CauseIssuer}, text: `"issuer.example.com:"`},
+		{name: "a missing OIDC provider is explained",
+			code: "InvalidIdentityToken", message: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com",
+			want: []Cause{CauseMissingProvider}, text: `client ID "sts.amazonaws.com"`},
+		{name: "an ExpiredTokenException is explained",
+			code: "ExpiredTokenException", message: "Token expired: current date/time 1717243600 must be before the expiration date/time 1717243500",
+			want: []Cause{CauseExpired}, text: "2025-06-01T12:05:00Z"},
+		{name: "an expired-token message is explained whatever the code",
+			code: "InvalidIdentityToken", message: "The web identity token expired",
+			want: []Cause{CauseExpired}},
+		{name: "several causes come most likely first",
+			change:  set("iss", "https://token.actions.githubusercontent.com/acme", "aud", "custom", "sub", "repo:octo-org/octo-repo:pull_request"),
+			code:    "InvalidIdentityToken",
+			message: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com/acme",
+			want:    []Cause{CauseMissingProvider, CauseAudience, CauseIssuer, CausePullRequest}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := Explain(Input{Claims: claimsWith(t, tc.change), Code: tc.code, Message: tc.message})
+			if got := causes(fs); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("causes = %q, want %q\n%v", got, tc.want, fs)
+			}
+			if tc.text != "" && !strings.Contains(fs[0].Text, tc.text) {
+				t.Errorf("finding %q does not mention %s", fs[0].Text, tc.text)
+			}
+			for _, f := range fs {
+				if strings.TrimSpace(f.Text) == "" || strings.ContainsAny(f.Text, "\r\n") {
+					t.Errorf("finding %s has text %q, want one non-empty line", f.Cause, f.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestExplainWithoutClaimsFindsNothing(t *testing.T) {
+	if fs := Explain(Input{Message: "No OpenIDConnect provider found"}); fs != nil {
+		t.Errorf("Explain without claims = %v, want nil", fs)
+	}
+}
+
+func TestFindingsKeepHostileClaimsOnOneLine(t *testing.T) {
+	c := claimsWith(t, set(
+		"sub", "repo:ev\nil@1/r@2:pull_request\n::add-mask::x",
+		"repository", "ev\nil/r\r::error::x",
+		"repository_owner", "ev\nil\u2028",
+		"environment", "prod\n::warning::x",
+		"iss", "https://evil.example.com/\n::error::",
+		"aud", "a\nb",
+	))
+	fs := Explain(Input{Claims: c, Code: "ExpiredTokenException", Message: "audience expired No OpenIDConnect provider found"})
+	if len(fs) < 4 {
+		t.Fatalf("only %d findings: %v", len(fs), fs)
+	}
+	for _, f := range fs {
+		if strings.ContainsAny(f.Text, "\r\n\u2028") {
+			t.Errorf("finding %s text %q holds a raw line break", f.Cause, f.Text)
+		}
+	}
+}
+
+func TestCondition(t *testing.T) {
+	cases := []struct {
+		name, golden string
+		change       func(map[string]any)
+	}{
+		{"a branch push on github.com", "condition_default.golden", nil},
+		{"an enterprise custom issuer and an environment", "condition_enterprise.golden",
+			set("iss", "https://token.actions.githubusercontent.com/acme", "sub", "repo:acme/app:environment:production", "environment", "production")},
+		{"a token without audience asks for the default one", "condition_no_audience.golden",
+			set("aud", nil, "sub", `repo:o/r:ref:refs/heads/feature/"quoted"&<tag>`)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claimsWith(t, tc.change)
+			got := Condition(c)
+			golden := filepath.Join("testdata", tc.golden)
+			if *update {
+				if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("failed to read %s (run go test -update to create it): %v", golden, err)
+			}
+			if got+"\n" != string(want) {
+				t.Errorf("Condition differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+
+			// The block pastes inside a Statement: valid JSON once wrapped in braces.
+			var doc struct {
+				Condition map[string]map[string]string
+			}
+			if err := json.Unmarshal([]byte("{"+got+"}"), &doc); err != nil {
+				t.Fatalf("{ + Condition + } is not JSON: %v\n%s", err, got)
+			}
+			host := c.IssuerHost()
+			eq := doc.Condition["StringEquals"]
+			if len(doc.Condition) != 1 || len(eq) != 2 {
+				t.Errorf("condition = %v, want exactly StringEquals on aud and sub", doc.Condition)
+			}
+			if eq[host+":sub"] != c.Subject {
+				t.Errorf("%s:sub = %q, want %q", host, eq[host+":sub"], c.Subject)
+			}
+			wantAud := DefaultAudience
+			if len(c.Audience) > 0 {
+				wantAud = c.Audience[0]
+			}
+			if eq[host+":aud"] != wantAud {
+				t.Errorf("%s:aud = %q, want %q", host, eq[host+":aud"], wantAud)
+			}
+			if strings.HasPrefix(got, " ") || strings.HasSuffix(got, "\n") {
+				t.Errorf("Condition %q is not trimmed", got)
+			}
+		})
+	}
+}
+
+func TestProviderARN(t *testing.T) {
+	cases := []struct {
+		name, iss, partition, account, want string
+	}{
+		{"uses the issuer host and the account", DefaultIssuer, "aws", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{"defaults the partition to aws", DefaultIssuer, "", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{"shows a placeholder for an unknown account", DefaultIssuer, "aws-cn", "", "arn:aws-cn:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"},
+		{"keeps an enterprise slug", "https://token.actions.githubusercontent.com/acme", "aws-us-gov", "123456789012", "arn:aws-us-gov:iam::123456789012:oidc-provider/token.actions.githubusercontent.com/acme"},
+		{"keeps the GHES path", "https://ghes.example.com/_services/token", "aws", "123456789012", "arn:aws:iam::123456789012:oidc-provider/ghes.example.com/_services/token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claimsWith(t, set("iss", tc.iss))
+			if got := ProviderARN(c, tc.partition, tc.account); got != tc.want {
+				t.Errorf("ProviderARN = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
