@@ -14,7 +14,7 @@ import (
 func showClaims(r *workflow.Runner, c *claims.Claims) {
 	r.Group("OIDC token claims (unverified; the token itself is never printed)")
 	for _, name := range c.Names() {
-		r.Infof("%-22s %s", name+":", workflow.Escape(c.String(name)))
+		r.Infof("%-22s %s", workflow.Escape(name)+":", workflow.Escape(c.String(name)))
 	}
 	host := c.IssuerHost()
 	r.Infof("")

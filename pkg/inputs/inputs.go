@@ -24,7 +24,7 @@ type Inputs struct {
 	ManagedSessionPolicies []string
 	RoleChaining           bool
 	ExternalID             string
-	TokenFile              string // absolute, "" when unset
+	TokenFile              string // resolved against GITHUB_WORKSPACE, "" when unset
 	STSEndpoint            string
 	HTTPProxy              string
 	NoProxy                string
@@ -36,7 +36,7 @@ type Inputs struct {
 	MaxAttempts            int
 	Timeout                time.Duration // 0 = none
 	DebugClaims            bool
-	TrustPolicyFile        string // absolute, "" when unset
+	TrustPolicyFile        string // resolved against GITHUB_WORKSPACE, "" when unset
 }
 
 // Error lists every invalid input of a run, so that one failed run shows
@@ -87,7 +87,8 @@ var (
 )
 
 // Load reads and validates every input. getenv is os.Getenv in production;
-// workspace is GITHUB_WORKSPACE, against which relative paths are resolved.
+// Relative file paths are resolved against GITHUB_WORKSPACE, where the runner
+// mounts the repository.
 func Load(getenv func(string) string) (*Inputs, error) {
 	r := &reader{getenv: getenv}
 	in := &Inputs{

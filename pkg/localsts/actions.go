@@ -19,7 +19,7 @@ const maxPackedPolicy = 2048
 
 // checkSessionPolicy enforces what STS enforces on Policy and PolicyArns and
 // returns the PackedPolicySize percentage to report (nil when none sent).
-func checkSessionPolicy(policy string, arns []string) (*int, *Error) {
+func checkSessionPolicy(policy string, arns []string) (*int, *stsError) {
 	if policy == "" && len(arns) == 0 {
 		return nil, nil
 	}
@@ -27,10 +27,10 @@ func checkSessionPolicy(policy string, arns []string) (*int, *Error) {
 	if policy != "" {
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-			return nil, &Error{Status: http.StatusBadRequest, Code: CodeMalformedPolicyDocument, Message: "The policy is not in the valid JSON format."}
+			return nil, &stsError{Status: http.StatusBadRequest, Code: CodeMalformedPolicyDocument, Message: "The policy is not in the valid JSON format."}
 		}
 		if _, ok := doc["Statement"]; !ok {
-			return nil, &Error{Status: http.StatusBadRequest, Code: CodeMalformedPolicyDocument, Message: "Syntax errors in policy."}
+			return nil, &stsError{Status: http.StatusBadRequest, Code: CodeMalformedPolicyDocument, Message: "Syntax errors in policy."}
 		}
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, []byte(policy)); err == nil {
@@ -42,7 +42,7 @@ func checkSessionPolicy(policy string, arns []string) (*int, *Error) {
 	}
 	pct := (size*100 + maxPackedPolicy - 1) / maxPackedPolicy
 	if pct > 100 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: CodePackedPolicyTooLarge,
+		return nil, &stsError{Status: http.StatusBadRequest, Code: CodePackedPolicyTooLarge,
 			Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy for this session.", pct)}
 	}
 	return &pct, nil
@@ -65,7 +65,7 @@ func (s *Server) maxSession(r Role) time.Duration {
 	return s.opts.DefaultMaxSessionDuration
 }
 
-func errMaxSessionDuration() *Error {
+func errMaxSessionDuration() *stsError {
 	return errValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 }
 
@@ -94,7 +94,7 @@ func (sess *session) xml() (assumedRoleUserXML, credentialsXML) {
 		credentialsXML{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: sess.Token, Expiration: sess.Expires.Format(time.RFC3339)}
 }
 
-func (c *call) assumeRoleWithWebIdentity() (any, *Error) {
+func (c *call) assumeRoleWithWebIdentity() (any, *stsError) {
 	var v validation
 	roleArn := c.str(&v, "RoleArn", "roleArn", true, 20, 2048, nil, "", false)
 	sessionName := c.str(&v, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRe, `[\w+=,.@-]*`, false)
@@ -200,7 +200,7 @@ func (c *call) assumeRoleWithWebIdentity() (any, *Error) {
 // temporary role credentials.
 const roleChainLimit = time.Hour
 
-func (c *call) assumeRole() (any, *Error) {
+func (c *call) assumeRole() (any, *stsError) {
 	var v validation
 	roleArn := c.str(&v, "RoleArn", "roleArn", true, 20, 2048, nil, "", false)
 	sessionName := c.str(&v, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRe, `[\w+=,.@-]*`, false)
@@ -223,7 +223,7 @@ func (c *call) assumeRole() (any, *Error) {
 	if perr != nil {
 		return nil, perr
 	}
-	denied := &Error{Status: http.StatusForbidden, Code: CodeAccessDenied,
+	denied := &stsError{Status: http.StatusForbidden, Code: CodeAccessDenied,
 		Message: fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.AssumedArn, roleArn)}
 	r, exists := c.s.lookupRole(roleArn)
 	if !exists {
@@ -255,7 +255,7 @@ func (c *call) assumeRole() (any, *Error) {
 	}}, nil
 }
 
-func (c *call) getCallerIdentity() (any, *Error) {
+func (c *call) getCallerIdentity() (any, *stsError) {
 	caller, e := c.verifySigV4()
 	if e != nil {
 		return nil, e

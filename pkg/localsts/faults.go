@@ -177,7 +177,7 @@ func (c *call) serveFault(f Fault) bool {
 		return false
 	}
 	action := c.param("Action")
-	failWith := func(e *Error) {
+	failWith := func(e *stsError) {
 		c.writeError(e)
 		c.rec.Outcome, c.rec.Status = outcome, e.Status
 	}
@@ -205,10 +205,10 @@ func (c *call) serveFault(f Fault) bool {
 		if action == "AssumeRoleWithWebIdentity" {
 			failWith(errAccessDeniedWebIdentity())
 		} else {
-			failWith(&Error{Status: http.StatusForbidden, Code: CodeAccessDenied, Message: fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/caller/session is not authorized to perform: sts:%s on resource: %s", c.s.account, action, c.param("RoleArn"))})
+			failWith(&stsError{Status: http.StatusForbidden, Code: CodeAccessDenied, Message: fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/caller/session is not authorized to perform: sts:%s on resource: %s", c.s.account, action, c.param("RoleArn"))})
 		}
 	case FaultRegionDisabled:
-		failWith(&Error{Status: http.StatusForbidden, Code: CodeRegionDisabled, Message: fmt.Sprintf("STS is not activated in this region for account:%s. Your account administrator can activate STS in this region using the IAM Console.", c.s.account)})
+		failWith(&stsError{Status: http.StatusForbidden, Code: CodeRegionDisabled, Message: fmt.Sprintf("STS is not activated in this region for account:%s. Your account administrator can activate STS in this region using the IAM Console.", c.s.account)})
 	case FaultDropConnection:
 		c.rec.Outcome = outcome
 		c.drop()

@@ -84,7 +84,7 @@ type validation []string
 
 func (v *validation) add(format string, args ...any) { *v = append(*v, fmt.Sprintf(format, args...)) }
 
-func (v validation) err() *Error {
+func (v validation) err() *stsError {
 	if len(v) == 0 {
 		return nil
 	}
@@ -95,7 +95,7 @@ func (v validation) err() *Error {
 	return errValidation(fmt.Sprintf("%d validation %s detected: %s", len(v), noun, strings.Join(v, "; ")))
 }
 
-// quote shows a parameter value in a message; secret-bearing fields pass
+// quoteValue shows a parameter value in a message; secret-bearing fields pass
 // secret=true and are not echoed.
 func quoteValue(val string, secret bool) string {
 	if secret {

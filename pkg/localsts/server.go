@@ -367,7 +367,7 @@ type call struct {
 
 func (c *call) serve() {
 	if c.r.Method != http.MethodPost && c.r.Method != http.MethodGet {
-		c.fail(&Error{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The requested HTTP method is not allowed; use POST (or GET) with the Query protocol."})
+		c.fail(&stsError{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The requested HTTP method is not allowed; use POST (or GET) with the Query protocol."})
 		return
 	}
 	if c.s.limiter != nil && !c.s.limiter.allow(time.Now()) {
@@ -378,7 +378,7 @@ func (c *call) serve() {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			c.fail(&Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: fmt.Sprintf("Request body is larger than the %d bytes allowed.", c.s.opts.MaxBodyBytes)})
+			c.fail(&stsError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: fmt.Sprintf("Request body is larger than the %d bytes allowed.", c.s.opts.MaxBodyBytes)})
 			return
 		}
 		c.rec.Outcome = OutcomeClientGone
@@ -387,21 +387,21 @@ func (c *call) serve() {
 	c.body = body
 	params, err := parseParams(c.r.Method, c.r.Header.Get("Content-Type"), body, c.r.URL.RawQuery)
 	if err != nil {
-		c.fail(&Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: err.Error()})
+		c.fail(&stsError{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: err.Error()})
 		return
 	}
 	c.params = params
 	c.recordParams()
 	action := c.param("Action")
 	if action == "" {
-		c.fail(&Error{Status: http.StatusBadRequest, Code: "MissingAction", Message: "Missing Action"})
+		c.fail(&stsError{Status: http.StatusBadRequest, Code: "MissingAction", Message: "Missing Action"})
 		return
 	}
 	if v := c.param("Version"); v != APIVersion {
 		if v == "" {
 			v = "NO_VERSION_SPECIFIED"
 		}
-		c.fail(&Error{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", action, v)})
+		c.fail(&stsError{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", action, v)})
 		return
 	}
 	if f, ok := c.s.faults.take(action); ok {
@@ -411,7 +411,7 @@ func (c *call) serve() {
 		}
 	}
 	var resp any
-	var stsErr *Error
+	var stsErr *stsError
 	switch action {
 	case "AssumeRoleWithWebIdentity":
 		resp, stsErr = c.assumeRoleWithWebIdentity()
@@ -420,7 +420,7 @@ func (c *call) serve() {
 	case "GetCallerIdentity":
 		resp, stsErr = c.getCallerIdentity()
 	default:
-		stsErr = &Error{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", action, APIVersion)}
+		stsErr = &stsError{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", action, APIVersion)}
 	}
 	if stsErr != nil {
 		c.fail(stsErr)

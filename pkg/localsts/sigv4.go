@@ -61,12 +61,6 @@ func (cs *credStore) get(akid string) (*session, bool) {
 	return s, ok
 }
 
-func (cs *credStore) len() int {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return len(cs.byKey)
-}
-
 const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 func randomFrom(alphabet string, n int) string {
@@ -175,14 +169,14 @@ func redactCredential(cred string) string {
 
 // verifySigV4 authenticates a signed call by recomputing its signature with
 // the SDK's own signer over the headers the caller said it signed.
-func (c *call) verifySigV4() (*session, *Error) {
+func (c *call) verifySigV4() (*session, *stsError) {
 	h := c.r.Header.Get("Authorization")
 	if h == "" {
-		return nil, &Error{Status: http.StatusForbidden, Code: CodeMissingAuthenticationToken, Message: "Request is missing Authentication Token"}
+		return nil, &stsError{Status: http.StatusForbidden, Code: CodeMissingAuthenticationToken, Message: "Request is missing Authentication Token"}
 	}
 	a, err := parseAuthorization(h)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: err.Error()}
+		return nil, &stsError{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: err.Error()}
 	}
 	c.rec.AccessKeyID = a.AccessKeyID
 	if a.Service != "sts" {
@@ -190,11 +184,11 @@ func (c *call) verifySigV4() (*session, *Error) {
 	}
 	amzDate := c.r.Header.Get("X-Amz-Date")
 	if amzDate == "" {
-		return nil, &Error{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + sigv4Algorithm}
+		return nil, &stsError{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + sigv4Algorithm}
 	}
 	signedAt, err := time.Parse("20060102T150405Z", amzDate)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: fmt.Sprintf("X-Amz-Date %q is not in ISO-8601 basic format (YYYYMMDDTHHMMSSZ)", amzDate)}
+		return nil, &stsError{Status: http.StatusBadRequest, Code: CodeIncompleteSignature, Message: fmt.Sprintf("X-Amz-Date %q is not in ISO-8601 basic format (YYYYMMDDTHHMMSSZ)", amzDate)}
 	}
 	if day := signedAt.Format("20060102"); day != a.Date {
 		return nil, errSignatureDoesNotMatch(fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.Date, day, amzDate))

@@ -447,3 +447,19 @@ func TestRequestLogIsBounded(t *testing.T) {
 		t.Errorf("records %+v", recs)
 	}
 }
+
+// TestPlainSDKClientWorks uses the client exactly as the action would build
+// it: default HTTP client, default retryer.
+func TestPlainSDKClientWorks(t *testing.T) {
+	e := newEnv(t, nil)
+	c := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.sts.URL()), Credentials: aws.AnonymousCredentials{}})
+	out, err := e.assumeWeb(context.Background(), c, e.token(t, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.sts.URL()), Credentials: staticCreds(out)}).
+		AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(testRole), RoleSessionName: aws.String("plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -8,19 +8,21 @@ import (
 	"time"
 )
 
-// Error is an STS error answer: its HTTP status and the ErrorResponse's
+// stsError is an STS error answer: its HTTP status and the ErrorResponse's
 // Code and Message.
-type Error struct {
+type stsError struct {
 	Status  int
 	Code    string
 	Message string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s (HTTP %d): %s", e.Code, e.Status, e.Message) }
+func (e *stsError) Error() string {
+	return fmt.Sprintf("%s (HTTP %d): %s", e.Code, e.Status, e.Message)
+}
 
 // Type is the ErrorResponse's Type: Sender for the caller's faults,
 // Receiver for the service's.
-func (e *Error) Type() string {
+func (e *stsError) Type() string {
 	if e.Status >= 500 {
 		return "Receiver"
 	}
@@ -48,52 +50,52 @@ const (
 	CodeValidationError            = "ValidationError"
 )
 
-func errValidation(msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeValidationError, Message: msg}
+func errValidation(msg string) *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeValidationError, Message: msg}
 }
 
-func errThrottling() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeThrottling, Message: "Rate exceeded"}
+func errThrottling() *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeThrottling, Message: "Rate exceeded"}
 }
 
-func errAccessDeniedWebIdentity() *Error {
-	return &Error{Status: http.StatusForbidden, Code: CodeAccessDenied, Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
+func errAccessDeniedWebIdentity() *stsError {
+	return &stsError{Status: http.StatusForbidden, Code: CodeAccessDenied, Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 }
 
-func errInvalidIdentityToken(msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidIdentityToken, Message: msg}
+func errInvalidIdentityToken(msg string) *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeInvalidIdentityToken, Message: msg}
 }
 
-func errIDPCommunication() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeIDPCommunicationError, Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}
+func errIDPCommunication() *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeIDPCommunicationError, Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}
 }
 
-func errTokenExpired(now, exp time.Time) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeExpiredTokenException,
+func errTokenExpired(now, exp time.Time) *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeExpiredTokenException,
 		Message: fmt.Sprintf("Token expired: current date/time %d must be before the expiration date/time %d", now.Unix(), exp.Unix())}
 }
 
-func errSecurityTokenExpired() *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeExpiredToken, Message: "The security token included in the request is expired"}
+func errSecurityTokenExpired() *stsError {
+	return &stsError{Status: http.StatusBadRequest, Code: CodeExpiredToken, Message: "The security token included in the request is expired"}
 }
 
-func errInvalidClientTokenID() *Error {
-	return &Error{Status: http.StatusForbidden, Code: CodeInvalidClientTokenID, Message: "The security token included in the request is invalid."}
+func errInvalidClientTokenID() *stsError {
+	return &stsError{Status: http.StatusForbidden, Code: CodeInvalidClientTokenID, Message: "The security token included in the request is invalid."}
 }
 
-func errSignatureDoesNotMatch(msg string) *Error {
+func errSignatureDoesNotMatch(msg string) *stsError {
 	if msg == "" {
 		msg = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	}
-	return &Error{Status: http.StatusForbidden, Code: CodeSignatureDoesNotMatch, Message: msg}
+	return &stsError{Status: http.StatusForbidden, Code: CodeSignatureDoesNotMatch, Message: msg}
 }
 
-func errInternalFailure() *Error {
-	return &Error{Status: http.StatusInternalServerError, Code: CodeInternalFailure, Message: "The request processing has failed because of an unknown error, exception or failure."}
+func errInternalFailure() *stsError {
+	return &stsError{Status: http.StatusInternalServerError, Code: CodeInternalFailure, Message: "The request processing has failed because of an unknown error, exception or failure."}
 }
 
-func errServiceUnavailable() *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "The request has failed due to a temporary failure of the server."}
+func errServiceUnavailable() *stsError {
+	return &stsError{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable, Message: "The request has failed due to a temporary failure of the server."}
 }
 
 type errorResponse struct {
@@ -198,13 +200,13 @@ func (c *call) headers(n int) {
 	}
 }
 
-func (c *call) fail(e *Error) {
+func (c *call) fail(e *stsError) {
 	c.rec.Outcome = e.Code
 	c.rec.Status = e.Status
 	c.writeError(e)
 }
 
-func (c *call) writeError(e *Error) {
+func (c *call) writeError(e *stsError) {
 	b := marshalDoc(&errorResponse{Error: errorXML{Type: e.Type(), Code: e.Code, Message: e.Message}, RequestID: c.rec.RequestID})
 	c.headers(len(b))
 	c.w.WriteHeader(e.Status)

@@ -210,7 +210,7 @@ func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityIn
 	defer cancel()
 	out, err := c.sts.AssumeRoleWithWebIdentity(attemptCtx, params)
 	if err != nil {
-		return nil, classify(op, err, ctx, attemptCtx, secrets)
+		return nil, classify(callInfo{op, c.endpoint, c.timeout, secrets}, err, ctx, attemptCtx)
 	}
 	res := &Result{
 		SubjectFromToken: aws.ToString(out.SubjectFromWebIdentityToken),
@@ -255,7 +255,7 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Result, e
 		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return source, nil })
 	})
 	if err != nil {
-		return nil, classify(op, err, ctx, attemptCtx, secrets)
+		return nil, classify(callInfo{op, c.endpoint, c.timeout, secrets}, err, ctx, attemptCtx)
 	}
 	return finish(op, &Result{}, out.Credentials, out.AssumedRoleUser, out.ResultMetadata, secrets)
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -144,7 +145,7 @@ const hintBadCreds = "the source credentials for role chaining are invalid or ex
 var Table = map[string]Rule{
 	"AccessDenied": {
 		Class: Fatal,
-		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's token.actions.githubusercontent.com:sub/:aud conditions, and check role-to-assume names the right role",
+		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's ISSUER:sub and ISSUER:aud conditions, and check role-to-assume names the right role",
 		Chain: &Rule{
 			Class: Fatal,
 			Hint:  "the chained role's trust policy must allow sts:AssumeRole (and sts:TagSession if session tags are used) for the first role, with a matching external ID if it requires one",
@@ -350,10 +351,19 @@ type invalidResponse struct{ msg string }
 
 func (e *invalidResponse) Error() string { return e.msg }
 
+// callInfo is what classify needs to know about the call that failed.
+type callInfo struct {
+	op       string
+	endpoint string
+	timeout  time.Duration
+	secrets  []string // redacted from every message
+}
+
 // classify turns any failure of one call into an *Error. callerCtx is the
 // caller's context (not the per-attempt one) so an exhausted overall deadline
 // can be told apart from one slow attempt.
-func classify(op string, err error, callerCtx, attemptCtx context.Context, secrets []string) *Error {
+func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *Error {
+	op, secrets := call.op, call.secrets
 	e := &Error{Op: op, Err: err}
 	var respErr *awshttp.ResponseError
 	if errors.As(err, &respErr) && respErr.Response != nil {
@@ -387,7 +397,7 @@ func classify(op string, err error, callerCtx, attemptCtx context.Context, secre
 		e.Message = sanitize("gave up before STS answered: "+contextReason(callerCtx), maxMessageBytes, nil)
 		e.applyRule(KindCallerDeadline)
 	case attemptCtx.Err() != nil:
-		e.Message = "no answer from STS within the per-attempt timeout"
+		e.Message = sanitize(fmt.Sprintf("no answer from %s within %v", call.endpoint, call.timeout), maxMessageBytes, nil)
 		e.applyRule(KindAttemptTimeout)
 	case errors.As(err, &deserErr) && isTransportError(deserErr.Err):
 		// The body was cut off in transit, whatever the status said.

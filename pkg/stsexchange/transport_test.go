@@ -160,6 +160,9 @@ func TestSlowAnswerTimesOutAsTransientButCallerDeadlineIsFatal(t *testing.T) {
 		if e.Class != Transient || e.Hint != Table[KindAttemptTimeout].Hint {
 			t.Errorf("got %v class %v", e, e.Class)
 		}
+		if want := "no answer from " + f.URL + " within 50ms"; e.Message != want {
+			t.Errorf("message %q, want %q", e.Message, want)
+		}
 	})
 	t.Run("caller deadline", func(t *testing.T) {
 		c := newTestClient(t, f.URL, func(o *Options) { o.Timeout = time.Hour })
