@@ -57,7 +57,7 @@ type env struct {
 
 // newEnv starts an issuer and an STS that trusts it for testAud and knows
 // testRole; edit adjusts the STS options first.
-func newEnv(t *testing.T, edit func(*Options)) *env {
+func newEnv(t testing.TB, edit func(*Options)) *env {
 	t.Helper()
 	ka, _ := testKeys()
 	gh, err := localgh.Start(localgh.Options{Key: ka})
