@@ -73,7 +73,7 @@ const (
 
 // Stats is a snapshot of what the token endpoint did.
 type Stats struct {
-	Requests int64 // finished requests to the token endpoint
+	Requests int64 // requests that reached the token endpoint
 	InFlight int64 // token requests being handled now
 	Outcomes map[string]int64
 	Minted   int64
@@ -85,18 +85,27 @@ type counters struct {
 	outcomes map[string]int64
 }
 
+// arrive counts a request as soon as it reaches the handler, so a client
+// that gave up mid-response still sees it counted immediately.
+func (c *counters) arrive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests++
+}
+
 func (c *counters) add(outcome string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.outcomes == nil {
 		c.outcomes = map[string]int64{}
 	}
-	c.requests++
 	c.outcomes[outcome]++
 }
 
-// Stats snapshots the token endpoint's counters. Every request to the token
-// endpoint is counted exactly once, under its final outcome.
+// Stats snapshots the token endpoint's counters. Requests counts requests
+// on arrival; each is counted once more under its final outcome when its
+// handler finishes, which for a client that hung up early (hang, oversized)
+// may be a moment after the client returned.
 func (i *Issuer) Stats() Stats {
 	i.stats.mu.Lock()
 	defer i.stats.mu.Unlock()

@@ -96,8 +96,16 @@ func TestFaultKindsAsTheClientSeesThem(t *testing.T) {
 func TestHangEndsWhenTheClientGivesUp(t *testing.T) {
 	iss := startIssuer(t, Options{})
 	iss.Inject(Fault{Kind: FaultHang})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// Give up only once the request is surely hanging in the handler; a
+	// fixed timeout could expire before a loaded machine even sends it.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		for iss.Stats().InFlight == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	if _, err := fetchToken(t, ctx, iss.Client(), iss.RequestURL(), "Bearer "+iss.RequestToken()); err == nil {
 		t.Fatal("hung request returned a response")
 	}

@@ -385,6 +385,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (i *Issuer) handleToken(w http.ResponseWriter, r *http.Request) {
 	i.inflight.Add(1)
 	defer i.inflight.Add(-1)
+	i.stats.arrive()
 	if r.Method != http.MethodGet {
 		i.stats.add(OutcomeBadRequest)
 		w.Header().Set("Allow", "GET")

@@ -344,6 +344,7 @@ func (s *Server) AddProvider(p Provider) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
+	s.stats.arrive()
 	rec := &RequestRecord{Time: s.clock(), RequestID: newUUID(), Method: r.Method}
 	c := &call{s: s, w: w, r: r, rec: rec}
 	// Deferred because dropping a connection may abort the handler by panic.

@@ -55,7 +55,8 @@ type RequestRecord struct {
 
 // Stats is a snapshot of the server's counters.
 type Stats struct {
-	Requests          int64
+	Requests int64 // requests that reached the server
+
 	InFlight          int64
 	ByAction          map[string]int64
 	ByOutcome         map[string]int64
@@ -72,6 +73,14 @@ type counters struct {
 	issued    atomic.Int64
 }
 
+// arrive counts a request as soon as it reaches the handler, so a client
+// that gave up mid-response still sees it counted immediately.
+func (c *counters) arrive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests++
+}
+
 func (c *counters) add(action, outcome, fault string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -81,7 +90,6 @@ func (c *counters) add(action, outcome, fault string) {
 	if fault != "" {
 		c.byFault[fault]++
 	}
-	c.requests++
 	if action == "" {
 		action = "(none)"
 	}
@@ -89,8 +97,10 @@ func (c *counters) add(action, outcome, fault string) {
 	c.byOutcome[outcome]++
 }
 
-// Stats snapshots the counters. Every request is counted once, when its
-// handler finishes, under its final outcome.
+// Stats snapshots the counters. Requests counts requests on arrival; the
+// per-action, per-outcome and per-fault counts are added when each handler
+// finishes, which for a client that hung up early (hang, oversized) may be a
+// moment after the client returned.
 func (s *Server) Stats() Stats {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()

@@ -76,6 +76,8 @@ func newStep(tb testing.TB, sb *sandbox.Sandbox, dir string, with map[string]str
 	tb.Helper()
 	if dir == "" {
 		dir = tb.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
 	}
 	st, err := sb.NewStep(dir, with)
 	if err != nil {

@@ -15,7 +15,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/sandbox"
@@ -27,8 +32,8 @@ type Run struct {
 	// Duration is from just before the process starts to just after it
 	// exits (and its output is drained).
 	Duration time.Duration
-	// MaxRSSKiB is the process's peak resident set size; 0 where the
-	// platform does not report it.
+	// MaxRSSKiB is the process's peak resident set size, from Measure;
+	// 0 from Exec.
 	MaxRSSKiB int64
 	Stdout    []byte
 	Stderr    []byte
@@ -38,13 +43,79 @@ type Run struct {
 // as the runner would: argv is the action binary alone, or another entry
 // point such as {"node", "dist/index.js"}. A non-zero exit is a Run, not an
 // error; only a process that could not be started or waited for is.
+//
+// It leaves MaxRSSKiB at 0: on Linux a child started by a Go program (vfork,
+// then exec) inherits the parent's peak RSS in its own ru_maxrss, so the
+// child's rusage says how big the test is, not the action. Measure works
+// around that.
 func Exec(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error) {
+	return execute(ctx, st, nil, argv)
+}
+
+// ErrNoRSSProbe means Measure has no way to see a child's own peak RSS here.
+var ErrNoRSSProbe = errors.New("GNU time (" + gnuTime + ") is not available to measure peak RSS")
+
+const gnuTime = "/usr/bin/time"
+
+var (
+	probeOnce sync.Once
+	probeOK   bool
+)
+
+// haveGNUTime says whether gnuTime is GNU time, whose -f %M reports its
+// child's peak RSS in KiB. It forks (rather than vforks) from a small
+// process, so its child's peak starts from that process's few hundred KiB.
+func haveGNUTime() bool {
+	probeOnce.Do(func() {
+		out, err := exec.Command(gnuTime, "--version").CombinedOutput()
+		probeOK = err == nil && bytes.Contains(out, []byte("GNU"))
+	})
+	return probeOK
+}
+
+// Measure is Exec with the child's own peak RSS in MaxRSSKiB, measured
+// through GNU time. Duration then includes starting GNU time (about a
+// millisecond), so wall-time figures should come from Exec. It returns
+// ErrNoRSSProbe where GNU time is missing.
+func Measure(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error) {
+	if !haveGNUTime() {
+		return nil, ErrNoRSSProbe
+	}
+	f, err := os.CreateTemp("", "reliability-rss-")
+	if err != nil {
+		return nil, fmt.Errorf("failed to make a file for the RSS figure: %w", err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	r, err := execute(ctx, st, []string{gnuTime, "-f", "%M", "-o", f.Name()}, argv)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the RSS figure: %w", err)
+	}
+	// GNU time writes "Command exited with non-zero status N" first when
+	// the child fails; the figure is the last line.
+	lines := strings.Fields(strings.TrimSpace(string(b)))
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("failed to measure peak RSS: %s wrote nothing", gnuTime)
+	}
+	if r.MaxRSSKiB, err = strconv.ParseInt(lines[len(lines)-1], 10, 64); err != nil {
+		return nil, fmt.Errorf("failed to measure peak RSS: %s wrote %q", gnuTime, b)
+	}
+	return r, nil
+}
+
+func execute(ctx context.Context, st *sandbox.Step, wrapper, argv []string) (*Run, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("failed to run a step: no command given")
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	full := append(slices.Clone(wrapper), argv...)
+	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	cmd.Env = st.Environ()
 	cmd.Dir = st.Dir
+	inOwnGroup(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A hung child must not hold the test past its deadline through its
@@ -53,9 +124,6 @@ func Exec(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error) {
 	start := time.Now()
 	err := cmd.Run()
 	r := &Run{Duration: time.Since(start), Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	if cmd.ProcessState != nil {
-		r.MaxRSSKiB = maxRSSKiB(cmd.ProcessState)
-	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -1,14 +1,13 @@
 package reliability
 
 import (
-	"os"
+	"os/exec"
 	"syscall"
 )
 
-// maxRSSKiB reads the child's peak RSS; Linux reports ru_maxrss in KiB.
-func maxRSSKiB(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss
-	}
-	return 0
+// inOwnGroup puts the child in its own process group and kills the whole
+// group on cancel, so that a child started through a wrapper dies with it.
+func inOwnGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }

@@ -208,6 +208,9 @@ func TestUnparsableExpirationIsAnError(t *testing.T) {
 		t.Fatalf("got result %+v for an unparsable Expiration", res)
 	}
 	e := asError(t, err)
+	if e.Class != Fatal || e.Hint != Table[KindInvalidResponse].Hint || !strings.Contains(e.Message, "tomorrow-ish") {
+		t.Errorf("got %v class %v hint %q; want Fatal with the invalid-response hint", e, e.Class, e.Hint)
+	}
 	assertNoSecrets(t, e, goodCreds.Secret, goodCreds.Token)
 }
 

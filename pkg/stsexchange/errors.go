@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -376,6 +377,7 @@ func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *
 	var apiErr smithy.APIError
 	var deserErr *smithy.DeserializationError
 	var dnsErr *net.DNSError
+	var syntaxErr *xml.SyntaxError
 	switch {
 	case errors.As(err, &invalid):
 		e.Message = invalid.msg
@@ -412,9 +414,15 @@ func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *
 			kind = KindUndecodable4xx
 		}
 		e.applyRule(kind)
-	case errors.As(err, &deserErr):
-		e.Message = sanitize("could not decode the STS answer: "+innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
+	case errors.As(err, &deserErr) && errors.As(deserErr.Err, &syntaxErr):
+		// Broken XML in a success answer is how a cut-off body looks.
+		e.Message = sanitize("could not decode the STS answer: "+syntaxErr.Error(), maxMessageBytes, secrets)
 		e.applyRule(KindUndecodable)
+	case errors.As(err, &deserErr):
+		// Well-formed XML with an unusable value (e.g. an Expiration that is
+		// not a timestamp): the server will say the same again.
+		e.Message = sanitize("could not use the STS answer: "+innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
+		e.applyRule(KindInvalidResponse)
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
 		e.applyRule(KindDNSNotFound)

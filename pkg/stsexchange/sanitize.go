@@ -72,10 +72,12 @@ func quote(s string, max int) string {
 // line-oriented file such as GITHUB_ENV or GITHUB_OUTPUT: invalid UTF-8,
 // control characters, line or paragraph separators, or format runes.
 func unsafeText(s string) bool {
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsGraphic(r) || unicode.In(r, unicode.Cf) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || !unicode.IsGraphic(r) || unicode.In(r, unicode.Cf) {
 			return true
 		}
+		i += size
 	}
 	return false
 }

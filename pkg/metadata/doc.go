@@ -1,0 +1,9 @@
+// Package metadata holds tests that keep action.yml, the code and the README
+// in agreement, and that check what the Dockerfile ships: a static, stripped
+// binary that speaks HTTPS with no CA files on disk.
+//
+// It has no code of its own; everything is in its tests. The README's inputs
+// and outputs tables are generated from pkg/inputs:
+//
+//	go test ./pkg/metadata -run TestREADMETables -update-readme
+package metadata
