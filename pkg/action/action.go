@@ -68,7 +68,14 @@ type Failure struct {
 	Err   error
 }
 
-func (f *Failure) Error() string { return fmt.Sprintf("%s failed: %v", f.Stage, f.Err) }
+func (f *Failure) Error() string {
+	msg := f.Err.Error()
+	// Errors from the stage's own package may already name it.
+	if strings.HasPrefix(msg, string(f.Stage)+" failed") {
+		return msg
+	}
+	return fmt.Sprintf("%s failed: %s", f.Stage, msg)
+}
 func (f *Failure) Unwrap() error { return f.Err }
 
 // Default retry shape for STS. Throttling under a large job matrix is the
@@ -442,7 +449,11 @@ func reportFailure(r *workflow.Runner, err error) {
 }
 
 func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
-	e := f.STS
+	e := *f.STS
+	if f.Claims != nil {
+		// The table's hints are issuer-neutral; name this token's keys.
+		e.Hint = strings.ReplaceAll(e.Hint, "ISSUER:", f.Claims.IssuerHost()+":")
+	}
 	r.Group("Why STS refused: diagnosis")
 	r.Infof("stage:      STS %s", e.Op)
 	r.Infof("error code: %s", firstNonEmpty(e.Code, "(none: the call did not complete)"))

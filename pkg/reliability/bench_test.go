@@ -42,7 +42,9 @@ func timeEntry(t *testing.T, sb *sandbox.Sandbox, n int, argv []string) entryTim
 	root := t.TempDir()
 	once := func(i int, measure bool) *Run {
 		st := newStep(t, sb, filepath.Join(root, fmt.Sprint(i)), nil)
-		run := func(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error) { return Exec(ctx, st, argv...) }
+		run := func(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error) {
+			return Exec(ctx, st, argv...)
+		}
 		if measure {
 			run = Measure
 		}

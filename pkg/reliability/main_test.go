@@ -21,7 +21,8 @@ var (
 	loadRate   = flag.Float64("load-rate", 32, "TestLoad: STS requests per second (and burst)")
 	loadReport = flag.String("load-report", "", "TestLoad: also write the report's markdown to this file")
 
-	retrySweep = flag.Bool("retry-sweep", false, "run TestRetryShapeSweep: model retry shapes against the load test's matrix")
+	retrySweep    = flag.Bool("retry-sweep", false, "run TestRetryShapeSweep: model retry shapes against the load test's matrix")
+	sweepAttempts = flag.Int("sweep-attempts", 12, "TestRetryShapeSweep: attempts each run may make (retry-max-attempts)")
 
 	benchReport     = flag.Bool("bench-report", false, "run TestBenchReport: time whole action runs")
 	benchRuns       = flag.Int("bench-runs", 50, "TestBenchReport: sequential runs")

@@ -40,7 +40,7 @@ func TestRetryShapeSweep(t *testing.T) {
 				for s := range seeds {
 					o := Simulate(LoadModel{
 						Runs: n, Rate: rate, Burst: int(rate), StartSpread: c.spread, RoundTrip: c.rtt,
-						Backoff: retry.Backoff{Base: base, Cap: capd}, MaxAttempts: 12, Seed: uint64(s),
+						Backoff: retry.Backoff{Base: base, Cap: capd}, MaxAttempts: *sweepAttempts, Seed: uint64(s),
 					})
 					failed += o.Failed
 					sum += o.Amplification()
@@ -57,6 +57,6 @@ func TestRetryShapeSweep(t *testing.T) {
 				fmt.Sprintf("%.2f", worstMedSpan), fmt.Sprintf("%.2f", worstP99Span), fmt.Sprint(ok))
 		}
 	}
-	t.Logf("model: %d runs, STS %.0f req/s burst %.0f, full jitter, 12 attempts, %d seeds under each of %d conditions (first requests spread over 0.25-4 s, round trip 5 or 150 ms); ideal %v; worst over conditions\n\n%s",
-		n, rate, rate, seeds, len(conds), ideal, tab.Markdown())
+	t.Logf("model: %d runs, STS %.0f req/s burst %.0f, full jitter, %d attempts, %d seeds under each of %d conditions (first requests spread over 0.25-4 s, round trip 5 or 150 ms); ideal %v; worst over conditions\n\n%s",
+		n, rate, rate, *sweepAttempts, seeds, len(conds), ideal, tab.Markdown())
 }
