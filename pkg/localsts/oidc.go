@@ -198,8 +198,18 @@ func parseJWKS(b []byte) (map[string]any, error) {
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			pub := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-			if !curve.IsOnCurve(pub.X, pub.Y) { //nolint:staticcheck // validation of untrusted input
+			// ParseUncompressedPublicKey checks the point is on the curve,
+			// which matters for keys from an untrusted JWKS.
+			size := (curve.Params().BitSize + 7) / 8
+			if len(x) > size || len(y) > size {
+				continue
+			}
+			point := make([]byte, 1+2*size)
+			point[0] = 4
+			copy(point[1+size-len(x):1+size], x)
+			copy(point[1+2*size-len(y):], y)
+			pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
+			if err != nil {
 				continue
 			}
 			key = pub

@@ -174,8 +174,8 @@ func TestRateLimiterThrottles(t *testing.T) {
 func TestTokenBucketRefills(t *testing.T) {
 	b := newBucket(10, 2)
 	t0 := time.Unix(1000, 0)
-	if !b.allow(t0) || !b.allow(t0) || b.allow(t0) {
-		t.Fatal("burst of 2 not enforced")
+	if got := allows(b, t0, 3); got != [3]bool{true, true, false} {
+		t.Fatalf("burst of 2 not enforced: %v", got)
 	}
 	if !b.allow(t0.Add(100 * time.Millisecond)) {
 		t.Error("one token should refill after 100ms at 10/s")
@@ -183,9 +183,17 @@ func TestTokenBucketRefills(t *testing.T) {
 	if b.allow(t0.Add(100 * time.Millisecond)) {
 		t.Error("only one token should have refilled")
 	}
-	if !b.allow(t0.Add(time.Hour)) || !b.allow(t0.Add(time.Hour)) || b.allow(t0.Add(time.Hour)) {
-		t.Error("refill must cap at the burst")
+	if got := allows(b, t0.Add(time.Hour), 3); got != [3]bool{true, true, false} {
+		t.Errorf("refill must cap at the burst: %v", got)
 	}
+}
+
+// allows asks the bucket n times at one instant, in order.
+func allows(b *bucket, at time.Time, n int) (out [3]bool) {
+	for i := 0; i < n; i++ {
+		out[i] = b.allow(at)
+	}
+	return out
 }
 
 func TestTLSServer(t *testing.T) {

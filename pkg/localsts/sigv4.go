@@ -121,6 +121,7 @@ const sigv4Algorithm = "AWS4-HMAC-SHA256"
 func parseAuthorization(h string) (sigv4Auth, error) {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
 	if alg != sigv4Algorithm {
+		//lint:ignore ST1005 the text is AWS's IncompleteSignature message, capitalised as AWS sends it
 		return sigv4Auth{}, fmt.Errorf("Authorization header algorithm %q is not %s", alg, sigv4Algorithm)
 	}
 	var a sigv4Auth
@@ -154,6 +155,7 @@ func parseAuthorization(h string) (sigv4Auth, error) {
 	}
 	parts := strings.Split(cred, "/")
 	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" {
+		//lint:ignore ST1005 the text is AWS's IncompleteSignature message, capitalised as AWS sends it
 		return sigv4Auth{}, fmt.Errorf("Credential %q is not of the form AKID/YYYYMMDD/REGION/SERVICE/aws4_request", redactCredential(cred))
 	}
 	a.AccessKeyID, a.Date, a.Region, a.Service = parts[0], parts[1], parts[2], parts[3]

@@ -207,7 +207,7 @@ func TestUnknownAnswersAreClassifiedByStatus(t *testing.T) {
 func TestRedirectIsNotFollowed(t *testing.T) {
 	elsewhere := startSTS(t, xmlAnswer(200, webIdentityOK(goodCreds, "")))
 	f := startSTS(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, elsewhere.URL, 307)
+		http.Redirect(w, r, elsewhere.URL, http.StatusTemporaryRedirect)
 	})
 	_, err := callWeb(t, newTestClient(t, f.URL, nil))
 	e := asError(t, err)

@@ -54,7 +54,7 @@ func TestWriteTextCannotInjectLines(t *testing.T) {
 
 func assertSafeLines(t *testing.T, out string) {
 	t.Helper()
-	if strings.ContainsAny(out, "\r\u2028\u2029\x85") {
+	if strings.ContainsAny(out, "\r\u2028\u2029\u0085") {
 		t.Errorf("output contains a raw line separator:\n%q", out)
 	}
 	for _, line := range strings.Split(out, "\n") {
