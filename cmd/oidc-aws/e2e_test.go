@@ -520,6 +520,23 @@ func TestTrustPolicyInput(t *testing.T) {
 		r.wantExit(t, 1)
 		r.wantLog(t, "DENIES this token", "repo:octo-org/octo-repo:pull_request", "AccessDenied")
 	})
+	t.Run("a policy that lets any repository in is flagged even when it works", func(t *testing.T) {
+		t.Parallel()
+		anyRepo := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` +
+			`"Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},` +
+			`"Action":"sts:AssumeRoleWithWebIdentity",` +
+			`"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}`
+		sb := start(t, sandbox.Options{TrustPolicy: anyRepo})
+		st := newStep(t, sb, map[string]string{"trust-policy": "trust.json"})
+		if err := os.WriteFile(filepath.Join(st.Dir, "trust.json"), []byte(anyRepo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runStep(t, sb, st)
+		r.wantExit(t, 0)
+		if w := strings.Join(r.log.Warnings, "\n"); !strings.Contains(w, "OIDC001") {
+			t.Errorf("warnings %q, want the no-subject finding OIDC001", r.log.Warnings)
+		}
+	})
 	t.Run("a file that differs from the role's real policy is called out", func(t *testing.T) {
 		t.Parallel()
 		sb := start(t, sandbox.Options{})

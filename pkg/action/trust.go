@@ -62,7 +62,24 @@ func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims) {
 	if err := res.WriteText(&b); err == nil {
 		r.Lines(b.String())
 	}
+	findings := trustpolicy.Lint(t.compiled.Policy())
+	if len(findings) > 0 {
+		r.Infof("")
+		r.Infof("Lint findings for %s:", quote(t.file))
+		for _, f := range findings {
+			r.Infof("  %s %s %s: %s", f.Severity, f.ID, workflow.Escape(f.Statement), workflow.Escape(f.Message))
+			if f.Fix != "" {
+				r.Infof("      fix: %s", workflow.Escape(f.Fix))
+			}
+		}
+	}
 	r.EndGroup()
+	for _, f := range findings {
+		// A policy that works can still be too broad; say so where people look.
+		if f.Severity == "error" {
+			r.Warningf("trust policy %s: %s %s (fix: %s)", quote(t.file), f.ID, workflow.Escape(f.Message), workflow.Escape(f.Fix))
+		}
+	}
 	if !res.Allowed {
 		r.Warningf("The trust policy in %s does not allow this token (subject %s); STS will most likely refuse it. See the group above for the failing condition.", quote(t.file), quote(c.Subject))
 	}
