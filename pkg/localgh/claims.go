@@ -3,8 +3,6 @@ package localgh
 import (
 	"crypto/rand"
 	"fmt"
-	"io"
-	"log"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -150,7 +148,3 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
-
-// quietLogger keeps net/http's complaints about clients that hang up (which
-// fault drills do on purpose) out of test output.
-func quietLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -113,7 +113,7 @@ func (i *Issuer) Stats() Stats {
 	for k, v := range i.stats.outcomes {
 		out[k] = v
 	}
-	return Stats{Requests: i.stats.requests, InFlight: i.inflight.Load(), Outcomes: out, Minted: i.minted.Load()}
+	return Stats{Requests: i.stats.requests, InFlight: i.lb.InFlight(), Outcomes: out, Minted: i.minted.Load()}
 }
 
 type faultQueue struct {
@@ -162,7 +162,7 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	if f.Kind == FaultHang {
 		select {
 		case <-r.Context().Done():
-		case <-i.done:
+		case <-i.lb.Done():
 			// Returning normally would send an empty 200; a hung server
 			// that goes away drops the connection instead.
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
@@ -172,7 +172,7 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		i.stats.add(outcome)
 		return
 	}
-	if err := i.sleep(r.Context(), f.Delay); err != nil {
+	if !i.lb.Sleep(r.Context(), f.Delay) {
 		i.stats.add(OutcomeClientGone)
 		return
 	}
@@ -228,7 +228,7 @@ func (i *Issuer) serveOversized(w http.ResponseWriter, r *http.Request, size int
 		select {
 		case <-r.Context().Done():
 			return
-		case <-i.done:
+		case <-i.lb.Done():
 			return
 		default:
 		}

@@ -8,27 +8,25 @@
 package localgh
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/loopback"
 )
 
 // DefaultIssuerURL is the `iss` GitHub puts in Actions tokens. Using it by
@@ -79,27 +77,22 @@ type Options struct {
 
 // Issuer is a running local issuer. All methods are safe for concurrent use.
 type Issuer struct {
-	key       *rsa.PrivateKey
-	kid       string
-	cert      *x509.Certificate // self-signed over the signing key, for x5c/x5t in the JWKS
-	x5t       string
-	issuer    string
-	lifetime  time.Duration
-	clock     func() time.Time
-	reqToken  string
-	baseURL   string
-	srv       *http.Server
-	tlsCert   *x509.Certificate
-	done      chan struct{}
-	closeOnce sync.Once
+	key      *rsa.PrivateKey
+	kid      string
+	cert     *x509.Certificate // self-signed over the signing key, for x5c/x5t in the JWKS
+	x5t      string
+	issuer   string
+	lifetime time.Duration
+	clock    func() time.Time
+	reqToken string
+	lb       *loopback.Server
 
 	mu     sync.RWMutex
 	claims map[string]any
 
-	faults   faultQueue
-	stats    counters
-	minted   atomic.Int64
-	inflight atomic.Int64
+	faults faultQueue
+	stats  counters
+	minted atomic.Int64
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -144,34 +137,21 @@ func Start(opts Options) (*Issuer, error) {
 		lifetime: lifetime,
 		clock:    clock,
 		reqToken: base64.RawURLEncoding.EncodeToString(rt),
-		done:     make(chan struct{}),
 		claims:   DefaultClaims(),
 	}
 	thumb := sha1.Sum(cert.Raw)
 	iss.x5t = base64.RawURLEncoding.EncodeToString(thumb[:])
 	applyOverrides(iss.claims, opts.Claims)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	iss.lb, err = loopback.Listen("localgh", opts.TLS)
 	if err != nil {
-		return nil, fmt.Errorf("failed to listen on loopback: %w", err)
+		return nil, err
 	}
-	scheme := "http"
-	if opts.TLS {
-		tc, leaf, err := selfSignedLoopback()
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		iss.tlsCert = leaf
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{tc}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
-	}
-	iss.baseURL = scheme + "://" + ln.Addr().String()
 	switch {
 	case opts.IssuerURL != "":
 		iss.issuer = strings.TrimRight(opts.IssuerURL, "/")
 	case opts.UseServerURLAsIssuer:
-		iss.issuer = iss.baseURL
+		iss.issuer = iss.lb.URL()
 	default:
 		iss.issuer = DefaultIssuerURL
 	}
@@ -180,51 +160,32 @@ func Start(opts Options) (*Issuer, error) {
 	mux.HandleFunc(TokenPath, iss.handleToken)
 	mux.HandleFunc(DiscoveryPath, iss.handleDiscovery)
 	mux.HandleFunc(JWKSPath, iss.handleJWKS)
-	iss.srv = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          quietLogger(),
-	}
-	go iss.srv.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
+	iss.lb.Serve(mux)
 	return iss, nil
 }
 
 // Close unblocks hanging and slow requests, then stops the server. It waits
 // briefly for handlers to return so tests do not leak goroutines.
-func (i *Issuer) Close() {
-	i.closeOnce.Do(func() {
-		close(i.done)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := i.srv.Shutdown(ctx); err != nil {
-			i.srv.Close()
-		}
-		// Shutdown does not wait for handlers that hijacked their
-		// connection (dropped or released hangs), so wait for them here.
-		for i.inflight.Load() > 0 && ctx.Err() == nil {
-			time.Sleep(time.Millisecond)
-		}
-	})
-}
+func (i *Issuer) Close() { i.lb.Close() }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.
-func (i *Issuer) URL() string { return i.baseURL }
+func (i *Issuer) URL() string { return i.lb.URL() }
 
 // IssuerURL is the `iss` value tokens carry.
 func (i *Issuer) IssuerURL() string { return i.issuer }
 
 // RequestURL is what the runner puts in ACTIONS_ID_TOKEN_REQUEST_URL: it
 // already carries a query string, so clients append "&audience=…".
-func (i *Issuer) RequestURL() string { return i.baseURL + TokenPath + "?api-version=2.0" }
+func (i *Issuer) RequestURL() string { return i.lb.URL() + TokenPath + "?api-version=2.0" }
 
 // RequestToken is what the runner puts in ACTIONS_ID_TOKEN_REQUEST_TOKEN.
 func (i *Issuer) RequestToken() string { return i.reqToken }
 
 // JWKSURL serves the public signing key.
-func (i *Issuer) JWKSURL() string { return i.baseURL + JWKSPath }
+func (i *Issuer) JWKSURL() string { return i.lb.URL() + JWKSPath }
 
 // DiscoveryURL serves the OpenID configuration document.
-func (i *Issuer) DiscoveryURL() string { return i.baseURL + DiscoveryPath }
+func (i *Issuer) DiscoveryURL() string { return i.lb.URL() + DiscoveryPath }
 
 // KeyID is the kid of the signing key.
 func (i *Issuer) KeyID() string { return i.kid }
@@ -242,24 +203,10 @@ func (i *Issuer) JWKS() []byte {
 }
 
 // CertPool trusts this server's TLS certificate; nil when TLS is off.
-func (i *Issuer) CertPool() *x509.CertPool {
-	if i.tlsCert == nil {
-		return nil
-	}
-	p := x509.NewCertPool()
-	p.AddCert(i.tlsCert)
-	return p
-}
+func (i *Issuer) CertPool() *x509.CertPool { return i.lb.CertPool() }
 
 // Client returns an HTTP client that trusts this server (with or without TLS).
-func (i *Issuer) Client() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	if i.tlsCert != nil {
-		tr.TLSClientConfig = &tls.Config{RootCAs: i.CertPool(), MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: tr}
-}
+func (i *Issuer) Client() *http.Client { return i.lb.Client() }
 
 // SetClaims edits the claim template used by every later token, under a lock:
 // fn may add, change or delete keys.
@@ -383,8 +330,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (i *Issuer) handleToken(w http.ResponseWriter, r *http.Request) {
-	i.inflight.Add(1)
-	defer i.inflight.Add(-1)
+	// Tracked because hangs hijack the connection when the issuer closes.
+	defer i.lb.Track()()
 	i.stats.arrive()
 	if r.Method != http.MethodGet {
 		i.stats.add(OutcomeBadRequest)
@@ -444,24 +391,4 @@ func audienceOverride(r *http.Request) map[string]any {
 type tokenResponse struct {
 	Count int    `json:"count"`
 	Value string `json:"value"`
-}
-
-// errClosed is returned by waits interrupted by Close.
-var errClosed = errors.New("issuer closed")
-
-// sleep waits d unless the client leaves or the issuer closes first.
-func (i *Issuer) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-i.done:
-		return errClosed
-	}
 }

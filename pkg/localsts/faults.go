@@ -2,7 +2,6 @@ package localsts
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -137,22 +136,6 @@ func (s *Server) ClearFaults() {
 // FaultOutcome is the outcome Stats and RequestRecord use for a fault.
 func FaultOutcome(k FaultKind) string { return "fault:" + k.String() }
 
-// sleep waits d unless the client leaves or the server closes first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-s.done:
-	}
-	return false
-}
-
 // serveFault answers per f and reports whether normal handling should
 // continue (only for FaultSlowAnswer).
 func (c *call) serveFault(f Fault) bool {
@@ -161,7 +144,7 @@ func (c *call) serveFault(f Fault) bool {
 		select {
 		case <-c.r.Context().Done():
 			c.rec.Outcome = outcome
-		case <-c.s.done:
+		case <-c.s.lb.Done():
 			c.rec.Outcome = outcome
 			// Returning normally would send an empty 200, which the SDK
 			// reads as success with no credentials.
@@ -169,7 +152,7 @@ func (c *call) serveFault(f Fault) bool {
 		}
 		return false
 	}
-	if !c.s.sleep(c.r.Context(), f.Delay) {
+	if !c.s.lb.Sleep(c.r.Context(), f.Delay) {
 		c.rec.Outcome = OutcomeClientGone
 		if !c.written {
 			c.drop()
@@ -306,7 +289,7 @@ func (c *call) streamOversized(size int) {
 	// connection mid-response. A small body survives that (it is already
 	// buffered), a streamed one does not, so give the client a moment to
 	// finish sending first.
-	if !c.s.sleep(c.r.Context(), 20*time.Millisecond) {
+	if !c.s.lb.Sleep(c.r.Context(), 20*time.Millisecond) {
 		return
 	}
 	c.headers(-1)
@@ -320,7 +303,7 @@ func (c *call) streamOversized(size int) {
 		select {
 		case <-c.r.Context().Done():
 			return
-		case <-c.s.done:
+		case <-c.s.lb.Done():
 			return
 		default:
 		}

@@ -11,20 +11,17 @@
 package localsts
 
 import (
-	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/loopback"
 )
 
 // Namespace is the XML namespace of every STS response.
@@ -134,15 +131,11 @@ type Options struct {
 
 // Server is a running local STS. All methods are safe for concurrent use.
 type Server struct {
-	opts      Options
-	clock     func() time.Time
-	account   string
-	httpc     *http.Client
-	baseURL   string
-	srv       *http.Server
-	tlsCert   *x509.Certificate
-	done      chan struct{}
-	closeOnce sync.Once
+	opts    Options
+	clock   func() time.Time
+	account string
+	httpc   *http.Client
+	lb      *loopback.Server
 
 	open      bool // see Options.Roles
 	mu        sync.RWMutex
@@ -154,8 +147,6 @@ type Server struct {
 	faults  faultQueue
 	stats   counters
 	log     requestLog
-
-	inflight atomic.Int64
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -165,7 +156,6 @@ func Start(opts Options) (*Server, error) {
 		clock:   opts.Clock,
 		account: opts.DefaultAccount,
 		httpc:   opts.HTTPClient,
-		done:    make(chan struct{}),
 		roles:   map[string]Role{},
 		open:    len(opts.Roles) == 0 && opts.Evaluator == nil,
 	}
@@ -221,74 +211,30 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lb, err := loopback.Listen("localsts", opts.TLS)
 	if err != nil {
-		return nil, fmt.Errorf("failed to listen on loopback: %w", err)
+		return nil, err
 	}
-	scheme := "http"
-	if opts.TLS {
-		tc, leaf, err := selfSignedLoopback()
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		s.tlsCert = leaf
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{tc}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
-	}
-	s.baseURL = scheme + "://" + ln.Addr().String()
-	s.srv = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0), // fault drills hang up on purpose
-	}
-	go s.srv.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
+	s.lb = lb
+	lb.Serve(s)
 	return s, nil
 }
 
 // Close releases hanging and slow requests, then stops the server, waiting
 // briefly for handlers so tests do not leak goroutines.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		close(s.done)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.srv.Close()
-		}
-		// Shutdown does not wait for handlers that hijacked their
-		// connection (dropped or released hangs), so wait for them here.
-		for s.inflight.Load() > 0 && ctx.Err() == nil {
-			time.Sleep(time.Millisecond)
-		}
-	})
-}
+func (s *Server) Close() { s.lb.Close() }
 
 // URL is the endpoint to give the SDK as BaseEndpoint.
-func (s *Server) URL() string { return s.baseURL }
+func (s *Server) URL() string { return s.lb.URL() }
 
 // Account is the default account ID.
 func (s *Server) Account() string { return s.account }
 
 // CertPool trusts this server's TLS certificate; nil when TLS is off.
-func (s *Server) CertPool() *x509.CertPool {
-	if s.tlsCert == nil {
-		return nil
-	}
-	p := x509.NewCertPool()
-	p.AddCert(s.tlsCert)
-	return p
-}
+func (s *Server) CertPool() *x509.CertPool { return s.lb.CertPool() }
 
 // Client returns an HTTP client that trusts this server (with or without TLS).
-func (s *Server) Client() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	if s.tlsCert != nil {
-		tr.TLSClientConfig = &tls.Config{RootCAs: s.CertPool(), MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: tr}
-}
+func (s *Server) Client() *http.Client { return s.lb.Client() }
 
 // AddRole adds or replaces a role at runtime.
 func (s *Server) AddRole(arn string, r Role) error {
@@ -342,8 +288,8 @@ func (s *Server) AddProvider(p Provider) error {
 // ServeHTTP handles one Query-protocol request. Exposed so the server can
 // also be mounted in another mux.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.inflight.Add(1)
-	defer s.inflight.Add(-1)
+	// Tracked because drops and released hangs hijack the connection.
+	defer s.lb.Track()()
 	s.stats.arrive()
 	rec := &RequestRecord{Time: s.clock(), RequestID: newUUID(), Method: r.Method}
 	c := &call{s: s, w: w, r: r, rec: rec}

@@ -106,7 +106,7 @@ func (s *Server) Stats() Stats {
 	defer s.stats.mu.Unlock()
 	st := Stats{
 		Requests:          s.stats.requests,
-		InFlight:          s.inflight.Load(),
+		InFlight:          s.lb.InFlight(),
 		ByAction:          make(map[string]int64, len(s.stats.byAction)),
 		ByOutcome:         make(map[string]int64, len(s.stats.byOutcome)),
 		ByFault:           make(map[string]int64, len(s.stats.byFault)),

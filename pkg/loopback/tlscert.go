@@ -1,4 +1,4 @@
-package localgh
+package loopback
 
 import (
 	"crypto/ecdsa"
@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// selfSignedLoopback makes a throwaway serving certificate for 127.0.0.1 so
-// that callers who insist on https (as the real issuer uses) can trust exactly
-// this one server and nothing else.
-func selfSignedLoopback() (tls.Certificate, *x509.Certificate, error) {
+// selfSignedCert makes a throwaway serving certificate for 127.0.0.1 so that
+// callers who insist on https (as the real services use) can trust exactly
+// this one server and nothing else. It is its own CA because a pool holding
+// just this certificate is then all a client needs.
+func selfSignedCert(commonName string) (tls.Certificate, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("failed to generate TLS key: %w", err)
@@ -28,7 +29,7 @@ func selfSignedLoopback() (tls.Certificate, *x509.Certificate, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "localgh loopback"},
+		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
