@@ -172,9 +172,10 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", &Error{Reason: "the step's deadline passed while waiting for the runner", Err: ctx.Err()}
+			return "", &Error{Reason: "the step's deadline passed while waiting for the runner", Hint: "raise action-timeout-s, or re-run the job if the runner's token service was slow", Err: ctx.Err()}
 		}
-		return "", &Error{Reason: "could not reach the runner's token endpoint: " + transportReason(err), Transient: true, Err: err}
+		return "", &Error{Reason: "could not reach the runner's token endpoint: " + transportReason(err), Transient: true, Err: err,
+			Hint: "check the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY)"}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
@@ -189,7 +190,8 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner refused the request token (HTTP " + strconv.Itoa(resp.StatusCode) + ")",
 			Hint: "the job's request token is invalid or expired; re-run the job, and check that nothing overrides " + EnvRequestToken}
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode), Transient: true}
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode), Transient: true,
+			Hint: "GitHub's token service is failing; re-run the job later (retry-max-attempts bounds the tries)"}
 	case resp.StatusCode != http.StatusOK:
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode),
 			Hint: "check that " + EnvRequestURL + " is the runner's own value"}
@@ -200,10 +202,12 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 	if err := json.Unmarshal(body, &payload); err != nil {
 		// A proxy or a runner hiccup can answer 200 with an HTML page; one
 		// more try costs little.
-		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer is not JSON", Transient: true, Err: err}
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer is not JSON", Transient: true, Err: err,
+			Hint: "check that " + EnvRequestURL + " is the runner's own value and that no proxy rewrites the answer"}
 	}
 	if payload.Value == "" {
-		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer holds no token (empty \"value\")", Transient: true}
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer holds no token (empty \"value\")", Transient: true,
+			Hint: "check that " + EnvRequestURL + " is the runner's own value"}
 	}
 	if _, err := claims.Decode(payload.Value); err != nil {
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the answer's token is not a JWT", Transient: true, Err: err}

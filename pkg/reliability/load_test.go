@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/localsts"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/sandbox"
@@ -24,11 +26,43 @@ func TestLoad(t *testing.T) {
 	if !*loadTest {
 		t.Skip("load gate: run with -load [-load-n 256 -load-rate 32] (starts that many processes)")
 	}
+	bin := binary(t)
+	b := action.DefaultThrottleBackoff
+	loadGate(t, fmt.Sprintf("separate processes, the action's own throttling backoff (base %v, cap %v, full jitter)", b.Base, b.Cap), b,
+		func(ctx context.Context, st *sandbox.Step) (*Run, error) { return Exec(ctx, st, bin) })
+}
+
+// TestLoadRetryShape runs the load gate's matrix in this process, through
+// action.Run with the backoff given by -load-shape, to try a retry shape
+// against the real servers before changing the action's default. Runs
+// share this process's CPU and connections, unlike real jobs, so it is
+// evidence for a shape, not a substitute for TestLoad.
+func TestLoadRetryShape(t *testing.T) {
+	if *loadShape == "" {
+		t.Skip("retry-shape trial: run with -load-shape BASE,CAP (e.g. 3s,8s) [-load-n 256 -load-rate 32]")
+	}
+	baseS, capS, ok := strings.Cut(*loadShape, ",")
+	base, err1 := time.ParseDuration(baseS)
+	capd, err2 := time.ParseDuration(capS)
+	if !ok || err1 != nil || err2 != nil || base <= 0 || capd < base {
+		t.Fatalf("-load-shape %q: want BASE,CAP durations with 0 < BASE ≤ CAP, e.g. 3s,8s", *loadShape)
+	}
+	b := retry.Backoff{Base: base, Cap: capd}
+	loadGate(t, fmt.Sprintf("in-process action.Run, backoff base %v, cap %v, full jitter", base, capd), b,
+		func(ctx context.Context, st *sandbox.Step) (*Run, error) {
+			var out bytes.Buffer
+			start := time.Now()
+			code := action.Run(ctx, action.Options{Getenv: st.Getenv, Stdout: &out, Version: "load", Backoff: b})
+			return &Run{ExitCode: code, Duration: time.Since(start), Stdout: out.Bytes()}, nil
+		})
+}
+
+// loadGate runs the matrix with runOne and checks the targets.
+func loadGate(t *testing.T, how string, model retry.Backoff, runOne func(context.Context, *sandbox.Step) (*Run, error)) {
 	n, rate := *loadN, *loadRate
 	if n < 1 || rate <= 0 {
 		t.Fatalf("-load-n %d and -load-rate %v must be positive", n, rate)
 	}
-	bin := binary(t)
 	sb := startSandbox(t, sandbox.Options{RateLimit: rate, Burst: int(rate)})
 	ideal := time.Duration(float64(n) / rate * float64(time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*ideal+30*time.Second)
@@ -70,7 +104,7 @@ func TestLoad(t *testing.T) {
 		wg.Go(func() {
 			procs.Add(1)
 			defer procs.Add(-1)
-			r, err := Exec(ctx, st, bin)
+			r, err := runOne(ctx, st)
 			results[i] = result{r, err}
 		})
 	}
@@ -112,7 +146,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	tab := Table{Header: []string{"measure", "value", "target"}}
-	tab.Add("runs (processes started together)", fmt.Sprint(n), "")
+	tab.Add("runs, started together", fmt.Sprintf("%d (%s)", n, how), "")
 	tab.Add("STS rate limit", fmt.Sprintf("%.0f req/s, burst %d", rate, int(rate)), "")
 	tab.Add("succeeded", fmt.Sprintf("%d (%.1f%%)", succeeded, 100*float64(succeeded)/float64(n)), "100%")
 	tab.Add("STS requests", fmt.Sprintf("%d (%d throttled)", stats.Requests, stats.ByOutcome[localsts.CodeThrottling]), "")
@@ -120,23 +154,26 @@ func TestLoad(t *testing.T) {
 	tab.Add("most STS requests by one run (from its log)", fmt.Sprint(maxAttempts), "")
 	tab.Add("last run done after", fmt.Sprintf("%s (%.2f× ideal %s)", Millis(makespan), makespan.Seconds()/ideal.Seconds(), Millis(ideal)), "≤ 2× ideal")
 	tab.Add("per-run duration p50 / p95 / max", fmt.Sprintf("%s / %s / %s", Millis(Quantile(durations, 0.5)), Millis(Quantile(durations, 0.95)), Millis(Quantile(durations, 1))), "")
-	tab.Add("peak concurrent processes", fmt.Sprint(procs.Peak()), "")
+	tab.Add("peak concurrent runs", fmt.Sprint(procs.Peak()), "")
 	tab.Add("peak STS requests in flight (sampled)", fmt.Sprint(stsPeak), "")
 	md := tab.Markdown()
 
 	// The model of the same matrix, to check it against reality before
-	// trusting its sweeps. Processes here start over a second or two.
-	const spread = 2 * time.Second
-	var mAmp float64
-	var mSpans []time.Duration
-	for s := range 50 {
-		o := Simulate(LoadModel{Runs: n, Rate: rate, Burst: int(rate), StartSpread: spread, RoundTrip: 5 * time.Millisecond,
-			Backoff: retry.Backoff{Base: time.Second, Cap: 20 * time.Second}, MaxAttempts: 12, Seed: uint64(s)})
-		mAmp += o.Amplification() / 50
-		mSpans = append(mSpans, o.Makespan)
+	// trusting its sweeps. How spread out the first requests are is not
+	// observable here, so it shows both ends of what is plausible.
+	md += "\nModel of the same matrix with the same backoff (50 seeds each):\n\n"
+	for _, spread := range []time.Duration{250 * time.Millisecond, 2 * time.Second} {
+		var mAmp float64
+		var mSpans []time.Duration
+		for s := range 50 {
+			o := Simulate(LoadModel{Runs: n, Rate: rate, Burst: int(rate), StartSpread: spread, RoundTrip: 5 * time.Millisecond,
+				Backoff: model, MaxAttempts: 12, Seed: uint64(s)})
+			mAmp += o.Amplification() / 50
+			mSpans = append(mSpans, o.Makespan)
+		}
+		md += fmt.Sprintf("- first requests spread over %s: %.2f STS requests per run; last run done after %s median (%.2f× ideal), %s worst\n",
+			Millis(spread), mAmp, Millis(Quantile(mSpans, 0.5)), Quantile(mSpans, 0.5).Seconds()/ideal.Seconds(), Millis(Quantile(mSpans, 1)))
 	}
-	md += fmt.Sprintf("\nModel of the same matrix (first requests spread over %s, current backoff, 50 seeds): %.2f STS requests per run; last run done after %s median, %s worst.\n",
-		Millis(spread), mAmp, Millis(Quantile(mSpans, 0.5)), Millis(Quantile(mSpans, 1)))
 	t.Logf("load test:\n\n%s", md)
 	writeReport(t, *loadReport, md)
 

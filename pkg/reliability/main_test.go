@@ -20,6 +20,7 @@ var (
 	loadN      = flag.Int("load-n", 256, "TestLoad: concurrent runs")
 	loadRate   = flag.Float64("load-rate", 32, "TestLoad: STS requests per second (and burst)")
 	loadReport = flag.String("load-report", "", "TestLoad: also write the report's markdown to this file")
+	loadShape  = flag.String("load-shape", "", "run TestLoadRetryShape with this STS backoff, BASE,CAP (e.g. 3s,8s)")
 
 	retrySweep    = flag.Bool("retry-sweep", false, "run TestRetryShapeSweep: model retry shapes against the load test's matrix")
 	sweepAttempts = flag.Int("sweep-attempts", 12, "TestRetryShapeSweep: attempts each run may make (retry-max-attempts)")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/localgh"
 	"github.com/org/oidc-aws-action/pkg/localsts"
 	"github.com/org/oidc-aws-action/pkg/runnersim"
@@ -245,7 +246,8 @@ func TestFaultMatrix(t *testing.T) {
 		tab.Add(r.name, r.expect, r.outcome, fmt.Sprint(r.exit), fmt.Sprint(r.sts), fmt.Sprint(r.minted), Millis(r.duration), MiB(r.rssKiB))
 	}
 	md := tab.Markdown()
-	t.Logf("fault matrix (default backoff: base 1 s, cap 20 s, full jitter):\n\n%s", md)
+	t.Logf("fault matrix (backoff: base %v, cap %v after transient failures; base %v, cap %v after throttling; full jitter):\n\n%s",
+		action.DefaultBackoff.Base, action.DefaultBackoff.Cap, action.DefaultThrottleBackoff.Base, action.DefaultThrottleBackoff.Cap, md)
 	writeReport(t, *matrixReport, md)
 }
 

@@ -33,6 +33,9 @@ const (
 	// RetryOnce: allow exactly one more attempt (GitHub's signing keys may be
 	// mid-rotation, and IAM is eventually consistent after a provider is created).
 	RetryOnce
+	// Throttled: retry after a longer backoff. Throttling hits a whole job
+	// matrix at once; short waits just throttle it again.
+	Throttled
 )
 
 func (c Class) String() string {
@@ -45,6 +48,8 @@ func (c Class) String() string {
 		return "RefreshToken"
 	case RetryOnce:
 		return "RetryOnce"
+	case Throttled:
+		return "Throttled"
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }
@@ -175,10 +180,10 @@ var Table = map[string]Rule{
 		Class: Fatal,
 		Hint:  "the identity provider rejected a claim in the token: check the token's claims against the IAM OIDC provider configuration",
 	},
-	"Throttling":               {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
-	"ThrottlingException":      {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
-	"RequestLimitExceeded":     {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
-	"TooManyRequestsException": {Class: Transient, Hint: "STS is throttling requests; retrying with backoff"},
+	"Throttling":               {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
+	"ThrottlingException":      {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
+	"RequestLimitExceeded":     {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
+	"TooManyRequestsException": {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
 	"InternalFailure":          {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
 	"InternalError":            {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
 	"ServiceUnavailable":       {Class: Transient, Hint: "STS is temporarily unavailable; this is usually temporary"},
@@ -254,7 +259,7 @@ var Table = map[string]Rule{
 	},
 	KindCallerDeadline: {
 		Class: Fatal,
-		Hint:  "the overall time allowed for getting credentials ran out; raise the timeout or check connectivity to STS",
+		Hint:  "the overall time allowed for getting credentials ran out; raise action-timeout-s, or check connectivity to STS",
 	},
 	KindAttemptTimeout: {
 		Class: Transient,
@@ -293,7 +298,7 @@ var Table = map[string]Rule{
 		Hint:  "the endpoint answered with a redirect, which STS never does: set sts-endpoint to the final STS URL",
 	},
 	KindTooManyRequests: {
-		Class: Transient,
+		Class: Throttled,
 		Hint:  "the endpoint is rate limiting requests; retrying with backoff",
 	},
 	KindUnknownClientCode: {

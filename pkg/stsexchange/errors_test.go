@@ -24,9 +24,9 @@ var brief = map[string]Class{
 	"ExpiredTokenException":   RefreshToken,
 	"IDPCommunicationError":   Transient,
 	"IDPRejectedClaim":        Fatal,
-	"Throttling":              Transient,
-	"ThrottlingException":     Transient,
-	"RequestLimitExceeded":    Transient,
+	"Throttling":              Throttled,
+	"ThrottlingException":     Throttled,
+	"RequestLimitExceeded":    Throttled,
 	"InternalFailure":         Transient,
 	"ServiceUnavailable":      Transient,
 	"InternalError":           Transient,
@@ -67,7 +67,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 		if strings.TrimSpace(r.Hint) == "" || strings.ContainsAny(r.Hint, "\r\n") {
 			t.Errorf("%s: hint %q must be one non-empty line", where, r.Hint)
 		}
-		if r.Class < Fatal || r.Class > RetryOnce {
+		if r.Class < Fatal || r.Class > Throttled {
 			t.Errorf("%s: class %v out of range", where, r.Class)
 		}
 		for i, m := range r.ByMessage {
@@ -90,7 +90,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []Class{Fatal, Transient, RefreshToken, RetryOnce} {
+	for _, c := range []Class{Fatal, Transient, RefreshToken, RetryOnce, Throttled} {
 		if strings.HasPrefix(c.String(), "Class(") {
 			t.Errorf("class %d has no name", int(c))
 		}
@@ -182,7 +182,7 @@ func TestUnknownAnswersAreClassifiedByStatus(t *testing.T) {
 	}{
 		{"unknown code 4xx", 400, errorXML("SomethingNew", "new failure"), Fatal, "SomethingNew", KindUnknownClientCode},
 		{"unknown code 5xx", 503, errorXML("SomethingNew", "new failure"), Transient, "SomethingNew", KindUnknownServerCode},
-		{"unknown code 429", 429, errorXML("SlowDownPlease", "x"), Transient, "SlowDownPlease", KindTooManyRequests},
+		{"unknown code 429", 429, errorXML("SlowDownPlease", "x"), Throttled, "SlowDownPlease", KindTooManyRequests},
 		{"HTML 502 from a proxy", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", Transient, "", KindUnknownServerCode},
 		{"not-XML 504", 504, "upstream timed out", Transient, "", KindUnknownServerCode},
 		{"HTML 403 from a proxy", 403, "<html><body>Blocked by policy</body></html>", Fatal, "", KindUndecodable4xx},

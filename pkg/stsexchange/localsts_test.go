@@ -124,7 +124,7 @@ func TestLocalSTSFaultsAreClassified(t *testing.T) {
 	}{
 		{localsts.Fault{Kind: localsts.FaultHTTP500}, nil, Transient, ""},
 		{localsts.Fault{Kind: localsts.FaultHTTP503}, nil, Transient, ""},
-		{localsts.Fault{Kind: localsts.FaultThrottling}, nil, Transient, "Throttling"},
+		{localsts.Fault{Kind: localsts.FaultThrottling}, nil, Throttled, "Throttling"},
 		{localsts.Fault{Kind: localsts.FaultIDPCommunicationError}, nil, Transient, "IDPCommunicationError"},
 		{localsts.Fault{Kind: localsts.FaultInvalidIdentityToken}, nil, RetryOnce, "InvalidIdentityToken"},
 		{localsts.Fault{Kind: localsts.FaultExpiredToken}, nil, RefreshToken, "ExpiredTokenException"},
