@@ -150,6 +150,20 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 			return &Failure{Stage: StageInputs, Err: err}
 		}
 	}
+	// The client checks the endpoint and proxy settings from the
+	// environment; do it before this step leaves any trace.
+	sts, err := stsexchange.New(stsexchange.Options{
+		Region:    in.Region,
+		Endpoint:  in.STSEndpoint,
+		Getenv:    o.Getenv,
+		HTTPProxy: in.HTTPProxy,
+		NoProxy:   in.NoProxy,
+		Transport: o.Transport,
+		Version:   o.Version,
+	})
+	if err != nil {
+		return &Failure{Stage: StageInputs, Err: err}
+	}
 	if in.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, in.Timeout)
@@ -168,19 +182,6 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 		if err := r.SetEnv(k, in.Region); err != nil {
 			return &Failure{Stage: StageExport, Err: err}
 		}
-	}
-
-	sts, err := stsexchange.New(stsexchange.Options{
-		Region:    in.Region,
-		Endpoint:  in.STSEndpoint,
-		Getenv:    o.Getenv,
-		HTTPProxy: in.HTTPProxy,
-		NoProxy:   in.NoProxy,
-		Transport: o.Transport,
-		Version:   o.Version,
-	})
-	if err != nil {
-		return &Failure{Stage: StageInputs, Err: err}
 	}
 
 	x := &exchange{r: r, o: o, in: in, sts: sts}
