@@ -369,6 +369,8 @@ func TestActionRefusesBadInputsBeforeAnyNetworkCall(t *testing.T) {
 		{"a session name with a space", map[string]string{"role-session-name": "my session"}, `input "role-session-name"`},
 		{"an account ID of 11 digits", map[string]string{"allowed-account-ids": "12345678901"}, `input "allowed-account-ids"`},
 		{"a missing trust-policy file", map[string]string{"trust-policy": "nope.json"}, `input "trust-policy"`},
+		{"an sts-endpoint that is not http(s)", map[string]string{"sts-endpoint": "ftp://sts.example"}, `input "sts-endpoint"`},
+		{"an external ID without role chaining", map[string]string{"role-external-id": "ext-123"}, `input "role-external-id": is only sent with role-chaining: true`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -386,6 +388,9 @@ func TestActionRefusesBadInputsBeforeAnyNetworkCall(t *testing.T) {
 			}
 			if st := r.sb.STS.Stats(); st.Requests != 0 {
 				t.Errorf("STS got %d requests", st.Requests)
+			}
+			if len(r.res.Env) != 0 || len(r.res.Outputs) != 0 {
+				t.Errorf("a refused step still wrote GITHUB_ENV %v / GITHUB_OUTPUT %v", r.res.Env, r.res.Outputs)
 			}
 		})
 	}
@@ -694,4 +699,22 @@ func TestActionRecovers(t *testing.T) {
 			t.Errorf("took %v despite a 2 s deadline", r.run.Duration)
 		}
 	})
+}
+
+func TestAnEndpointFromTheEnvironmentIsCheckedBeforeAnythingIsWritten(t *testing.T) {
+	t.Parallel()
+	sb := start(t, sandbox.Options{})
+	st := newStep(t, sb, nil)
+	st.Env["AWS_ENDPOINT_URL_STS"] = "sts.example.com" // no scheme
+	r := runStep(t, sb, st)
+	r.wantExit(t, 1)
+	if len(r.log.Errors) != 1 || !strings.Contains(r.log.Errors[0], "AWS_ENDPOINT_URL_STS") || !strings.Contains(r.log.Errors[0], "validation failed") {
+		t.Errorf("errors %q, want one validation error naming AWS_ENDPOINT_URL_STS", r.log.Errors)
+	}
+	if len(r.res.Env) != 0 {
+		t.Errorf("GITHUB_ENV written: %v", r.res.Env)
+	}
+	if sb.Issuer.Stats().Requests != 0 {
+		t.Error("a token was requested")
+	}
 }
