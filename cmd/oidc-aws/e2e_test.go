@@ -416,6 +416,7 @@ func TestActionExplainsRefusals(t *testing.T) {
 		name   string
 		claims map[string]any
 		policy string
+		with   map[string]string
 		want   []string
 	}{
 		{
@@ -444,6 +445,16 @@ func TestActionExplainsRefusals(t *testing.T) {
 			want:   []string{"InvalidIdentityToken", "custom issuer", `"token.actions.githubusercontent.com/acme:"`},
 		},
 		{
+			name: "an audience the account's OIDC provider does not list",
+			with: map[string]string{"audience": "my-app"},
+			want: []string{"InvalidIdentityToken", "Incorrect token audience", `The token's audience is "my-app"`},
+		},
+		{
+			name:   "a GitHub Enterprise Server issuer",
+			claims: map[string]any{"iss": "https://ghes.example.com/_services/token"},
+			want:   []string{"InvalidIdentityToken", "GitHub Enterprise Server", `"ghes.example.com/_services/token:"`},
+		},
+		{
 			name:   "a StringEquals policy with a wildcard",
 			policy: strings.Replace(sandbox.DefaultTrustPolicy, "ref:refs/heads/main", "*", 1),
 			want:   []string{"AccessDenied", `:sub = "repo:octo-org/octo-repo:ref:refs/heads/main"`},
@@ -452,7 +463,7 @@ func TestActionExplainsRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := runAction(t, sandbox.Options{Claims: c.claims, TrustPolicy: c.policy}, nil)
+			r := runAction(t, sandbox.Options{Claims: c.claims, TrustPolicy: c.policy}, c.with)
 			r.wantExit(t, 1)
 			r.wantLog(t, append([]string{"STS call failed", "request ID"}, c.want...)...)
 			if len(r.log.Errors) != 1 {
