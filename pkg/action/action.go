@@ -136,6 +136,9 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 	if err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
 	}
+	if err := checkRunnerFiles(o.Getenv, in); err != nil {
+		return &Failure{Stage: StageInputs, Err: err}
+	}
 	var source stsexchange.Credentials
 	if in.RoleChaining {
 		if source, err = envCredentials(o.Getenv); err != nil {
@@ -203,6 +206,21 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 		x.policy = policy
 	}
 	return x.webIdentity(ctx)
+}
+
+// checkRunnerFiles fails early, before a token is spent, when the step has
+// nowhere to put its results.
+func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
+	need := []string{"GITHUB_ENV"}
+	if in.RoleARN != "" {
+		need = append(need, "GITHUB_OUTPUT")
+	}
+	for _, k := range need {
+		if getenv(k) == "" {
+			return fmt.Errorf("%s is not set, so the step has nowhere to put its results: run this as a GitHub Actions step (`oidc-aws demo` shows a local run)", k)
+		}
+	}
+	return nil
 }
 
 func envCredentials(getenv func(string) string) (stsexchange.Credentials, error) {

@@ -214,3 +214,29 @@ func TestDeadlineEndsTheRunWithAClearMessage(t *testing.T) {
 		t.Errorf("errors %q, want one naming the deadline", log.Errors)
 	}
 }
+
+func TestOutsideARunnerStepFailsBeforeFetchingAToken(t *testing.T) {
+	t.Parallel()
+	for _, missing := range []string{"GITHUB_ENV", "GITHUB_OUTPUT"} {
+		t.Run("without "+missing, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			st, err := sb.NewStep(t.TempDir(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(st.Env, missing)
+			var out bytes.Buffer
+			if code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out}); code != ExitFailed {
+				t.Fatalf("exit %d", code)
+			}
+			log := runnersim.ParseLog(out.Bytes())
+			if len(log.Errors) != 1 || !strings.Contains(log.Errors[0], "validation failed: "+missing+" is not set") {
+				t.Errorf("errors %q", log.Errors)
+			}
+			if n := sb.Issuer.Stats().Requests; n != 0 {
+				t.Errorf("%d token requests", n)
+			}
+		})
+	}
+}
