@@ -483,8 +483,29 @@ func TestRefusalLogGolden(t *testing.T) {
 	t.Parallel()
 	r := runAction(t, sandbox.Options{Claims: map[string]any{"event_name": "pull_request", "ref": "refs/pull/7/merge"}}, nil)
 	r.wantExit(t, 1)
-	got := normalize(r.log.Text())
-	golden := filepath.Join("testdata", "refusal-pull-request.golden")
+	checkGolden(t, "refusal-pull-request.golden", r.log.Text())
+}
+
+func TestDebugClaimsAndSummaryGolden(t *testing.T) {
+	t.Parallel()
+	r := runAction(t, sandbox.Options{Claims: map[string]any{"environment": "production"}}, map[string]string{"debug-claims": "true", "role-to-assume": ""})
+	r.wantExit(t, 0)
+	checkGolden(t, "debug-claims-log.golden", r.log.Text())
+	checkGolden(t, "debug-claims-summary.golden", r.res.Summary)
+}
+
+func TestSuccessSummaryGolden(t *testing.T) {
+	t.Parallel()
+	r := runAction(t, sandbox.Options{}, nil)
+	r.wantExit(t, 0)
+	checkGolden(t, "success-log.golden", r.log.Text())
+	checkGolden(t, "success-summary.golden", r.res.Summary)
+}
+
+func checkGolden(t *testing.T, name, text string) {
+	t.Helper()
+	got := normalize(text)
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -495,18 +516,24 @@ func TestRefusalLogGolden(t *testing.T) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("refusal log differs from %s (run with -update if intended)\n--- got:\n%s", golden, got)
+		t.Errorf("output differs from %s (run with -update if intended)\n--- got:\n%s", golden, got)
 	}
 }
 
 var (
 	portRe = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	timeRe = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	unixRe = regexp.MustCompile(`\b1\d{9}\b`)
 )
 
+// normalize replaces what differs between runs: ports, request and token
+// IDs, times.
 func normalize(s string) string {
 	s = portRe.ReplaceAllString(s, "127.0.0.1:PORT")
-	return uuidRe.ReplaceAllString(s, "REQUEST-ID")
+	s = uuidRe.ReplaceAllString(s, "UUID")
+	s = timeRe.ReplaceAllString(s, "TIME")
+	return unixRe.ReplaceAllString(s, "UNIXTIME")
 }
 
 func TestTrustPolicyInput(t *testing.T) {

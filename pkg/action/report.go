@@ -3,6 +3,7 @@ package action
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/inputs"
@@ -14,7 +15,7 @@ import (
 func showClaims(r *workflow.Runner, c *claims.Claims) {
 	r.Group("OIDC token claims (unverified; the token itself is never printed)")
 	for _, name := range c.Names() {
-		r.Infof("%-22s %s", workflow.Escape(name)+":", workflow.Escape(c.String(name)))
+		r.Infof("%-22s %s", workflow.Escape(name)+":", workflow.Escape(claimText(c, name)))
 	}
 	host := c.IssuerHost()
 	r.Infof("")
@@ -26,7 +27,7 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	var b strings.Builder
 	b.WriteString("### OIDC token claims (unverified)\n\n| claim | value |\n|---|---|\n")
 	for _, name := range c.Names() {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(name), mdCell(c.String(name)))
+		fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(name), mdCell(claimText(c, name)))
 	}
 	b.WriteString("\n")
 	if err := r.Summary(b.String()); err != nil {
@@ -34,9 +35,28 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	}
 }
 
+// claimText shows a claim's value, with the time spelled out for the
+// timestamp claims, which people otherwise decode by hand.
+func claimText(c *claims.Claims, name string) string {
+	v := c.String(name)
+	var t time.Time
+	switch name {
+	case "exp":
+		t = c.ExpiresAt
+	case "iat":
+		t = c.IssuedAt
+	case "nbf":
+		t = c.NotBefore
+	}
+	if t.IsZero() {
+		return v
+	}
+	return v + " (" + t.UTC().Format(time.RFC3339) + ")"
+}
+
 func successSummary(in *inputs.Inputs, account, expiration string, c *claims.Claims) string {
 	var b strings.Builder
-	b.WriteString("### AWS credentials configured\n\n| | |\n|---|---|\n")
+	b.WriteString("### AWS credentials configured\n\n| Setting | Value |\n|---|---|\n")
 	role := in.RoleARN
 	if in.MaskAccountID {
 		role = "(masked)"
