@@ -53,7 +53,7 @@ func TestLoadRetryShape(t *testing.T) {
 			var out bytes.Buffer
 			start := time.Now()
 			code := action.Run(ctx, action.Options{Getenv: st.Getenv, Stdout: &out, Version: "load", Backoff: b})
-			return &Run{ExitCode: code, Duration: time.Since(start), Stdout: out.Bytes()}, nil
+			return &Run{Run: sandbox.Run{ExitCode: code, Duration: time.Since(start), Stdout: out.Bytes()}}, nil
 		})
 }
 

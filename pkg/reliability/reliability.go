@@ -21,22 +21,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/org/oidc-aws-action/pkg/sandbox"
 )
 
-// Run is one finished process run of a step.
+// Run is one finished process run of a step, with its peak memory.
 type Run struct {
-	ExitCode int
-	// Duration is from just before the process starts to just after it
-	// exits (and its output is drained).
-	Duration time.Duration
+	sandbox.Run
 	// MaxRSSKiB is the process's peak resident set size, from Measure;
 	// 0 from Exec.
 	MaxRSSKiB int64
-	Stdout    []byte
-	Stderr    []byte
 }
 
 // Exec runs argv in the step's directory with the step's environment only,
@@ -108,31 +102,11 @@ func Measure(ctx context.Context, st *sandbox.Step, argv ...string) (*Run, error
 }
 
 func execute(ctx context.Context, st *sandbox.Step, wrapper, argv []string) (*Run, error) {
-	if len(argv) == 0 {
-		return nil, errors.New("failed to run a step: no command given")
+	r, err := st.Exec(ctx, inOwnGroup, append(slices.Clone(wrapper), argv...)...)
+	if err != nil {
+		return nil, err
 	}
-	full := append(slices.Clone(wrapper), argv...)
-	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
-	cmd.Env = st.Environ()
-	cmd.Dir = st.Dir
-	inOwnGroup(cmd)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// A hung child must not hold the test past its deadline through its
-	// output pipes.
-	cmd.WaitDelay = 2 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	r := &Run{Duration: time.Since(start), Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.ExitCode = exit.ExitCode()
-	default:
-		return nil, fmt.Errorf("failed to run %s: %w", argv[0], err)
-	}
-	return r, nil
+	return &Run{Run: *r}, nil
 }
 
 // CredentialVars are the variables a successful run exports to later steps.

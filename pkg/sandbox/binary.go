@@ -39,11 +39,28 @@ type Run struct {
 // Run executes the binary as the runner would for this step: the step's
 // environment only, no arguments, stdout captured as the log.
 func (st *Step) Run(ctx context.Context, bin string) (*Run, error) {
-	cmd := exec.CommandContext(ctx, bin)
+	return st.Exec(ctx, nil, bin)
+}
+
+// Exec runs argv in the step's directory with the step's environment only.
+// prepare, if not nil, may adjust the command before it starts (a process
+// group, say). A non-zero exit is a Run, not an error; only a process that
+// could not be started or waited for is.
+func (st *Step) Exec(ctx context.Context, prepare func(*exec.Cmd), argv ...string) (*Run, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("failed to run a step: no command given")
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = st.Environ()
 	cmd.Dir = st.Dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// A hung child must not hold the caller past its deadline through its
+	// output pipes.
+	cmd.WaitDelay = 2 * time.Second
+	if prepare != nil {
+		prepare(cmd)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	r := &Run{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
@@ -53,7 +70,7 @@ func (st *Step) Run(ctx context.Context, bin string) (*Run, error) {
 	case errors.As(err, &exit):
 		r.ExitCode = exit.ExitCode()
 	default:
-		return nil, fmt.Errorf("failed to run %s: %w", bin, err)
+		return nil, fmt.Errorf("failed to run %s: %w", argv[0], err)
 	}
 	return r, nil
 }
