@@ -290,18 +290,14 @@ func (x *exchange) refreshToken(ctx context.Context) error {
 func (x *exchange) webIdentity(ctx context.Context) error {
 	in := x.in
 	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(in), quote(x.claims.Subject), x.sts.Endpoint())
-	var (
-		res        *stsexchange.Result
-		retriedBad bool
-	)
-	for attempt := 1; ; attempt++ {
+	retriedBad := false
+	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
 		if x.tokens != nil && x.claims.ExpiresWithin(x.o.Now(), tokenRefreshMargin) {
 			if err := x.refreshToken(ctx); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		var err error
-		res, err = x.sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
+		return x.sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
 			RoleARN:     in.RoleARN,
 			SessionName: in.SessionName,
 			Token:       x.token,
@@ -309,35 +305,23 @@ func (x *exchange) webIdentity(ctx context.Context) error {
 			Policy:      in.InlineSessionPolicy,
 			PolicyARNs:  in.ManagedSessionPolicies,
 		})
-		if err == nil {
-			break
-		}
-		var serr *stsexchange.Error
-		if !errors.As(err, &serr) {
-			return &Failure{Stage: StageSTS, Err: err}
-		}
-		retryable := false
+	}, func(serr *stsexchange.Error) (bool, error) {
 		switch serr.Class {
-		case stsexchange.Transient, stsexchange.Throttled:
-			retryable = true
 		case stsexchange.RefreshToken:
-			if x.tokens != nil {
-				if err := x.refreshToken(ctx); err != nil {
-					return err
-				}
-				retryable = true
+			// A token from a file cannot be renewed.
+			if x.tokens == nil {
+				return false, nil
 			}
+			return true, x.refreshToken(ctx)
 		case stsexchange.RetryOnce:
-			retryable = !retriedBad
+			again := !retriedBad
 			retriedBad = true
+			return again, nil
 		}
-		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
-			return x.stsFailure(serr, attempt)
-		}
-		x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(serr.Code, "network error")))
-		if err := x.o.Sleep(ctx, x.o.backoffFor(serr).Delay(attempt)); err != nil {
-			return x.stsFailure(serr, attempt)
-		}
+		return false, nil
+	})
+	if err != nil {
+		return err
 	}
 	if x.policy != nil && !x.policy.allowed {
 		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", quote(x.in.TrustPolicyFile))
@@ -348,10 +332,8 @@ func (x *exchange) webIdentity(ctx context.Context) error {
 func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) error {
 	in := x.in
 	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sts.Endpoint())
-	var res *stsexchange.Result
-	for attempt := 1; ; attempt++ {
-		var err error
-		res, err = x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
+	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
+		return x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
 			RoleARN:     in.RoleARN,
 			SessionName: in.SessionName,
 			ExternalID:  in.ExternalID,
@@ -360,22 +342,46 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 			PolicyARNs:  in.ManagedSessionPolicies,
 			Source:      source,
 		})
+	}, nil)
+	if err != nil {
+		return err
+	}
+	return x.finish(res)
+}
+
+// callSTS makes one STS call until it succeeds or another attempt cannot
+// help. Transient and throttled failures are retried after a backoff, up
+// to retry-max-attempts and within the deadline; other classes only when
+// again says so (it may also fail the run, e.g. when a fresh token cannot
+// be had). Every error returned is a *Failure.
+func (x *exchange) callSTS(ctx context.Context, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (*stsexchange.Result, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := call()
 		if err == nil {
-			break
+			return res, nil
+		}
+		var f *Failure
+		if errors.As(err, &f) {
+			return nil, err
 		}
 		var serr *stsexchange.Error
 		if !errors.As(err, &serr) {
-			return &Failure{Stage: StageSTS, Err: err}
+			return nil, &Failure{Stage: StageSTS, Err: err}
 		}
 		retryable := serr.Class == stsexchange.Transient || serr.Class == stsexchange.Throttled
-		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
-			return x.stsFailure(serr, attempt)
+		if !retryable && again != nil {
+			if retryable, err = again(serr); err != nil {
+				return nil, err
+			}
 		}
+		if !retryable || attempt >= x.in.MaxAttempts || ctx.Err() != nil {
+			return nil, x.stsFailure(serr, attempt)
+		}
+		x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(serr.Code, "network error")))
 		if err := x.o.Sleep(ctx, x.o.backoffFor(serr).Delay(attempt)); err != nil {
-			return x.stsFailure(serr, attempt)
+			return nil, x.stsFailure(serr, attempt)
 		}
 	}
-	return x.finish(res)
 }
 
 func (o *Options) backoffFor(e *stsexchange.Error) retry.Backoff {

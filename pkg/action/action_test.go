@@ -240,3 +240,48 @@ func TestOutsideARunnerStepFailsBeforeFetchingAToken(t *testing.T) {
 		})
 	}
 }
+
+func TestRoleChainingRetriesOnlyTransientFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name         string
+		fault        localsts.FaultKind
+		wantExit     int
+		wantRequests int64
+	}{
+		{"a 500 is retried", localsts.FaultHTTP500, ExitOK, 2},
+		{"throttling is retried", localsts.FaultThrottling, ExitOK, 2},
+		{"an expired source session fails at once", localsts.FaultExpiredToken, ExitFailed, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			first := runInProcess(t, sb, nil)
+			if first.code != ExitOK {
+				t.Fatalf("first step: exit %d\n%s", first.code, first.log.Text())
+			}
+			st, err := sb.NewStep(t.TempDir(), map[string]string{"role-chaining": "true", "role-session-name": "second"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range first.env {
+				st.Env[k] = v
+			}
+			sb.STS.Inject(localsts.Fault{Action: "AssumeRole", Kind: c.fault, Times: 1})
+			before := sb.STS.Stats().Requests
+			var out bytes.Buffer
+			s := &sleeps{}
+			code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out, Sleep: s.sleep})
+			if code != c.wantExit {
+				t.Fatalf("exit %d, want %d\n%s", code, c.wantExit, out.String())
+			}
+			if got := sb.STS.Stats().Requests - before; got != c.wantRequests {
+				t.Errorf("AssumeRole requests %d, want %d", got, c.wantRequests)
+			}
+			if got := sb.Issuer.Stats().Minted; got != 1 {
+				t.Errorf("minted %d tokens; chaining must not ask for one", got)
+			}
+		})
+	}
+}
