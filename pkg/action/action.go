@@ -464,7 +464,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 }
 
 func (x *exchange) stsFailure(serr *stsexchange.Error, attempts int) error {
-	f := &stsFailure{STS: serr, Attempts: attempts, Claims: x.claims, Account: accountOfRole(x.in.RoleARN)}
+	f := &stsFailure{STS: serr, Attempts: attempts, Claims: x.claims, Account: stsexchange.AccountFromARN(x.in.RoleARN)}
 	if x.policy != nil {
 		f.PolicyFile, f.PolicyAllowed = x.in.TrustPolicyFile, x.policy.allowed
 	}
@@ -555,14 +555,6 @@ func displayARN(in *inputs.Inputs) string {
 		return "the role"
 	}
 	return in.RoleARN
-}
-
-func accountOfRole(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		return parts[4]
-	}
-	return ""
 }
 
 func firstNonEmpty(s ...string) string {

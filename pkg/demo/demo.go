@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/action"
+	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/runnersim"
 	"github.com/org/oidc-aws-action/pkg/sandbox"
 )
@@ -97,7 +98,7 @@ func runScenario(ctx context.Context, root string, i int, sc scenario, w io.Writ
 	}
 	fmt.Fprintln(w, "--- with:")
 	for _, k := range []string{"role-to-assume", "aws-region", "debug-claims"} {
-		if v := st.Env["INPUT_"+strings.ToUpper(k)]; v != "" {
+		if v := st.Env[inputs.EnvName(k)]; v != "" {
 			fmt.Fprintf(w, "      %s: %s\n", k, v)
 		}
 	}

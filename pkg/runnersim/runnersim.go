@@ -10,7 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -76,6 +76,10 @@ type Log struct {
 	Errors, Warnings, Notices []string
 	// Commands counts every workflow command seen, by name.
 	Commands map[string]int
+
+	// byLength holds Masks longest first, so that a mask inside another
+	// does not leave a tail.
+	byLength []string
 }
 
 // ParseLog reads a step's stdout. Masks apply to the lines after them, as on
@@ -107,6 +111,8 @@ func ParseLog(out []byte) *Log {
 		case "add-mask":
 			if strings.TrimSpace(msg) != "" {
 				l.Masks = append(l.Masks, msg)
+				i, _ := slices.BinarySearchFunc(l.byLength, len(msg), func(m string, n int) int { return n - len(m) })
+				l.byLength = slices.Insert(l.byLength, i, msg)
 			}
 		case "stop-commands":
 			stopToken = msg
@@ -148,10 +154,7 @@ func splitLines(s string) []string {
 func (l *Log) Text() string { return strings.Join(l.Lines, "\n") + "\n" }
 
 func (l *Log) mask(s string) string {
-	// Longest first, so a mask inside another does not leave a tail.
-	masks := append([]string(nil), l.Masks...)
-	sort.Slice(masks, func(i, j int) bool { return len(masks[i]) > len(masks[j]) })
-	for _, m := range masks {
+	for _, m := range l.byLength {
 		s = strings.ReplaceAll(s, m, "***")
 	}
 	return s

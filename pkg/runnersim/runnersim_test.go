@@ -203,3 +203,12 @@ func TestParseLogOfNothing(t *testing.T) {
 		t.Errorf("ParseLog(nil) = %+v", l)
 	}
 }
+
+func TestAMaskInsideAnotherLeavesNoTail(t *testing.T) {
+	// Registered short first: masking in arrival order would turn
+	// "secret-long" into "***-long".
+	l := ParseLog([]byte("::add-mask::secret\n::add-mask::secret-long\nkey=secret-long and secret\n"))
+	if got, want := l.Lines, []string{"key=*** and ***"}; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("Lines = %q, want %q", got, want)
+	}
+}

@@ -58,9 +58,6 @@ func New(out io.Writer, getenv func(string) string) *Runner {
 	}
 }
 
-// Getenv exposes the environment the Runner was built with.
-func (r *Runner) Getenv(k string) string { return r.getenv(k) }
-
 // Mask asks the runner to hide s in all later log output. Each line is
 // masked on its own because the runner matches masks within a line.
 func (r *Runner) Mask(s string) {

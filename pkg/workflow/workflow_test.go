@@ -450,10 +450,3 @@ func TestGroupEscapesItsTitle(t *testing.T) {
 		t.Errorf("commands = %v, masks = %q", l.Commands, l.Masks)
 	}
 }
-
-func TestGetenvIsTheRunnersEnvironment(t *testing.T) {
-	r := New(&bytes.Buffer{}, func(k string) string { return "v:" + k })
-	if got := r.Getenv("X"); got != "v:X" {
-		t.Errorf("Getenv = %q", got)
-	}
-}
