@@ -17,6 +17,15 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// GitHubIssuer is github.com's token issuer. Enterprises with a custom
+// issuer add a slug path; GitHub Enterprise Server uses
+// https://HOST/_services/token.
+const GitHubIssuer = "https://token.actions.githubusercontent.com"
+
+// DefaultAudience is the audience the action requests and IAM OIDC
+// providers for GitHub usually list.
+const DefaultAudience = "sts.amazonaws.com"
+
 // MaxTokenBytes bounds the size of a token we agree to decode. GitHub's tokens
 // are about 1–2 KiB; anything far larger is not a token from the runner.
 const MaxTokenBytes = 64 << 10

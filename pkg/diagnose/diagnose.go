@@ -21,12 +21,11 @@ import (
 	"github.com/org/oidc-aws-action/pkg/claims"
 )
 
-// DefaultIssuer is github.com's issuer; enterprises with a custom issuer add
-// a slug path, and GHES uses https://HOST/_services/token.
-const DefaultIssuer = "https://token.actions.githubusercontent.com"
-
-// DefaultAudience is what IAM OIDC providers for GitHub usually list.
-const DefaultAudience = "sts.amazonaws.com"
+// The GitHub defaults the findings compare against.
+const (
+	DefaultIssuer   = claims.GitHubIssuer
+	DefaultAudience = claims.DefaultAudience
+)
 
 // Cause names a known reason for a refusal.
 type Cause string

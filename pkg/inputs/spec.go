@@ -7,6 +7,8 @@
 // tested against it.
 package inputs
 
+import "github.com/org/oidc-aws-action/pkg/claims"
+
 // Spec describes one input as action.yml declares it.
 type Spec struct {
 	Name        string
@@ -48,7 +50,7 @@ const (
 var Specs = []Spec{
 	{RoleToAssume, "", false, "ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy. Required unless debug-claims is true."},
 	{AWSRegion, "", true, "AWS region, e.g. us-east-1. Exported as AWS_REGION and AWS_DEFAULT_REGION; picks the regional STS endpoint."},
-	{Audience, "sts.amazonaws.com", false, "Audience requested for the GitHub OIDC token; must be a client ID of the account's IAM OIDC provider."},
+	{Audience, claims.DefaultAudience, false, "Audience requested for the GitHub OIDC token; must be a client ID of the account's IAM OIDC provider."},
 	{RoleSessionName, "GitHubActions", false, "Role session name: 2-64 characters of letters, digits and +=,.@_-."},
 	{RoleDurationSeconds, "3600", false, "Lifetime of the credentials in seconds, 900-43200 (and at most the role's maximum session duration)."},
 	{InlineSessionPolicy, "", false, "JSON session policy that further limits the role's permissions for this session."},

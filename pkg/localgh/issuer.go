@@ -26,13 +26,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/loopback"
 )
 
 // DefaultIssuerURL is the `iss` GitHub puts in Actions tokens. Using it by
 // default makes trust-policy condition keys (token.actions.githubusercontent.com:sub)
 // look exactly as they do in real accounts.
-const DefaultIssuerURL = "https://token.actions.githubusercontent.com"
+const DefaultIssuerURL = claims.GitHubIssuer
 
 // DefaultTokenLifetime is exp-iat. GitHub's tokens live for minutes, not hours.
 const DefaultTokenLifetime = 5 * time.Minute

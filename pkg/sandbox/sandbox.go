@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/localgh"
 	"github.com/org/oidc-aws-action/pkg/localsts"
@@ -103,7 +104,7 @@ func Start(o Options) (*Sandbox, error) {
 	}
 	auds := o.Audiences
 	if len(auds) == 0 {
-		auds = []string{"sts.amazonaws.com"}
+		auds = []string{claims.DefaultAudience}
 	}
 	sts, err := localsts.Start(localsts.Options{
 		Providers: []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: auds}},

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/claims"
 )
 
 // GenerateOptions describe the GitHub contexts a role should trust.
@@ -23,8 +25,8 @@ type GenerateOptions struct {
 
 // Defaults for GenerateOptions.
 const (
-	DefaultAudience  = "sts.amazonaws.com"
-	DefaultIssuer    = "https://token.actions.githubusercontent.com"
+	DefaultAudience  = claims.DefaultAudience
+	DefaultIssuer    = claims.GitHubIssuer
 	DefaultPartition = "aws"
 )
 
