@@ -129,17 +129,32 @@ func (s *Sandbox) Close() {
 // Evaluator judges trust policies with the real engine, as IAM would.
 type Evaluator struct{}
 
+// compiled caches each policy text's compiled form: a role's policy rarely
+// changes, and the load test sends hundreds of requests for the same one.
+var compiled sync.Map // string → compileResult
+
+type compileResult struct {
+	c   *trustpolicy.Compiled
+	err error
+}
+
 // Allowed implements localsts.TrustEvaluator.
-func (Evaluator) Allowed(policy []byte, issuer string, claims map[string]any) (bool, error) {
-	p, err := trustpolicy.Parse(policy)
-	if err != nil {
-		return false, err
+func (Evaluator) Allowed(policy []byte, issuer string, tokenClaims map[string]any) (bool, error) {
+	v, ok := compiled.Load(string(policy))
+	if !ok {
+		var r compileResult
+		p, err := trustpolicy.Parse(policy)
+		if err == nil {
+			r.c, err = p.Compile()
+		}
+		r.err = err
+		v, _ = compiled.LoadOrStore(string(policy), r)
 	}
-	c, err := p.Compile()
-	if err != nil {
-		return false, err
+	r := v.(compileResult)
+	if r.err != nil {
+		return false, r.err
 	}
-	return c.Check(trustpolicy.Request{Issuer: issuer, Claims: claims}).Allowed, nil
+	return r.c.Check(trustpolicy.Request{Issuer: issuer, Claims: tokenClaims}).Allowed, nil
 }
 
 // Step is one workflow step's environment, as the runner prepares it.
