@@ -3,6 +3,8 @@ package action
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -283,5 +285,29 @@ func TestRoleChainingRetriesOnlyTransientFailures(t *testing.T) {
 				t.Errorf("minted %d tokens; chaining must not ask for one", got)
 			}
 		})
+	}
+}
+
+func TestAnOversizedTrustPolicyFileIsAnInputError(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	dir := t.TempDir()
+	st, err := sb.NewStep(dir, map[string]string{"trust-policy": "huge.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "huge.json"), bytes.Repeat([]byte(" "), maxPolicyFileBytes+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out}); code != ExitFailed {
+		t.Fatalf("exit %d", code)
+	}
+	log := runnersim.ParseLog(out.Bytes())
+	if len(log.Errors) != 1 || !strings.Contains(log.Errors[0], `validation failed: input "trust-policy"`) || !strings.Contains(log.Errors[0], "larger than") {
+		t.Errorf("errors %q", log.Errors)
+	}
+	if sb.Issuer.Stats().Requests != 0 {
+		t.Error("a token was requested")
 	}
 }

@@ -2,6 +2,7 @@ package action
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -23,16 +24,17 @@ type trustCheck struct {
 }
 
 func loadTrustPolicy(path string) (*trustCheck, error) {
-	st, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
 	}
-	if st.Size() > maxPolicyFileBytes {
-		return nil, fmt.Errorf("input \"trust-policy\": %q is %d bytes; a trust policy is at most a few KiB", path, st.Size())
-	}
-	data, err := os.ReadFile(path)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPolicyFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
+	}
+	if len(data) > maxPolicyFileBytes {
+		return nil, fmt.Errorf("input \"trust-policy\": %q is larger than %d bytes; a trust policy is at most a few KiB", path, maxPolicyFileBytes)
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
 	if err != nil {
