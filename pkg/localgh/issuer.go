@@ -197,15 +197,6 @@ func (i *Issuer) PublicKeys() map[string]*rsa.PublicKey {
 	return map[string]*rsa.PublicKey{i.kid: &i.key.PublicKey}
 }
 
-// JWKS is the document served at JWKSURL.
-func (i *Issuer) JWKS() []byte {
-	b, _ := json.Marshal(i.jwks())
-	return b
-}
-
-// CertPool trusts this server's TLS certificate; nil when TLS is off.
-func (i *Issuer) CertPool() *x509.CertPool { return i.lb.CertPool() }
-
 // Client returns an HTTP client that trusts this server (with or without TLS).
 func (i *Issuer) Client() *http.Client { return i.lb.Client() }
 
@@ -215,14 +206,6 @@ func (i *Issuer) SetClaims(fn func(claims map[string]any)) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	fn(i.claims)
-}
-
-// Claims is a copy of the current claim template (without the per-token
-// claims iss, aud, jti, iat, nbf, exp, nor derived ones such as sub).
-func (i *Issuer) Claims() map[string]any {
-	i.mu.RLock()
-	defer i.mu.RUnlock()
-	return cloneMap(i.claims)
 }
 
 // Minted counts tokens signed so far, by the endpoint and by Mint.

@@ -16,10 +16,6 @@ type stsError struct {
 	Message string
 }
 
-func (e *stsError) Error() string {
-	return fmt.Sprintf("%s (HTTP %d): %s", e.Code, e.Status, e.Message)
-}
-
 // Type is the ErrorResponse's Type: Sender for the caller's faults,
 // Receiver for the service's.
 func (e *stsError) Type() string {
