@@ -208,6 +208,14 @@ func (i *Issuer) SetClaims(fn func(claims map[string]any)) {
 	fn(i.claims)
 }
 
+// Claim returns a string claim of the template, e.g. for the runner's
+// GITHUB_* variables that a stand-in step should agree with.
+func (i *Issuer) Claim(name string) string {
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	return str(i.claims, name)
+}
+
 // Minted counts tokens signed so far, by the endpoint and by Mint.
 func (i *Issuer) Minted() int64 { return i.minted.Load() }
 

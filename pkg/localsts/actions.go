@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -46,6 +47,36 @@ func checkSessionPolicy(policy string, arns []string) (*int, *stsError) {
 			Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy for this session.", pct)}
 	}
 	return &pct, nil
+}
+
+// maxPackedTags is the allotted space for session tags, modelled like
+// maxPackedPolicy: every key and value counts byte for byte.
+const maxPackedTags = 2048
+
+// checkSessionTags applies the rules that need the whole set of tags, and
+// returns their packed size in percent of the allotted space.
+func checkSessionTags(tags []Tag, transitive []string) (int, *stsError) {
+	seen := map[string]bool{}
+	size := 0
+	for _, t := range tags {
+		k := strings.ToLower(t.Key)
+		if seen[k] {
+			return 0, &stsError{Status: http.StatusBadRequest, Code: CodeInvalidParameterValue, Message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."}
+		}
+		seen[k] = true
+		size += len(t.Key) + len(t.Value)
+	}
+	for _, k := range transitive {
+		if !seen[strings.ToLower(k)] {
+			return 0, &stsError{Status: http.StatusBadRequest, Code: CodeInvalidParameterValue, Message: fmt.Sprintf("The transitive tag key %s is not among the session tags of the request.", k)}
+		}
+	}
+	pct := (size*100 + maxPackedTags - 1) / maxPackedTags
+	if pct > 100 {
+		return 0, &stsError{Status: http.StatusBadRequest, Code: CodePackedPolicyTooLarge,
+			Message: fmt.Sprintf("Packed size of session tags consumes %d%% of allotted space.", pct)}
+	}
+	return pct, nil
 }
 
 // lookupRole finds the role, or invents it in open mode.
@@ -208,6 +239,7 @@ func (c *call) assumeRole() (any, *stsError) {
 	c.str(&v, "SourceIdentity", "sourceIdentity", false, 2, 64, sessionNameRe, `[\w+=,.@-]*`, false)
 	dur := c.duration(&v)
 	policy, arns := c.sessionPolicy(&v)
+	tags, transitive := c.sessionTags(&v)
 	if e := v.err(); e != nil {
 		return nil, e
 	}
@@ -223,6 +255,13 @@ func (c *call) assumeRole() (any, *stsError) {
 	if perr != nil {
 		return nil, perr
 	}
+	tagsPacked, terr := checkSessionTags(tags, transitive)
+	if terr != nil {
+		return nil, terr
+	}
+	if len(tags) > 0 && (packed == nil || tagsPacked > *packed) {
+		packed = &tagsPacked
+	}
 	denied := &stsError{Status: http.StatusForbidden, Code: CodeAccessDenied,
 		Message: fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.AssumedArn, roleArn)}
 	r, exists := c.s.lookupRole(roleArn)
@@ -237,6 +276,11 @@ func (c *call) assumeRole() (any, *stsError) {
 	if r.ExternalID != "" && r.ExternalID != externalID {
 		c.rec.Detail = "ExternalId mismatch"
 		return nil, denied
+	}
+	if r.RefuseSessionTags && len(tags) > 0 {
+		c.rec.Detail = "the role's trust policy does not allow sts:TagSession"
+		return nil, &stsError{Status: http.StatusForbidden, Code: CodeAccessDenied,
+			Message: fmt.Sprintf("User: %s is not authorized to perform: sts:TagSession on resource: %s", caller.AssumedArn, roleArn)}
 	}
 	d := time.Duration(dur) * time.Second
 	if d > c.s.maxSession(r) {

@@ -158,3 +158,43 @@ func (c *call) sessionPolicy(v *validation) (policy string, arns []string) {
 	}
 	return policy, arns
 }
+
+// STS's constraints on session tags.
+const (
+	maxSessionTags = 50
+	tagKeyPattern  = `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
+	tagValPattern  = `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
+)
+
+var (
+	tagKeyRe = regexp.MustCompile(`^` + tagKeyPattern + `$`)
+	tagValRe = regexp.MustCompile(`^` + tagValPattern + `$`)
+)
+
+// sessionTags validates Tags and TransitiveTagKeys (AssumeRole only) the
+// way request validation does; the rules that need the whole set are
+// checked by checkSessionTags.
+func (c *call) sessionTags(v *validation) ([]Tag, []string) {
+	tags, transitive := sessionTags(c.params)
+	if len(tags) > maxSessionTags {
+		v.add("Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionTags)
+	}
+	for i, t := range tags {
+		switch n := utf8.RuneCountInString(t.Key); {
+		case n < 1 || n > 128:
+			v.add("Value '%s' at 'tags.%d.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key, i+1)
+		case !tagKeyRe.MatchString(t.Key):
+			v.add("Value '%s' at 'tags.%d.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", t.Key, i+1, tagKeyPattern)
+		}
+		switch {
+		case utf8.RuneCountInString(t.Value) > 256:
+			v.add("Value '%s' at 'tags.%d.member.value' failed to satisfy constraint: Member must have length less than or equal to 256", t.Value, i+1)
+		case !tagValRe.MatchString(t.Value):
+			v.add("Value '%s' at 'tags.%d.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", t.Value, i+1, tagValPattern)
+		}
+	}
+	if len(transitive) > maxSessionTags {
+		v.add("Value at 'transitiveTagKeys' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionTags)
+	}
+	return tags, transitive
+}

@@ -81,6 +81,9 @@ type Role struct {
 	TrustedRoles []string
 	// ExternalID, when set, must be sent as ExternalId by AssumeRole callers.
 	ExternalID string
+	// RefuseSessionTags models a trust policy without sts:TagSession:
+	// AssumeRole with Tags is denied.
+	RefuseSessionTags bool
 }
 
 // Options configures a Server. The zero value is an open server: any role,
@@ -398,6 +401,7 @@ func (c *call) recordParams() {
 	rec.DurationSeconds = c.param("DurationSeconds")
 	rec.Policy = c.param("Policy")
 	rec.PolicyArns = policyArns(c.params)
+	rec.Tags, rec.TransitiveTagKeys = sessionTags(c.params)
 	rec.ExternalID = c.param("ExternalId")
 	rec.ProviderID = c.param("ProviderId")
 	rec.SourceIdentity = c.param("SourceIdentity")
@@ -414,17 +418,28 @@ func (c *call) recordParams() {
 
 // policyArns collects PolicyArns.member.N.arn in N order.
 func policyArns(p map[string][]string) []string {
-	type member struct {
-		n   int
-		arn string
+	var out []string
+	for _, m := range members(p, "PolicyArns.member.", ".arn") {
+		out = append(out, m.value)
 	}
+	return out
+}
+
+// member is one element of a Query-protocol list: PREFIX.N.SUFFIX=value.
+type member struct {
+	n     int
+	value string
+}
+
+// members collects a list's elements in N order.
+func members(p map[string][]string, prefix, suffix string) []member {
 	var ms []member
 	for k, v := range p {
-		rest, ok := strings.CutPrefix(k, "PolicyArns.member.")
+		rest, ok := strings.CutPrefix(k, prefix)
 		if !ok || len(v) == 0 {
 			continue
 		}
-		num, ok := strings.CutSuffix(rest, ".arn")
+		num, ok := strings.CutSuffix(rest, suffix)
 		if !ok {
 			continue
 		}
@@ -435,14 +450,28 @@ func policyArns(p map[string][]string) []string {
 		ms = append(ms, member{n, v[0]})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].n < ms[j].n })
-	out := make([]string, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, m.arn)
+	return ms
+}
+
+// Tag is one session tag as a caller sent it.
+type Tag struct {
+	Key, Value string
+}
+
+// sessionTags collects Tags.member.N.Key/Value in N order, and
+// TransitiveTagKeys.member.N.
+func sessionTags(p map[string][]string) (tags []Tag, transitive []string) {
+	values := map[int]string{}
+	for _, m := range members(p, "Tags.member.", ".Value") {
+		values[m.n] = m.value
 	}
-	if len(out) == 0 {
-		return nil
+	for _, m := range members(p, "Tags.member.", ".Key") {
+		tags = append(tags, Tag{Key: m.value, Value: values[m.n]})
 	}
-	return out
+	for _, m := range members(p, "TransitiveTagKeys.member.", "") {
+		transitive = append(transitive, m.value)
+	}
+	return tags, transitive
 }
 
 func parseSmallInt(s string) (int, error) {

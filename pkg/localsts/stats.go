@@ -29,9 +29,12 @@ type RequestRecord struct {
 	DurationSeconds string // as sent; "" when absent
 	Policy          string
 	PolicyArns      []string
-	ExternalID      string
-	ProviderID      string
-	SourceIdentity  string
+	// Tags and TransitiveTagKeys as sent to AssumeRole.
+	Tags              []Tag
+	TransitiveTagKeys []string
+	ExternalID        string
+	ProviderID        string
+	SourceIdentity    string
 	// Params names every parameter sent, sorted (values withheld).
 	Params []string
 	// From the web identity token, read without verification.

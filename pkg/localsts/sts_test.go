@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -166,6 +167,76 @@ func TestRoleChainingWithSignedCredentials(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := signed.AssumeRole(ctx, &tc.in)
+			code, msg, _ := apiError(t, err)
+			if code != tc.code || !strings.Contains(msg, tc.contains) {
+				t.Errorf("got %s %q, want %s containing %q", code, msg, tc.code, tc.contains)
+			}
+		})
+	}
+}
+
+func TestRoleChainingSessionTags(t *testing.T) {
+	const (
+		tagged   = "arn:aws:iam::123456789012:role/tagged"
+		untagged = "arn:aws:iam::123456789012:role/untagged"
+	)
+	e := newEnv(t, func(o *Options) {
+		o.Roles[tagged] = Role{}
+		o.Roles[untagged] = Role{RefuseSessionTags: true}
+	})
+	ctx := context.Background()
+	first, err := e.assumeWeb(ctx, e.client(nil, 1), e.token(t, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := e.client(staticCreds(first), 1)
+	tags := func(kv ...string) []types.Tag {
+		var out []types.Tag
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, types.Tag{Key: aws.String(kv[i]), Value: aws.String(kv[i+1])})
+		}
+		return out
+	}
+
+	_, err = signed.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(tagged), RoleSessionName: aws.String("t1"),
+		Tags: tags("Repository", "octo/app", "Team", ""), TransitiveTagKeys: []string{"repository"}})
+	if err != nil {
+		t.Fatalf("AssumeRole with tags: %v", err)
+	}
+	rec := e.sts.Requests()[1]
+	if want := []Tag{{"Repository", "octo/app"}, {"Team", ""}}; !reflect.DeepEqual(rec.Tags, want) || !reflect.DeepEqual(rec.TransitiveTagKeys, []string{"repository"}) {
+		t.Errorf("recorded tags %+v transitive %q", rec.Tags, rec.TransitiveTagKeys)
+	}
+	if _, err := signed.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(untagged), RoleSessionName: aws.String("t2")}); err != nil {
+		t.Errorf("a role refusing tags refused a request without any: %v", err)
+	}
+
+	many := make([]string, 0, 102)
+	for i := range 51 {
+		many = append(many, fmt.Sprintf("k%d", i), "v")
+	}
+	cases := []struct {
+		name     string
+		role     string
+		tags     []types.Tag
+		trans    []string
+		code     string
+		contains string
+	}{
+		{"a role whose trust policy lacks sts:TagSession", untagged, tags("Repository", "octo/app"), nil,
+			"AccessDenied", "is not authorized to perform: sts:TagSession on resource: " + untagged},
+		{"keys differing only in case", tagged, tags("Team", "a", "team", "b"), nil, "InvalidParameterValue", "Tag keys are case insensitive"},
+		{"a transitive key that is not a tag", tagged, tags("Team", "a"), []string{"Repository"}, "InvalidParameterValue", "transitive tag key Repository"},
+		{"a value with a refused character", tagged, tags("Team", "a#b"), nil, "ValidationError", "'tags.1.member.value' failed to satisfy constraint"},
+		{"an empty key", tagged, tags("", "x"), nil, "ValidationError", "'tags.1.member.key' failed to satisfy constraint: Member must have length between 1 and 128"},
+		{"more than 50 tags", tagged, tags(many...), nil, "ValidationError", "at 'tags' failed to satisfy constraint"},
+		{"tags past the packed limit", tagged, tags("A", strings.Repeat("a", 256), "B", strings.Repeat("b", 256), "C", strings.Repeat("c", 256),
+			"D", strings.Repeat("d", 256), "E", strings.Repeat("e", 256), "F", strings.Repeat("f", 256), "G", strings.Repeat("g", 256), "H", strings.Repeat("h", 256)), nil,
+			"PackedPolicyTooLarge", "Packed size of session tags consumes 101% of allotted space."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := signed.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(tc.role), RoleSessionName: aws.String("t3"), Tags: tc.tags, TransitiveTagKeys: tc.trans})
 			code, msg, _ := apiError(t, err)
 			if code != tc.code || !strings.Contains(msg, tc.contains) {
 				t.Errorf("got %s %q, want %s containing %q", code, msg, tc.code, tc.contains)

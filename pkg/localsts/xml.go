@@ -36,6 +36,7 @@ const (
 	CodeInvalidAction              = "InvalidAction"
 	CodeInvalidClientTokenID       = "InvalidClientTokenId"
 	CodeInvalidIdentityToken       = "InvalidIdentityToken"
+	CodeInvalidParameterValue      = "InvalidParameterValue"
 	CodeMalformedPolicyDocument    = "MalformedPolicyDocument"
 	CodeMissingAuthenticationToken = "MissingAuthenticationToken"
 	CodePackedPolicyTooLarge       = "PackedPolicyTooLarge"

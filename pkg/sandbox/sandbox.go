@@ -55,6 +55,21 @@ const DefaultTrustPolicy = `{
   ]
 }`
 
+// runnerVars are the runner's default variables that describe the run,
+// from the claims of the tokens it would get.
+var runnerVars = map[string]string{
+	"GITHUB_REPOSITORY":       "repository",
+	"GITHUB_REF":              "ref",
+	"GITHUB_SHA":              "sha",
+	"GITHUB_WORKFLOW":         "workflow",
+	"GITHUB_ACTOR":            "actor",
+	"GITHUB_TRIGGERING_ACTOR": "actor",
+	"GITHUB_RUN_ID":           "run_id",
+	"GITHUB_EVENT_NAME":       "event_name",
+	"GITHUB_BASE_REF":         "base_ref",
+	"GITHUB_HEAD_REF":         "head_ref",
+}
+
 // Options shapes a sandbox.
 type Options struct {
 	// TrustPolicy for RoleARN; empty means DefaultTrustPolicy.
@@ -194,6 +209,11 @@ func (s *Sandbox) NewStep(dir string, with map[string]string) (*Step, error) {
 		inputs.EnvName(inputs.RoleToAssume): RoleARN,
 		inputs.EnvName(inputs.AWSRegion):    "us-east-1",
 	}
+	for env, claim := range runnerVars {
+		st.Env[env] = s.Issuer.Claim(claim)
+	}
+	st.Env["GITHUB_JOB"] = "deploy"
+	st.Env["GITHUB_ACTION"] = "__org_oidc-aws-action"
 	for k, v := range with {
 		st.Env[inputs.EnvName(k)] = v
 	}
