@@ -353,6 +353,20 @@ func TestActionRun(t *testing.T) {
 		if last.Action != "AssumeRole" || last.ExternalID != "ext-123" || last.AccessKeyID != first.res.Env["AWS_ACCESS_KEY_ID"] {
 			t.Errorf("STS saw %+v, want AssumeRole signed with the first credentials and the external ID", last)
 		}
+		// Session tags as configure-aws-credentials sends them, from the
+		// runner's variables.
+		sent := map[string]string{}
+		for _, tag := range last.Tags {
+			sent[tag.Key] = tag.Value
+		}
+		for key, env := range map[string]string{"Repository": "GITHUB_REPOSITORY", "Commit": "GITHUB_SHA", "Branch": "GITHUB_REF", "RunId": "GITHUB_RUN_ID"} {
+			if sent[key] == "" || sent[key] != st.Env[env] {
+				t.Errorf("session tag %s = %q, want %s = %q", key, sent[key], env, st.Env[env])
+			}
+		}
+		if sent["GitHub"] != "Actions" {
+			t.Errorf("session tags %v lack GitHub=Actions", sent)
+		}
 		r.secretsNeverVisible(t)
 		if strings.Contains(r.log.Text(), first.res.Env["AWS_SECRET_ACCESS_KEY"]) {
 			t.Error("the source secret key is visible")
@@ -378,6 +392,8 @@ func TestActionRefusesBadInputsBeforeAnyNetworkCall(t *testing.T) {
 		{"an account ID of 11 digits", map[string]string{"allowed-account-ids": "12345678901"}, `input "allowed-account-ids"`},
 		{"a missing trust-policy file", map[string]string{"trust-policy": "nope.json"}, `input "trust-policy"`},
 		{"an sts-endpoint that is not http(s)", map[string]string{"sts-endpoint": "ftp://sts.example"}, `input "sts-endpoint"`},
+		{"a static key left over from configure-aws-credentials", map[string]string{"aws-secret-access-key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, `input "aws-secret-access-key": is an input of aws-actions/configure-aws-credentials`},
+		{"custom tags without role chaining", map[string]string{"custom-tags": `{"Team": "payments"}`}, `input "custom-tags": is only sent with role-chaining: true`},
 		{"an external ID without role chaining", map[string]string{"role-external-id": "ext-123"}, `input "role-external-id": is only sent with role-chaining: true`},
 	}
 	for _, c := range cases {
@@ -390,6 +406,9 @@ func TestActionRefusesBadInputsBeforeAnyNetworkCall(t *testing.T) {
 			}
 			if !strings.Contains(r.log.Errors[0], "validation failed") {
 				t.Errorf("error %q does not name the stage", r.log.Errors[0])
+			}
+			if v := c.with["aws-secret-access-key"]; v != "" && strings.Contains(string(r.run.Stdout), v) {
+				t.Error("the static secret key reached the log")
 			}
 			if st := r.sb.Issuer.Stats(); st.Requests != 0 {
 				t.Errorf("the token endpoint got %d requests", st.Requests)

@@ -24,6 +24,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/idtoken"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -138,6 +139,9 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 	}
 	if err := checkRunnerFiles(o.Getenv, in); err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
+	}
+	for _, w := range in.Warnings {
+		r.Warningf("%s", w)
 	}
 	var source stsexchange.Credentials
 	if in.RoleChaining {
@@ -332,17 +336,37 @@ func (x *exchange) webIdentity(ctx context.Context) error {
 func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) error {
 	in := x.in
 	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sts.Endpoint())
+	var tags sessiontags.Set
+	if !in.SkipSessionTagging {
+		tags = sessiontags.Build(x.o.Getenv, in.CustomTags, in.TransitiveTagKeys)
+		x.r.Infof("Session tags: %s", strings.Join(tags.Keys(), ", "))
+	}
 	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
 		return x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
-			RoleARN:     in.RoleARN,
-			SessionName: in.SessionName,
-			ExternalID:  in.ExternalID,
-			Duration:    in.Duration,
-			Policy:      in.InlineSessionPolicy,
-			PolicyARNs:  in.ManagedSessionPolicies,
-			Source:      source,
+			RoleARN:           in.RoleARN,
+			SessionName:       in.SessionName,
+			ExternalID:        in.ExternalID,
+			Duration:          in.Duration,
+			Policy:            in.InlineSessionPolicy,
+			PolicyARNs:        in.ManagedSessionPolicies,
+			Tags:              tags.Tags,
+			TransitiveTagKeys: tags.Transitive,
+			Source:            source,
 		})
-	}, nil)
+	}, func(serr *stsexchange.Error) (bool, error) {
+		// The run's metadata tags are a convenience; the session matters
+		// more. STS counts tags and session policies against one packed
+		// limit, so try once more without the droppable ones.
+		if serr.Class != stsexchange.DropTags {
+			return false, nil
+		}
+		fewer, dropped := tags.WithoutDroppable()
+		if dropped {
+			tags = fewer
+			x.r.Infof("STS found the session tags and policies too large; retrying with only: %s", strings.Join(tags.Keys(), ", "))
+		}
+		return dropped, nil
+	})
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package action
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -285,6 +287,163 @@ func TestRoleChainingRetriesOnlyTransientFailures(t *testing.T) {
 				t.Errorf("minted %d tokens; chaining must not ask for one", got)
 			}
 		})
+	}
+}
+
+// chainStep runs a first step for the sandbox's role, then prepares a
+// role-chaining step into target that inherits its exports.
+func chainStep(t *testing.T, sb *sandbox.Sandbox, target string, role localsts.Role, with map[string]string) *sandbox.Step {
+	t.Helper()
+	if err := sb.STS.AddRole(target, role); err != nil {
+		t.Fatal(err)
+	}
+	first := runInProcess(t, sb, nil)
+	if first.code != ExitOK {
+		t.Fatalf("first step: exit %d\n%s", first.code, first.log.Text())
+	}
+	all := map[string]string{"role-to-assume": target, "role-chaining": "true", "role-session-name": "second"}
+	maps.Copy(all, with)
+	st, err := sb.NewStep(t.TempDir(), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(st.Env, first.env)
+	return st
+}
+
+func TestRoleChainingSessionTags(t *testing.T) {
+	t.Parallel()
+	const target = "arn:aws:iam::" + sandbox.Account + ":role/audit"
+	long := strings.Repeat("x", 300)
+	cases := []struct {
+		name     string
+		role     localsts.Role
+		with     map[string]string
+		env      map[string]string
+		wantExit int
+		// wantKeys are the tag keys of each AssumeRole request, in order.
+		wantKeys   [][]string
+		transitive []string
+		wantLog    string
+	}{
+		{
+			name:     "the job's metadata is sent as tags by default",
+			wantExit: ExitOK,
+			wantKeys: [][]string{{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "EventName", "RunId", "Job", "TriggeringActor"}},
+			wantLog:  "Session tags: GitHub, Repository,",
+		},
+		{
+			name:       "custom and transitive tags are added",
+			with:       map[string]string{"custom-tags": `{"Team": "payments"}`, "transitive-tag-keys": "team\nRepository\nBaseRef"},
+			wantExit:   ExitOK,
+			wantKeys:   [][]string{{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "EventName", "RunId", "Job", "TriggeringActor", "Team"}},
+			transitive: []string{"Team", "Repository"},
+		},
+		{
+			name:     "role-skip-session-tagging sends none",
+			with:     map[string]string{"role-skip-session-tagging": "true"},
+			wantExit: ExitOK,
+			wantKeys: [][]string{nil},
+		},
+		{
+			name:     "a role that does not allow sts:TagSession fails with the way out",
+			role:     localsts.Role{RefuseSessionTags: true},
+			wantExit: ExitFailed,
+			wantKeys: [][]string{{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "EventName", "RunId", "Job", "TriggeringActor"}},
+			wantLog:  "set role-skip-session-tagging: true",
+		},
+		{
+			name: "tags too large are sent again without the droppable ones",
+			env: map[string]string{"GITHUB_BASE_REF": long, "GITHUB_HEAD_REF": long, "GITHUB_EVENT_NAME": long, "GITHUB_JOB": long,
+				"GITHUB_TRIGGERING_ACTOR": long, "GITHUB_RUN_ID": long, "GITHUB_WORKFLOW": long, "GITHUB_REF": long},
+			wantExit: ExitOK,
+			wantKeys: [][]string{
+				{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "EventName", "BaseRef", "HeadRef", "RunId", "Job", "TriggeringActor"},
+				{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch"},
+			},
+			wantLog: "retrying with only: GitHub, Repository, Workflow, Action, Actor, Commit, Branch",
+		},
+		{
+			name:     "too large without them too fails once more, then stops",
+			with:     map[string]string{"custom-tags": `{"A": "` + long[:256] + `", "B": "` + long[:256] + `"}`},
+			env:      map[string]string{"GITHUB_RUN_ID": long, "GITHUB_WORKFLOW": long, "GITHUB_REF": long, "GITHUB_ACTION": long, "GITHUB_ACTOR": long, "GITHUB_REPOSITORY": long, "GITHUB_SHA": long, "GITHUB_JOB": long},
+			wantExit: ExitFailed,
+			wantKeys: [][]string{
+				{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "EventName", "RunId", "Job", "TriggeringActor", "A", "B"},
+				{"GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch", "A", "B"},
+			},
+			wantLog: "or set role-skip-session-tagging: true",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			st := chainStep(t, sb, target, c.role, c.with)
+			maps.Copy(st.Env, c.env)
+			before := len(sb.STS.Requests())
+			var out bytes.Buffer
+			code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out, Sleep: (&sleeps{}).sleep})
+			log := runnersim.ParseLog(out.Bytes())
+			if code != c.wantExit {
+				t.Fatalf("exit %d, want %d\n%s", code, c.wantExit, log.Text())
+			}
+			reqs := sb.STS.Requests()[before:]
+			if len(reqs) != len(c.wantKeys) {
+				t.Fatalf("%d AssumeRole requests, want %d", len(reqs), len(c.wantKeys))
+			}
+			for i, rec := range reqs {
+				var keys []string
+				for _, tag := range rec.Tags {
+					keys = append(keys, tag.Key)
+					if tag.Key == "Repository" && tag.Value != st.Env["GITHUB_REPOSITORY"] && len(tag.Value) != 256 {
+						t.Errorf("Repository tag %q, want GITHUB_REPOSITORY %q", tag.Value, st.Env["GITHUB_REPOSITORY"])
+					}
+				}
+				if !slices.Equal(keys, c.wantKeys[i]) {
+					t.Errorf("request %d tag keys\n%q\nwant\n%q", i+1, keys, c.wantKeys[i])
+				}
+			}
+			if !slices.Equal(reqs[0].TransitiveTagKeys, c.transitive) {
+				t.Errorf("transitive keys %q, want %q", reqs[0].TransitiveTagKeys, c.transitive)
+			}
+			if !strings.Contains(log.Text(), c.wantLog) {
+				t.Errorf("log does not contain %q:\n%s", c.wantLog, log.Text())
+			}
+		})
+	}
+}
+
+func TestConfigureAWSCredentialsStaticKeysFailBeforeAnyNetworkCall(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	o := runInProcess(t, sb, map[string]string{"aws-access-key-id": "AKIAIOSFODNN7EXAMPLE", "aws-secret-access-key": secret})
+	if o.code != ExitFailed {
+		t.Fatalf("exit %d, want failure", o.code)
+	}
+	if sb.Issuer.Stats().Minted != 0 || sb.STS.Stats().Requests != 0 {
+		t.Error("the run reached the network")
+	}
+	text := o.log.Text()
+	for _, want := range []string{`input "aws-access-key-id"`, `input "aws-secret-access-key"`, "id-token: write"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, secret) || strings.Contains(text, "AKIAIOSFODNN7EXAMPLE") {
+		t.Error("the log shows a static key")
+	}
+}
+
+func TestIgnoredConfigureAWSCredentialsInputsWarn(t *testing.T) {
+	t.Parallel()
+	o := runInProcess(t, startSandbox(t), map[string]string{"special-characters-workaround": "true"})
+	if o.code != ExitOK {
+		t.Fatalf("exit %d\n%s", o.code, o.log.Text())
+	}
+	if len(o.log.Warnings) != 1 || !strings.Contains(o.log.Warnings[0], `input "special-characters-workaround"`) {
+		t.Errorf("warnings %q, want one about special-characters-workaround", o.log.Warnings)
 	}
 }
 

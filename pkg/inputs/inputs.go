@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
 // Inputs holds the validated inputs of one action run.
@@ -24,6 +26,9 @@ type Inputs struct {
 	ManagedSessionPolicies []string
 	RoleChaining           bool
 	ExternalID             string
+	SkipSessionTagging     bool
+	TransitiveTagKeys      []string
+	CustomTags             []sessiontags.Tag
 	TokenFile              string // resolved against GITHUB_WORKSPACE, "" when unset
 	STSEndpoint            string
 	HTTPProxy              string
@@ -37,6 +42,8 @@ type Inputs struct {
 	Timeout                time.Duration // 0 = none
 	DebugClaims            bool
 	TrustPolicyFile        string // resolved against GITHUB_WORKSPACE, "" when unset
+	// Warnings are about inputs that are ignored; the run goes on.
+	Warnings []string
 }
 
 // Error lists every invalid input of a run, so that one failed run shows
@@ -140,6 +147,9 @@ func Load(getenv func(string) string) (*Inputs, error) {
 			r.fail(RoleExternalID, "is not a valid external ID; want 2-1224 characters of letters, digits and +=,.@:/_-")
 		}
 	}
+	in.SkipSessionTagging = r.boolean(RoleSkipSessionTagging)
+	in.CustomTags = r.customTags(in.RoleChaining, in.SkipSessionTagging)
+	in.TransitiveTagKeys = r.transitiveTagKeys(in.RoleChaining, in.SkipSessionTagging, in.CustomTags)
 	if in.RoleChaining && in.RoleARN == "" {
 		r.fail(RoleChaining, "needs role-to-assume")
 	}
@@ -165,6 +175,7 @@ func Load(getenv func(string) string) (*Inputs, error) {
 			in.Timeout = time.Duration(n) * time.Second
 		}
 	}
+	in.Warnings = r.unsupported()
 	if len(r.problems) > 0 {
 		return nil, &Error{Problems: r.problems}
 	}
@@ -174,6 +185,76 @@ func Load(getenv func(string) string) (*Inputs, error) {
 type reader struct {
 	getenv   func(string) string
 	problems []*InputError
+}
+
+// unsupported fails the run for each Fatal foreign input given and returns
+// a warning for each other one. Values are never shown: some are secrets.
+func (r *reader) unsupported() []string {
+	var warnings []string
+	for _, f := range Foreigns {
+		v := strings.TrimSpace(r.getenv(EnvName(f.Name)))
+		if v == "" || f.Boolean && (v == "false" || v == "False" || v == "FALSE") {
+			continue
+		}
+		msg := "is an input of aws-actions/configure-aws-credentials that this action does not take; " + f.Fix
+		if f.Fatal {
+			r.fail(f.Name, msg)
+			continue
+		}
+		warnings = append(warnings, (&InputError{Input: f.Name, Reason: msg}).Error())
+	}
+	return warnings
+}
+
+// customTags parses custom-tags, which only role chaining can send.
+func (r *reader) customTags(chaining, skip bool) []sessiontags.Tag {
+	v := r.str(CustomTags)
+	switch {
+	case v == "":
+		return nil
+	case !chaining:
+		r.fail(CustomTags, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes session tags only from the token")
+		return nil
+	case skip:
+		r.fail(CustomTags, "cannot be sent with role-skip-session-tagging: true; remove one of them")
+		return nil
+	}
+	tags, err := sessiontags.ParseCustom(v)
+	if err != nil {
+		r.fail(CustomTags, err.Error())
+		return nil
+	}
+	return tags
+}
+
+// transitiveTagKeys reads one key per line (commas accepted too), each of
+// which must name a tag this action can send.
+func (r *reader) transitiveTagKeys(chaining, skip bool, custom []sessiontags.Tag) []string {
+	v := r.str(TransitiveTagKeys)
+	switch {
+	case v == "":
+		return nil
+	case !chaining:
+		r.fail(TransitiveTagKeys, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes session tags only from the token")
+		return nil
+	case skip:
+		r.fail(TransitiveTagKeys, "cannot be sent with role-skip-session-tagging: true; remove one of them")
+		return nil
+	}
+	var keys []string
+	for _, line := range strings.Split(v, "\n") {
+		for _, k := range strings.Split(line, ",") {
+			if k = strings.TrimSpace(k); k == "" {
+				continue
+			}
+			if !sessiontags.ValidTransitiveKey(k, custom) {
+				r.fail(TransitiveTagKeys, fmt.Sprintf("%s is not a session tag this action sends; want one of %s or a custom-tags key", quote(k), strings.Join(sessiontags.ReservedKeys(), ", ")))
+				continue
+			}
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func (r *reader) fail(input, reason string) {

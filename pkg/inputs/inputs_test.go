@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
 // runnerEnv is a map-backed getenv. Keys are written exactly as the runner
@@ -99,7 +101,8 @@ func TestSpecsAreConsistent(t *testing.T) {
 	names := []string{RoleToAssume, AWSRegion, Audience, RoleSessionName, RoleDurationSeconds,
 		InlineSessionPolicy, ManagedSessionPolicies, RoleChaining, RoleExternalID, WebIdentityTokenFile,
 		STSEndpoint, HTTPProxy, NoProxy, OutputEnvCredentials, OutputCredentials, MaskAWSAccountID,
-		UnsetCurrentCreds, AllowedAccountIDs, RetryMaxAttempts, DisableRetry, ActionTimeoutS, DebugClaims, TrustPolicy}
+		UnsetCurrentCreds, AllowedAccountIDs, RetryMaxAttempts, DisableRetry, ActionTimeoutS, DebugClaims, TrustPolicy,
+		RoleSkipSessionTagging, TransitiveTagKeys, CustomTags}
 	if len(Specs) != len(names) {
 		t.Errorf("Specs has %d inputs, the package names %d", len(Specs), len(names))
 	}
@@ -168,6 +171,7 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 		{UnsetCurrentCreds, boolText(unset.UnsetCurrentCreds)},
 		{DebugClaims, boolText(unset.DebugClaims)},
 		{DisableRetry, boolText(unset.MaxAttempts == 1)},
+		{RoleSkipSessionTagging, boolText(unset.SkipSessionTagging)},
 	}
 	for _, c := range checks {
 		if want := spec(c.input); c.got != want {
@@ -176,7 +180,8 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 	}
 	if unset.Timeout != 0 || unset.InlineSessionPolicy != "" || unset.ManagedSessionPolicies != nil ||
 		unset.AllowedAccountIDs != nil || unset.TokenFile != "" || unset.TrustPolicyFile != "" ||
-		unset.ExternalID != "" || unset.STSEndpoint != "" || unset.HTTPProxy != "" || unset.NoProxy != "" {
+		unset.ExternalID != "" || unset.STSEndpoint != "" || unset.HTTPProxy != "" || unset.NoProxy != "" ||
+		unset.CustomTags != nil || unset.TransitiveTagKeys != nil || unset.Warnings != nil {
 		t.Errorf("inputs without a default are not empty: %+v", unset)
 	}
 }
@@ -691,4 +696,88 @@ func TestErrorWithOneProblemIsThatProblem(t *testing.T) {
 	if IsInputError(errors.New("other")) {
 		t.Error("IsInputError = true for an unrelated error")
 	}
+}
+
+func TestSessionTagInputs(t *testing.T) {
+	chaining := func(kv ...string) runnerEnv { return with(append([]string{"role-chaining", "true"}, kv...)...) }
+	t.Run("custom-tags are parsed sorted by key, with numbers and booleans as text", func(t *testing.T) {
+		in := mustLoad(t, chaining("custom-tags", `{"Team": "payments", "CostCenter": 1234, "Prod": true}`))
+		want := []sessiontags.Tag{{Key: "CostCenter", Value: "1234"}, {Key: "Prod", Value: "true"}, {Key: "Team", Value: "payments"}}
+		if !reflect.DeepEqual(in.CustomTags, want) {
+			t.Errorf("custom tags %+v, want %+v", in.CustomTags, want)
+		}
+	})
+	t.Run("transitive-tag-keys take lines and commas, and custom keys", func(t *testing.T) {
+		in := mustLoad(t, chaining("custom-tags", `{"Team": "x"}`, "transitive-tag-keys", "Repository\n team, Actor\n"))
+		if want := []string{"Repository", "team", "Actor"}; !reflect.DeepEqual(in.TransitiveTagKeys, want) {
+			t.Errorf("transitive keys %q, want %q", in.TransitiveTagKeys, want)
+		}
+	})
+	t.Run("role-skip-session-tagging is accepted without role-chaining", func(t *testing.T) {
+		// configure-aws-credentials workflows often set it on OIDC steps,
+		// where it has no effect either.
+		if in := mustLoad(t, with("role-skip-session-tagging", "true")); !in.SkipSessionTagging {
+			t.Error("role-skip-session-tagging: true did not load as true")
+		}
+	})
+	rejects := []struct {
+		name, input, want string
+		env               runnerEnv
+	}{
+		{"custom-tags without role-chaining", CustomTags, "only sent with role-chaining: true", with("custom-tags", `{"Team": "x"}`)},
+		{"transitive-tag-keys without role-chaining", TransitiveTagKeys, "only sent with role-chaining: true", with("transitive-tag-keys", "Repository")},
+		{"custom-tags with role-skip-session-tagging", CustomTags, "role-skip-session-tagging", chaining("role-skip-session-tagging", "true", "custom-tags", `{"Team": "x"}`)},
+		{"transitive-tag-keys with role-skip-session-tagging", TransitiveTagKeys, "role-skip-session-tagging", chaining("role-skip-session-tagging", "true", "transitive-tag-keys", "Repository")},
+		{"custom-tags that are not an object", CustomTags, "not a JSON object", chaining("custom-tags", `["Team"]`)},
+		{"custom-tags overriding a tag the action sets", CustomTags, `key "repository" is set by this action`, chaining("custom-tags", `{"repository": "other/repo"}`)},
+		{"custom-tags with a nested value", CustomTags, "string, number or boolean", chaining("custom-tags", `{"Team": {"a": 1}}`)},
+		{"custom-tags with a character STS refuses", CustomTags, "character STS does not allow", chaining("custom-tags", `{"Team": "a#b"}`)},
+		{"transitive-tag-keys naming no tag", TransitiveTagKeys, `"Nope" is not a session tag`, chaining("transitive-tag-keys", "Nope")},
+	}
+	for _, tc := range rejects {
+		t.Run("rejects "+tc.name, func(t *testing.T) { wantOneProblem(t, tc.env, tc.input, tc.want) })
+	}
+}
+
+func TestConfigureAWSCredentialsOnlyInputs(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	fatal := []struct{ input, value, want string }{
+		{"aws-access-key-id", "AKIAIOSFODNN7EXAMPLE", "id-token: write"},
+		{"aws-secret-access-key", secret, "id-token: write"},
+		{"aws-session-token", secret, "role-chaining: true"},
+		{"aws-profile", "prod", "AWS_PROFILE"},
+		{"overwrite-aws-profile", "true", "AWS_PROFILE"},
+		{"force-skip-oidc", "true", "role-chaining: true"},
+		{"use-existing-credentials", "true", "`if:` condition"},
+	}
+	for _, tc := range fatal {
+		t.Run("fails on "+tc.input, func(t *testing.T) {
+			e := with(tc.input, tc.value)
+			wantOneProblem(t, e, tc.input, tc.want)
+			// Some are secrets: no value may appear in the message.
+			_, err := Load(e.getenv)
+			if tc.value != "true" && strings.Contains(err.Error(), tc.value) {
+				t.Errorf("the error shows the input's value: %v", err)
+			}
+		})
+	}
+	t.Run("ignores boolean ones set to false", func(t *testing.T) {
+		in := mustLoad(t, with("force-skip-oidc", "false", "use-existing-credentials", "False", "overwrite-aws-profile", "FALSE", "special-characters-workaround", "false"))
+		if in.Warnings != nil {
+			t.Errorf("warnings %q for inputs set to false", in.Warnings)
+		}
+	})
+	t.Run("warns about special-characters-workaround and goes on", func(t *testing.T) {
+		in := mustLoad(t, with("special-characters-workaround", "true"))
+		if len(in.Warnings) != 1 || !strings.HasPrefix(in.Warnings[0], `input "special-characters-workaround": `) || !strings.Contains(in.Warnings[0], "ignored") {
+			t.Errorf("warnings %q, want one that names the input and says it is ignored", in.Warnings)
+		}
+	})
+	t.Run("none of them is an input of this action", func(t *testing.T) {
+		for _, f := range Foreigns {
+			if _, ok := Lookup(f.Name); ok {
+				t.Errorf("%s is both an input and a foreign input", f.Name)
+			}
+		}
+	})
 }

@@ -28,6 +28,9 @@ const (
 	ManagedSessionPolicies = "managed-session-policies"
 	RoleChaining           = "role-chaining"
 	RoleExternalID         = "role-external-id"
+	RoleSkipSessionTagging = "role-skip-session-tagging"
+	TransitiveTagKeys      = "transitive-tag-keys"
+	CustomTags             = "custom-tags"
 	WebIdentityTokenFile   = "web-identity-token-file"
 	STSEndpoint            = "sts-endpoint"
 	HTTPProxy              = "http-proxy"
@@ -57,6 +60,9 @@ var Specs = []Spec{
 	{ManagedSessionPolicies, "", false, "Managed policy ARNs, one per line (at most 10), that further limit the role's permissions for this session."},
 	{RoleChaining, "false", false, "Assume role-to-assume with the AWS credentials already in the environment (for example from an earlier step of this action) instead of a GitHub OIDC token."},
 	{RoleExternalID, "", false, "External ID to pass when role-chaining."},
+	{RoleSkipSessionTagging, "false", false, "With role-chaining, send no session tags (by default the job's repository, workflow, actor, commit, ref and run are sent as tags, which the chained role's trust policy must allow with sts:TagSession)."},
+	{TransitiveTagKeys, "", false, "With role-chaining, session tag keys to make transitive, one per line."},
+	{CustomTags, "", false, "With role-chaining, extra session tags as a JSON object, e.g. {\"Team\": \"payments\"}."},
 	{WebIdentityTokenFile, "", false, "Read the web identity token from this file (relative paths from GITHUB_WORKSPACE) instead of requesting one from the runner."},
 	{STSEndpoint, "", false, "STS endpoint URL. Defaults to AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the regional endpoint."},
 	{HTTPProxy, "", false, "Proxy URL for calls to STS. Defaults to HTTPS_PROXY/HTTP_PROXY from the environment."},
@@ -91,4 +97,38 @@ func Lookup(name string) (Spec, bool) {
 		}
 	}
 	return Spec{}, false
+}
+
+// Foreign is an input of aws-actions/configure-aws-credentials that this
+// action does not take.
+type Foreign struct {
+	Name string
+	// Boolean inputs count as given only when not false.
+	Boolean bool
+	// Fatal inputs fail the run: ignoring them would leave later steps with
+	// other credentials, or in another place, than the workflow expects.
+	// The others are ignored with a warning.
+	Fatal bool
+	// Fix says what to do instead.
+	Fix string
+}
+
+const (
+	fixStaticKeys = "static access keys are what this action replaces: remove the aws-access-key-id, aws-secret-access-key and aws-session-token inputs (and their secrets) and give the job `permissions: id-token: write`; to assume a role with credentials from an earlier step, use role-chaining: true"
+	fixProfile    = "credentials are exported as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which the AWS CLI and SDKs read before any profile: remove aws-profile and overwrite-aws-profile, and --profile or AWS_PROFILE from later steps"
+)
+
+// Foreigns lists them. The runner hands a container action every `with:`
+// value as INPUT_*, declared or not, and only warns about undeclared ones,
+// so a workflow switched from configure-aws-credentials may still carry
+// them.
+var Foreigns = []Foreign{
+	{Name: "aws-access-key-id", Fatal: true, Fix: fixStaticKeys},
+	{Name: "aws-secret-access-key", Fatal: true, Fix: fixStaticKeys},
+	{Name: "aws-session-token", Fatal: true, Fix: fixStaticKeys},
+	{Name: "aws-profile", Fatal: true, Fix: fixProfile},
+	{Name: "overwrite-aws-profile", Boolean: true, Fatal: true, Fix: fixProfile},
+	{Name: "force-skip-oidc", Boolean: true, Fatal: true, Fix: "to assume role-to-assume with credentials already in the environment, use role-chaining: true instead"},
+	{Name: "use-existing-credentials", Boolean: true, Fatal: true, Fix: "this action always assumes role-to-assume; to skip the step when the job already has credentials, give the step an `if:` condition instead"},
+	{Name: "special-characters-workaround", Boolean: true, Fix: "it is ignored: this action does not request credentials again until the secret key has no special characters"},
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
 // Defaults for Options fields left zero.
@@ -93,7 +95,10 @@ type AssumeRoleInput struct {
 	Duration    time.Duration
 	Policy      string
 	PolicyARNs  []string
-	Source      Credentials
+	// Tags are session tags; TransitiveTagKeys must each name one of them.
+	Tags              []sessiontags.Tag
+	TransitiveTagKeys []string
+	Source            Credentials
 }
 
 // Result is a successful answer. Every string in it has been checked to be
@@ -232,6 +237,10 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Result, e
 	if in.ExternalID != "" {
 		params.ExternalId = aws.String(in.ExternalID)
 	}
+	for _, t := range in.Tags {
+		params.Tags = append(params.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
+	}
+	params.TransitiveTagKeys = in.TransitiveTagKeys
 	var err error
 	switch {
 	case in.Source.AccessKeyID == "" || in.Source.SecretAccessKey == "":

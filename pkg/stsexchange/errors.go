@@ -36,6 +36,10 @@ const (
 	// Throttled: retry after a longer backoff. Throttling hits a whole job
 	// matrix at once; short waits just throttle it again.
 	Throttled
+	// DropTags: the session tags and policies were too large together;
+	// retry once without the session tags that are only metadata (role
+	// chaining sends tags; AssumeRoleWithWebIdentity never does).
+	DropTags
 )
 
 func (c Class) String() string {
@@ -50,6 +54,8 @@ func (c Class) String() string {
 		return "RetryOnce"
 	case Throttled:
 		return "Throttled"
+	case DropTags:
+		return "DropTags"
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }
@@ -154,7 +160,10 @@ var Table = map[string]Rule{
 		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's ISSUER:sub and ISSUER:aud conditions, and check role-to-assume names the right role",
 		Chain: &Rule{
 			Class: Fatal,
-			Hint:  "the chained role's trust policy must allow sts:AssumeRole (and sts:TagSession if session tags are used) for the first role, with a matching external ID if it requires one",
+			Hint:  "the chained role's trust policy must allow sts:AssumeRole and sts:TagSession for the first role, with a matching external ID if it requires one",
+			ByMessage: []MessageHint{
+				{"sts:TagSession", "role chaining sends session tags: allow sts:TagSession for the first role in the chained role's trust policy, or set role-skip-session-tagging: true"},
+			},
 		},
 	},
 	"InvalidIdentityToken": {
@@ -208,6 +217,10 @@ var Table = map[string]Rule{
 	"PackedPolicyTooLarge": {
 		Class: Fatal,
 		Hint:  "the session policies (inline-session-policy and managed-session-policies) are too large after compression: shorten them",
+		Chain: &Rule{
+			Class: DropTags,
+			Hint:  "the session tags and session policies are too large together after compression: shorten inline-session-policy, managed-session-policies or custom-tags, or set role-skip-session-tagging: true",
+		},
 	},
 	"RegionDisabledException": {
 		Class: Fatal,

@@ -67,7 +67,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 		if strings.TrimSpace(r.Hint) == "" || strings.ContainsAny(r.Hint, "\r\n") {
 			t.Errorf("%s: hint %q must be one non-empty line", where, r.Hint)
 		}
-		if r.Class < Fatal || r.Class > Throttled {
+		if r.Class < Fatal || r.Class > DropTags {
 			t.Errorf("%s: class %v out of range", where, r.Class)
 		}
 		for i, m := range r.ByMessage {
@@ -90,7 +90,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []Class{Fatal, Transient, RefreshToken, RetryOnce, Throttled} {
+	for _, c := range []Class{Fatal, Transient, RefreshToken, RetryOnce, Throttled, DropTags} {
 		if strings.HasPrefix(c.String(), "Class(") {
 			t.Errorf("class %d has no name", int(c))
 		}
@@ -281,6 +281,8 @@ func TestErrorTextGolden(t *testing.T) {
 		{"proxy page", 403, "<html>denied</html>", false},
 		{"hostile key", 200, webIdentityOK(credsXML{"A\nB", "s", "t", testExpiry}, ""), false},
 		{"chain denied", 403, errorXML("AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/deploy/gha-run is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/target"), true},
+		{"chain tags denied", 403, errorXML("AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/deploy/gha-run is not authorized to perform: sts:TagSession on resource: arn:aws:iam::210987654321:role/target"), true},
+		{"chain tags too large", 400, errorXML("PackedPolicyTooLarge", "Packed size of session tags consumes 104% of allotted space."), true},
 	}
 	for _, s := range scenarios {
 		f := startSTS(t, xmlAnswer(s.status, s.body))
@@ -308,6 +310,9 @@ func TestErrorTextGolden(t *testing.T) {
 		}
 		if r.Chain != nil {
 			fmt.Fprintf(&b, "  AssumeRole\t%v\t%s\n", r.Chain.Class, r.Chain.Hint)
+			for _, m := range r.Chain.ByMessage {
+				fmt.Fprintf(&b, "    message %q\t%s\n", m.Contains, m.Hint)
+			}
 		}
 	}
 	golden(t, "errors.golden", b.String())
