@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -51,7 +52,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("accepted %s %q holds a control character", name, v)
 			}
 		}
-		if !roleARNRe.MatchString(in.RoleARN) || !sessionRe.MatchString(in.SessionName) {
+		if !countedRoleARN.MatchString(in.RoleARN) || !countedSession.MatchString(in.SessionName) {
 			t.Fatalf("accepted role %q / session %q that do not match their patterns", in.RoleARN, in.SessionName)
 		}
 		if d := in.Duration.Seconds(); d < 900 || d > 43200 {
@@ -64,4 +65,56 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted %d managed policies", len(in.ManagedSessionPolicies))
 		}
 	})
+}
+
+// The patterns as first written, with counted repetitions: too costly to
+// compile at every start, but the plainest statement of what is allowed.
+// The fast checks must agree with them.
+var (
+	countedRoleARN   = regexp.MustCompile(`^arn:[a-z][a-z0-9-]{0,62}:iam::(\d{12})?:role/[\w+=,.@/-]{1,512}$`)
+	countedPolicyARN = regexp.MustCompile(`^arn:[a-z][a-z0-9-]{0,62}:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512}$`)
+	countedRegion    = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	countedSession   = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	countedAudience  = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+)
+
+func agreeWithCounted(t *testing.T, s string) {
+	t.Helper()
+	checks := []struct {
+		name    string
+		fast    func(string) bool
+		counted *regexp.Regexp
+	}{
+		{"role ARN", validRoleARN, countedRoleARN},
+		{"policy ARN", validPolicyARN, countedPolicyARN},
+		{"region", validRegion, countedRegion},
+		{"session name", validSession, countedSession},
+		{"audience", validAudience, countedAudience},
+	}
+	for _, c := range checks {
+		if got, want := c.fast(s), c.counted.MatchString(s); got != want {
+			t.Errorf("%s check of %.80q = %v, the counted pattern says %v", c.name, s, got, want)
+		}
+	}
+}
+
+func TestFastChecksAgreeWithCountedPatterns(t *testing.T) {
+	name := func(n int) string { return strings.Repeat("r", n) }
+	part := func(n int) string { return "a" + strings.Repeat("b", n-1) }
+	for _, s := range []string{
+		"", "a", "ab", "us-east-1", strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("x", 256), strings.Repeat("x", 257),
+		"arn:aws:iam::123456789012:role/" + name(512), "arn:aws:iam::123456789012:role/" + name(513),
+		"arn:" + part(63) + ":iam:::role/x", "arn:" + part(64) + ":iam:::role/x", "arn:minio:iam:::role/x",
+		"arn:aws:iam::aws:policy/" + name(512), "arn:aws:iam::aws:policy/" + name(513), "arn:aws:iam::12345678901:role/x",
+		"arn:aws:iam::123456789012:role/a/b/c", "arn:Aws:iam::123456789012:role/x", "arn:aws:iam::123456789012:role/",
+	} {
+		agreeWithCounted(t, s)
+	}
+}
+
+func FuzzFastChecksAgreeWithCountedPatterns(f *testing.F) {
+	for _, s := range []string{"arn:aws:iam::123456789012:role/deploy", "arn:aws:iam::aws:policy/ReadOnlyAccess", "us-east-1", "GitHubActions", "sts.amazonaws.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(agreeWithCounted)
 }

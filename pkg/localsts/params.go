@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -166,10 +167,14 @@ const (
 	tagValPattern  = `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
 )
 
-var (
-	tagKeyRe = regexp.MustCompile(`^` + tagKeyPattern + `$`)
-	tagValRe = regexp.MustCompile(`^` + tagValPattern + `$`)
-)
+// tagText reports whether s matches tagValPattern. Not a regexp: this
+// package is in the binary for the demo, and Unicode classes would cost a
+// regexp compile at every start of the action.
+func tagText(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.Is(unicode.Z, r) && !unicode.IsNumber(r) && !strings.ContainsRune("_.:/=+-@", r)
+	})
+}
 
 // sessionTags validates Tags and TransitiveTagKeys (AssumeRole only) the
 // way request validation does; the rules that need the whole set are
@@ -183,13 +188,13 @@ func (c *call) sessionTags(v *validation) ([]Tag, []string) {
 		switch n := utf8.RuneCountInString(t.Key); {
 		case n < 1 || n > 128:
 			v.add("Value '%s' at 'tags.%d.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key, i+1)
-		case !tagKeyRe.MatchString(t.Key):
+		case !tagText(t.Key):
 			v.add("Value '%s' at 'tags.%d.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", t.Key, i+1, tagKeyPattern)
 		}
 		switch {
 		case utf8.RuneCountInString(t.Value) > 256:
 			v.add("Value '%s' at 'tags.%d.member.value' failed to satisfy constraint: Member must have length less than or equal to 256", t.Value, i+1)
-		case !tagValRe.MatchString(t.Value):
+		case !tagText(t.Value):
 			v.add("Value '%s' at 'tags.%d.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", t.Value, i+1, tagValPattern)
 		}
 	}

@@ -12,10 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -57,18 +57,22 @@ var Fixed = Tag{Key: "GitHub", Value: "Actions"}
 
 // STS's limits on session tags.
 const (
-	MaxTags        = 50
-	MaxKeyChars    = 128
-	MaxValueChars  = 256
-	replacementChr = "_"
+	MaxTags       = 50
+	MaxKeyChars   = 128
+	MaxValueChars = 256
+	replacement   = '_'
 )
 
-// STS allows these characters in tag keys and values: Unicode letters,
-// spaces and digits, and _ . : / = + - @.
-var (
-	allowedRe    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	disallowedRe = regexp.MustCompile(`[^\p{L}\p{Z}\p{N}_.:/=+\-@]`)
-)
+// allowed reports whether STS allows r in tag keys and values: Unicode
+// letters, separators and numbers, and _ . : / = + - @. (A function, not a
+// regexp: Unicode classes cost a regexp ~0.3 ms to compile at every start.)
+func allowed(r rune) bool {
+	return unicode.IsLetter(r) || unicode.Is(unicode.Z, r) || unicode.IsNumber(r) || strings.ContainsRune("_.:/=+-@", r)
+}
+
+func allAllowed(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !allowed(r) })
+}
 
 // Reserved reports whether key is set by this package, compared the way
 // STS compares tag keys: ignoring case.
@@ -80,8 +84,12 @@ func Reserved(key string) bool {
 // become "_", and the value is cut to MaxValueChars characters. Workflow
 // names and refs may hold characters such as '#', '(' or '*'.
 func Sanitize(v string) string {
-	v = strings.ToValidUTF8(v, replacementChr)
-	v = disallowedRe.ReplaceAllString(v, replacementChr)
+	v = strings.Map(func(r rune) rune {
+		if !allowed(r) {
+			return replacement
+		}
+		return r
+	}, strings.ToValidUTF8(v, string(replacement)))
 	if utf8.RuneCountInString(v) > MaxValueChars {
 		v = string([]rune(v)[:MaxValueChars])
 	}
@@ -140,11 +148,11 @@ func check(k, v string) error {
 	switch {
 	case k == "" || utf8.RuneCountInString(k) > MaxKeyChars:
 		return fmt.Errorf("key %s must be 1-%d characters", short(k), MaxKeyChars)
-	case !utf8.ValidString(k) || !allowedRe.MatchString(k):
+	case !allAllowed(k):
 		return fmt.Errorf("key %s has a character STS does not allow; use letters, digits, spaces and _.:/=+-@", short(k))
 	case utf8.RuneCountInString(v) > MaxValueChars:
 		return fmt.Errorf("key %s: the value is longer than %d characters", short(k), MaxValueChars)
-	case !utf8.ValidString(v) || !allowedRe.MatchString(v):
+	case !allAllowed(v):
 		return fmt.Errorf("key %s: the value has a character STS does not allow; use letters, digits, spaces and _.:/=+-@", short(k))
 	}
 	return nil
