@@ -261,17 +261,7 @@ func TestRoleChainingRetriesOnlyTransientFailures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			sb := startSandbox(t)
-			first := runInProcess(t, sb, nil)
-			if first.code != ExitOK {
-				t.Fatalf("first step: exit %d\n%s", first.code, first.log.Text())
-			}
-			st, err := sb.NewStep(t.TempDir(), map[string]string{"role-chaining": "true", "role-session-name": "second"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range first.env {
-				st.Env[k] = v
-			}
+			st := chainStep(t, sb, nil)
 			sb.STS.Inject(localsts.Fault{Action: "AssumeRole", Kind: c.fault, Times: 1})
 			before := sb.STS.Stats().Requests
 			var out bytes.Buffer
@@ -291,17 +281,15 @@ func TestRoleChainingRetriesOnlyTransientFailures(t *testing.T) {
 }
 
 // chainStep runs a first step for the sandbox's role, then prepares a
-// role-chaining step into target that inherits its exports.
-func chainStep(t *testing.T, sb *sandbox.Sandbox, target string, role localsts.Role, with map[string]string) *sandbox.Step {
+// role-chaining step (by default into the same role) that inherits its
+// exports, as the runner passes GITHUB_ENV on.
+func chainStep(t *testing.T, sb *sandbox.Sandbox, with map[string]string) *sandbox.Step {
 	t.Helper()
-	if err := sb.STS.AddRole(target, role); err != nil {
-		t.Fatal(err)
-	}
 	first := runInProcess(t, sb, nil)
 	if first.code != ExitOK {
 		t.Fatalf("first step: exit %d\n%s", first.code, first.log.Text())
 	}
-	all := map[string]string{"role-to-assume": target, "role-chaining": "true", "role-session-name": "second"}
+	all := map[string]string{"role-chaining": "true", "role-session-name": "second"}
 	maps.Copy(all, with)
 	st, err := sb.NewStep(t.TempDir(), all)
 	if err != nil {
@@ -379,7 +367,12 @@ func TestRoleChainingSessionTags(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			sb := startSandbox(t)
-			st := chainStep(t, sb, target, c.role, c.with)
+			if err := sb.STS.AddRole(target, c.role); err != nil {
+				t.Fatal(err)
+			}
+			with := map[string]string{"role-to-assume": target}
+			maps.Copy(with, c.with)
+			st := chainStep(t, sb, with)
 			maps.Copy(st.Env, c.env)
 			before := len(sb.STS.Requests())
 			var out bytes.Buffer
