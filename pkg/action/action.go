@@ -402,15 +402,21 @@ func (x *exchange) callSTS(ctx context.Context, call func() (*stsexchange.Result
 			return nil, x.stsFailure(serr, attempt)
 		}
 		x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(serr.Code, "network error")))
-		if err := x.o.Sleep(ctx, x.o.backoffFor(serr).Delay(attempt)); err != nil {
-			return nil, x.stsFailure(serr, attempt)
+		if d := x.o.backoffFor(serr).Delay(attempt); d > 0 {
+			if err := x.o.Sleep(ctx, d); err != nil {
+				return nil, x.stsFailure(serr, attempt)
+			}
 		}
 	}
 }
 
 func (o *Options) backoffFor(e *stsexchange.Error) retry.Backoff {
-	if e.Class == stsexchange.Throttled {
+	switch e.Class {
+	case stsexchange.Throttled:
 		return o.ThrottleBackoff
+	case stsexchange.DropTags:
+		// A smaller request, not a busy server: no reason to wait.
+		return retry.Backoff{}
 	}
 	return o.Backoff
 }
