@@ -213,7 +213,7 @@ func (r *reader) unsupported() []string {
 	var warnings []string
 	for _, f := range Foreigns {
 		v := strings.TrimSpace(r.getenv(EnvName(f.Name)))
-		if v == "" || f.Boolean && (v == "false" || v == "False" || v == "FALSE") {
+		if b, ok := parseBool(v); v == "" || f.Boolean && ok && !b {
 			continue
 		}
 		msg := "is an input of aws-actions/configure-aws-credentials that this action does not take; " + f.Fix
@@ -226,17 +226,26 @@ func (r *reader) unsupported() []string {
 	return warnings
 }
 
-// customTags parses custom-tags, which only role chaining can send.
-func (r *reader) customTags(chaining, skip bool) []sessiontags.Tag {
-	v := r.str(CustomTags)
+// tagInput returns a session-tag input's value, or "" when it is unset or
+// cannot apply: only role chaining sends tags, and not when told to skip them.
+func (r *reader) tagInput(name string, chaining, skip bool) string {
+	v := r.str(name)
 	switch {
 	case v == "":
-		return nil
 	case !chaining:
-		r.fail(CustomTags, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes session tags only from the token")
-		return nil
+		r.fail(name, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes session tags only from the token")
 	case skip:
-		r.fail(CustomTags, "cannot be sent with role-skip-session-tagging: true; remove one of them")
+		r.fail(name, "cannot be sent with role-skip-session-tagging: true; remove one of them")
+	default:
+		return v
+	}
+	return ""
+}
+
+// customTags parses custom-tags, which only role chaining can send.
+func (r *reader) customTags(chaining, skip bool) []sessiontags.Tag {
+	v := r.tagInput(CustomTags, chaining, skip)
+	if v == "" {
 		return nil
 	}
 	tags, err := sessiontags.ParseCustom(v)
@@ -250,17 +259,7 @@ func (r *reader) customTags(chaining, skip bool) []sessiontags.Tag {
 // transitiveTagKeys reads one key per line (commas accepted too), each of
 // which must name a tag this action can send.
 func (r *reader) transitiveTagKeys(chaining, skip bool, custom []sessiontags.Tag) []string {
-	v := r.str(TransitiveTagKeys)
-	switch {
-	case v == "":
-		return nil
-	case !chaining:
-		r.fail(TransitiveTagKeys, "is only sent with role-chaining: true; AssumeRoleWithWebIdentity takes session tags only from the token")
-		return nil
-	case skip:
-		r.fail(TransitiveTagKeys, "cannot be sent with role-skip-session-tagging: true; remove one of them")
-		return nil
-	}
+	v := r.tagInput(TransitiveTagKeys, chaining, skip)
 	var keys []string
 	for _, line := range strings.Split(v, "\n") {
 		for _, k := range strings.Split(line, ",") {
@@ -301,15 +300,23 @@ func (r *reader) str(name string) string {
 
 // boolean accepts YAML 1.2 core schema booleans, which is what users write.
 func (r *reader) boolean(name string) bool {
-	switch v := r.str(name); v {
-	case "true", "True", "TRUE":
-		return true
-	case "false", "False", "FALSE", "":
-		return false
-	default:
+	v := r.str(name)
+	b, ok := parseBool(v)
+	if !ok {
 		r.fail(name, fmt.Sprintf("%s is not a boolean; want true or false", quote(v)))
-		return false
 	}
+	return b
+}
+
+// parseBool reads a YAML 1.2 core boolean; "" is false.
+func parseBool(v string) (value, ok bool) {
+	switch v {
+	case "true", "True", "TRUE":
+		return true, true
+	case "false", "False", "FALSE", "":
+		return false, true
+	}
+	return false, false
 }
 
 func (r *reader) integer(name string, lo, hi int) (int, bool) {
