@@ -11,22 +11,23 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY cmd/ cmd/
+# pkg/internal (the local stand-ins, the demo and the test harness) is not in
+# the build context at all (.dockerignore), so the build fails if the action
+# ever imports it.
 COPY pkg/ pkg/
 
 ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION=dev
 # These flags must stay those of sandbox.BuildFlags, which the tests build
-# with (pkg/metadata checks): CGO off for a static binary that runs on
+# with (pkg/internal/metadata checks): CGO off for a static binary that runs on
 # scratch, -trimpath for reproducible output, -s -w to strip it.
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/oidc-aws ./cmd/oidc-aws \
- && mkdir -m 1777 /out/tmp
+    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/oidc-aws ./cmd/oidc-aws
 
 FROM scratch
 # CA roots are compiled into the binary (cmd/oidc-aws/roots.go), so the
-# image needs no certificate files. /tmp is only for `oidc-aws demo`.
-COPY --from=build /out/tmp /tmp
+# image needs no certificate files, and nothing else.
 COPY --from=build /out/oidc-aws /oidc-aws
 # No USER: GitHub requires container actions to run as the default user,
 # root. The workspace and the file-command files (GITHUB_ENV, GITHUB_OUTPUT,

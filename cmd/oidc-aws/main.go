@@ -1,6 +1,7 @@
 // Command oidc-aws is the oidc-aws-action binary: with no arguments it runs
 // as the GitHub Action; `oidc-aws policy …` explains, lints and generates
-// trust policies; `oidc-aws demo` runs the action against local stand-ins.
+// trust policies. Everything here ships in the action's image; the local
+// stand-ins and the demo live under pkg/internal and never do.
 package main
 
 import (
@@ -12,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/action"
-	"github.com/org/oidc-aws-action/pkg/demo"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
 )
 
@@ -25,8 +25,6 @@ Usage:
   oidc-aws                 run as the GitHub Action (reads INPUT_* variables)
   oidc-aws policy ...      explain, lint and generate IAM trust policies
                            (oidc-aws policy --help for the subcommands)
-  oidc-aws demo            run the action end to end against a local GitHub
-                           OIDC issuer and a local STS, and show its effects
   oidc-aws version         print the version
 
 Examples:
@@ -48,8 +46,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "policy":
 		return policycmd.Run(args[1:], stdin, stdout, stderr)
-	case "demo":
-		return demo.Run(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "oidc-aws", version)
 		return 0

@@ -221,7 +221,7 @@ func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
 	}
 	for _, k := range need {
 		if getenv(k) == "" {
-			return fmt.Errorf("%s is not set, so the step has nowhere to put its results: run this as a GitHub Actions step (`oidc-aws demo` shows a local run)", k)
+			return fmt.Errorf("%s is not set, so the step has nowhere to put its results: run this as a GitHub Actions step (`go run ./pkg/internal/demo` shows a local run)", k)
 		}
 	}
 	return nil

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/localsts"
-	"github.com/org/oidc-aws-action/pkg/runnersim"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // sleeps records the waits the retry loops asked for, without waiting.

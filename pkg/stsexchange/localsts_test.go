@@ -10,7 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/org/oidc-aws-action/pkg/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 )
 
 // These tests run the client against pkg/localsts, which verifies tokens and

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/org/oidc-aws-action/pkg/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 )
 
 // FuzzCheckValueSetEnv is the GITHUB_ENV injection property: whatever value

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/org/oidc-aws-action/pkg/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 )
 
 // fakeRunner is a Runner whose GITHUB_ENV, GITHUB_OUTPUT and

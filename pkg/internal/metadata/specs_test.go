@@ -12,7 +12,7 @@ import (
 
 // root is the repository root, from this package's directory (go test runs
 // tests there).
-const root = "../.."
+const root = "../../.."
 
 func readRepoFile(t *testing.T, name string) []byte {
 	t.Helper()

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // Run is one finished process run of a step, with its peak memory.

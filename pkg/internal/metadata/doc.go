@@ -5,5 +5,5 @@
 // It has no code of its own; everything is in its tests. The README's inputs
 // and outputs tables are generated from pkg/inputs:
 //
-//	go test ./pkg/metadata -run TestREADMETables -update-readme
+//	go test ./pkg/internal/metadata -run TestREADMETables -update-readme
 package metadata

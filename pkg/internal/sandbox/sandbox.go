@@ -22,9 +22,9 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/inputs"
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/localsts"
-	"github.com/org/oidc-aws-action/pkg/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 

@@ -23,7 +23,7 @@ const (
 )
 
 const (
-	runUpdate = "run\n  go test ./pkg/metadata -run TestREADMETables -update-readme\nwhich writes the tables from pkg/inputs between the markers"
+	runUpdate = "run\n  go test ./pkg/internal/metadata -run TestREADMETables -update-readme\nwhich writes the tables from pkg/inputs between the markers"
 	fixREADME = "add under `" + inputsHeading + "` a line `<!-- inputs:start -->` and a line `<!-- inputs:end -->`, and under `" +
 		outputsHeading + "` the same with `outputs`, then " + runUpdate
 )

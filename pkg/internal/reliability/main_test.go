@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 var (

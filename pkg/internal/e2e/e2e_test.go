@@ -1,4 +1,6 @@
-package main
+// Package e2e runs the shipped binary as the runner runs it, against the local
+// stand-ins, and reads its effects back as the runner parses them. Tests only.
+package e2e
 
 import (
 	"context"
@@ -13,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/localsts"
-	"github.com/org/oidc-aws-action/pkg/runnersim"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // These tests run the binary built as the Dockerfile builds it, the way the

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
 )
 
 var (

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/action"
-	"github.com/org/oidc-aws-action/pkg/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/retry"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
 )
 
 // TestLoad is the load gate: a job matrix of -load-n whole action runs,

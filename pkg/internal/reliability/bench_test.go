@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // The targets, reported (not asserted) by TestBenchReport.

@@ -1,4 +1,4 @@
-package demo
+package main
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 func TestDemoRunsEveryScenarioAsExpected(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := Run(context.Background(), nil, &out, &errOut); code != 0 {
+	if code := run(context.Background(), nil, &out, &errOut); code != 0 {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 	text := out.String()
@@ -28,7 +28,7 @@ func TestDemoRunsEveryScenarioAsExpected(t *testing.T) {
 
 func TestDemoRejectsUnknownFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := Run(context.Background(), []string{"-nope"}, &out, &errOut); code != 2 {
+	if code := run(context.Background(), []string{"-nope"}, &out, &errOut); code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
 }

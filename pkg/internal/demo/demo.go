@@ -1,8 +1,11 @@
-// Package demo runs the real action end to end against the sandbox's local
-// GitHub OIDC issuer and local STS, and shows what a workflow would see: the
-// step's log as the runner displays it (masks applied), GITHUB_ENV, the step
-// outputs and the step summary.
-package demo
+// Command demo runs the real action end to end against the local GitHub OIDC
+// issuer and local STS, and shows what a workflow would see: the step's log
+// as the runner displays it (masks applied), GITHUB_ENV, the step outputs and
+// the step summary. It lives under internal/ because it is never shipped: the
+// action's binary and image carry none of the stand-ins it starts.
+//
+//	go run ./pkg/internal/demo
+package main
 
 import (
 	"bytes"
@@ -11,13 +14,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/inputs"
-	"github.com/org/oidc-aws-action/pkg/runnersim"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // scenario is one step run in the demo.
@@ -44,12 +49,19 @@ var scenarios = []scenario{
 	},
 }
 
-// Run runs the demo and returns an exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the demo and returns an exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: oidc-aws demo\n\nRuns the action against a local GitHub OIDC issuer and a local STS on 127.0.0.1\nand prints what a workflow log, GITHUB_ENV and the step outputs would contain.")
+		fmt.Fprintln(stderr, "usage: go run ./pkg/internal/demo\n\nRuns the action against a local GitHub OIDC issuer and a local STS on 127.0.0.1\nand prints what a workflow log, GITHUB_ENV and the step outputs would contain.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
-	"github.com/org/oidc-aws-action/pkg/loopback"
+	"github.com/org/oidc-aws-action/pkg/internal/loopback"
 )
 
 // DefaultIssuerURL is the `iss` GitHub puts in Actions tokens. Using it by

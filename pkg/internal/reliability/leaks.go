@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/org/oidc-aws-action/pkg/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 )
 
 // jwtShape matches the start of a compact JWS whose header is JSON ("eyJ" is

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
 )
 
 const (

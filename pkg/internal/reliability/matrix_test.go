@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/action"
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/localsts"
-	"github.com/org/oidc-aws-action/pkg/runnersim"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // faultCase is one row of the fault matrix: a fault, the inputs the run

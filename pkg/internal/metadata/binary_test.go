@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/localgh"
-	"github.com/org/oidc-aws-action/pkg/localsts"
-	"github.com/org/oidc-aws-action/pkg/sandbox"
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // The image is FROM scratch: the binary is the whole image. These tests

@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/loopback"
+	"github.com/org/oidc-aws-action/pkg/internal/loopback"
 )
 
 // Namespace is the XML namespace of every STS response.
