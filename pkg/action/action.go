@@ -200,7 +200,7 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 	}
 	if in.DebugClaims {
 		showClaims(r, x.claims)
-		if in.RoleARN == "" {
+		if in.Role.IsZero() {
 			r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
 			return nil
 		}
@@ -216,7 +216,7 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 // nowhere to put its results.
 func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
 	need := []string{"GITHUB_ENV"}
-	if in.RoleARN != "" {
+	if !in.Role.IsZero() {
 		need = append(need, "GITHUB_OUTPUT")
 	}
 	for _, k := range need {
@@ -302,7 +302,7 @@ func (x *exchange) webIdentity(ctx context.Context) error {
 			}
 		}
 		return x.sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
-			RoleARN:     in.RoleARN,
+			RoleARN:     in.Role.ARN,
 			SessionName: in.SessionName,
 			Token:       x.token,
 			Duration:    in.Duration,
@@ -343,7 +343,7 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 	}
 	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
 		return x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
-			RoleARN:           in.RoleARN,
+			RoleARN:           in.Role.ARN,
 			SessionName:       in.SessionName,
 			ExternalID:        in.ExternalID,
 			Duration:          in.Duration,
@@ -432,7 +432,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	account := stsexchange.AccountFromARN(res.AssumedRoleARN)
 	if in.MaskAccountID {
 		r.Mask(account)
-		r.Mask(in.RoleARN)
+		r.Mask(in.Role.ARN)
 		r.Mask(res.AssumedRoleARN)
 	}
 	if len(in.AllowedAccountIDs) > 0 && !slices.Contains(in.AllowedAccountIDs, account) {
@@ -494,7 +494,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 }
 
 func (x *exchange) stsFailure(serr *stsexchange.Error, attempts int) error {
-	f := &stsFailure{STS: serr, Attempts: attempts, Claims: x.claims, Account: stsexchange.AccountFromARN(x.in.RoleARN)}
+	f := &stsFailure{STS: serr, Attempts: attempts, Claims: x.claims, Role: x.in.Role}
 	if x.policy != nil {
 		f.PolicyFile, f.PolicyAllowed = x.in.TrustPolicyFile, x.policy.allowed
 	}
@@ -506,7 +506,7 @@ type stsFailure struct {
 	STS           *stsexchange.Error
 	Attempts      int
 	Claims        *claims.Claims
-	Account       string
+	Role          inputs.Role
 	PolicyFile    string
 	PolicyAllowed bool
 }
@@ -553,8 +553,8 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 		r.Infof("The token (claims unverified) that the role's trust policy must allow:")
 		r.Infof("  %s:sub = %s", host, quote(c.Subject))
 		r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
-		r.Infof("  iss = %s (provider %s)", quote(c.Issuer), diagnose.ProviderARN(c, "", f.Account))
-		findings := diagnose.Explain(diagnose.Input{Claims: c, Code: e.Code, Message: e.Message, Account: f.Account})
+		r.Infof("  iss = %s (provider %s)", quote(c.Issuer), diagnose.ProviderARN(c, f.Role.Partition, f.Role.Account))
+		findings := diagnose.Explain(diagnose.Input{Claims: c, Code: e.Code, Message: e.Message, Account: f.Role.Account, Partition: f.Role.Partition})
 		if len(findings) > 0 {
 			r.Infof("")
 			r.Infof("Likely causes:")
@@ -584,7 +584,7 @@ func displayARN(in *inputs.Inputs) string {
 	if in.MaskAccountID {
 		return "the role"
 	}
-	return in.RoleARN
+	return in.Role.ARN
 }
 
 func firstNonEmpty(s ...string) string {

@@ -469,3 +469,24 @@ func TestAnOversizedTrustPolicyFileIsAnInputError(t *testing.T) {
 		t.Error("a token was requested")
 	}
 }
+
+// TestDiagnosisNamesTheProviderInTheRolesPartition: a role in aws-us-gov or
+// aws-cn trusts a provider in its own partition, so the advice must name
+// that provider's ARN, not the aws one.
+func TestDiagnosisNamesTheProviderInTheRolesPartition(t *testing.T) {
+	t.Parallel()
+	for _, partition := range []string{"aws", "aws-us-gov", "aws-cn"} {
+		t.Run(partition, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			r := runInProcess(t, sb, map[string]string{"role-to-assume": "arn:" + partition + ":iam::" + sandbox.Account + ":role/not-there"})
+			if r.code != ExitFailed {
+				t.Fatalf("exit %d, want a refusal\n%s", r.code, r.log.Text())
+			}
+			want := "(provider arn:" + partition + ":iam::" + sandbox.Account + ":oidc-provider/"
+			if !strings.Contains(r.log.Text(), want) {
+				t.Errorf("the diagnosis lacks %q:\n%s", want, r.log.Text())
+			}
+		})
+	}
+}

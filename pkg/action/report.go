@@ -57,7 +57,7 @@ func claimText(c *claims.Claims, name string) string {
 func successSummary(in *inputs.Inputs, account, expiration string, c *claims.Claims) string {
 	var b strings.Builder
 	b.WriteString("### AWS credentials configured\n\n| Setting | Value |\n|---|---|\n")
-	role := in.RoleARN
+	role := in.Role.ARN
 	if in.MaskAccountID {
 		role = "(masked)"
 	}

@@ -54,7 +54,8 @@ type Input struct {
 	// Code and Message are the STS error, if any.
 	Code    string
 	Message string
-	// Account is the role's account, for the provider ARN in the advice.
+	// Account and Partition are the role's, for the provider ARN in the
+	// advice: a role in aws-us-gov trusts a provider in aws-us-gov.
 	Account   string
 	Partition string
 }
@@ -80,7 +81,7 @@ func Explain(in Input) []Finding {
 	host := c.IssuerHost()
 
 	if strings.Contains(msg, "no openidconnect provider found") {
-		add(CauseMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s (see the README's AWS setup).", q(iss), q(audience(c)))
+		add(CauseMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", q(iss), q(audience(c)), ProviderARN(c, in.Partition, in.Account))
 	}
 	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, DefaultAudience)) {
 		add(CauseAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(DefaultAudience))
@@ -135,7 +136,8 @@ func Condition(c *claims.Claims) string {
 	return strings.TrimRight(dedent(s), "\n")
 }
 
-// ProviderARN is the IAM OIDC provider ARN a trust policy must name.
+// ProviderARN is the IAM OIDC provider ARN a trust policy must name. The
+// issuer comes from the token, so it is escaped to stay on one line.
 func ProviderARN(c *claims.Claims, partition, account string) string {
 	if partition == "" {
 		partition = "aws"
@@ -143,7 +145,7 @@ func ProviderARN(c *claims.Claims, partition, account string) string {
 	if account == "" {
 		account = "ACCOUNT_ID"
 	}
-	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, c.IssuerHost())
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, inLine(c.IssuerHost()))
 }
 
 func audience(c *claims.Claims) string {

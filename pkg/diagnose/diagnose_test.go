@@ -146,6 +146,20 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+func TestMissingProviderIsNamedInTheRolesPartition(t *testing.T) {
+	for _, partition := range []string{"aws", "aws-us-gov", "aws-cn"} {
+		t.Run(partition, func(t *testing.T) {
+			fs := Explain(Input{Claims: claimsWith(t, nil), Code: "InvalidIdentityToken",
+				Message: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com",
+				Account: "123456789012", Partition: partition})
+			want := "arn:" + partition + ":iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+			if len(fs) == 0 || !strings.Contains(fs[0].Text, want) {
+				t.Errorf("findings %v do not name %s", fs, want)
+			}
+		})
+	}
+}
+
 func TestExplainWithoutClaimsFindsNothing(t *testing.T) {
 	if fs := Explain(Input{Message: "No OpenIDConnect provider found"}); fs != nil {
 		t.Errorf("Explain without claims = %v, want nil", fs)

@@ -47,13 +47,16 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		for name, v := range map[string]string{"role ARN": in.RoleARN, "session name": in.SessionName, "region": in.Region, "policy": in.InlineSessionPolicy} {
+		for name, v := range map[string]string{"role ARN": in.Role.ARN, "session name": in.SessionName, "region": in.Region, "policy": in.InlineSessionPolicy} {
 			if strings.ContainsFunc(v, unicode.IsControl) || strings.ContainsAny(v, "\u2028\u2029") {
 				t.Fatalf("accepted %s %q holds a control character", name, v)
 			}
 		}
-		if !countedRoleARN.MatchString(in.RoleARN) || !countedSession.MatchString(in.SessionName) {
-			t.Fatalf("accepted role %q / session %q that do not match their patterns", in.RoleARN, in.SessionName)
+		if !countedRoleARN.MatchString(in.Role.ARN) || !countedSession.MatchString(in.SessionName) {
+			t.Fatalf("accepted role %q / session %q that do not match their patterns", in.Role.ARN, in.SessionName)
+		}
+		if rr := in.Role; "arn:"+rr.Partition+":iam::"+rr.Account+":role"+rr.Path+rr.Name != rr.ARN || strings.Contains(rr.Name, "/") {
+			t.Fatalf("role %q parsed into parts %+v that do not make it up", rr.ARN, rr)
 		}
 		if d := in.Duration.Seconds(); d < 900 || d > 43200 {
 			t.Fatalf("accepted duration %v", in.Duration)

@@ -17,7 +17,7 @@ import (
 
 // Inputs holds the validated inputs of one action run.
 type Inputs struct {
-	RoleARN                string
+	Role                   Role // zero when debug-claims runs without a role
 	Region                 string
 	Audience               string
 	SessionName            string
@@ -45,6 +45,22 @@ type Inputs struct {
 	// Warnings are about inputs that are ignored; the run goes on.
 	Warnings []string
 }
+
+// Role is role-to-assume, parsed once here so that every later use (the
+// STS call, the allowed-account-ids check, the provider ARN in a diagnosis)
+// agrees on its parts: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
+type Role struct {
+	ARN       string // the whole ARN as given, white space trimmed
+	Partition string // aws, aws-cn, aws-us-gov, … (minio for MinIO)
+	// Account is "" for STS-compatible servers that leave it out, such as
+	// MinIO's arn:minio:iam:::role/NAME.
+	Account string
+	Path    string // "/" or "/a/b/"
+	Name    string
+}
+
+// IsZero reports whether no role was given.
+func (r Role) IsZero() bool { return r.ARN == "" }
 
 // Error lists every invalid input of a run, so that one failed run shows
 // all there is to fix.
@@ -87,8 +103,9 @@ const MaxManagedPolicies = 10
 // whole run took about 11 ms (GODEBUG=inittrace=1).
 var (
 	// Any partition, and STS-compatible servers (MinIO's arn:minio:iam:::role/NAME)
-	// that leave the account empty. Groups: partition, path and name.
-	roleARNRe    = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):iam::(?:\d{12})?:role/([\w+=,.@/-]+)$`)
+	// that leave the account empty. Groups: partition, account, and path
+	// with name.
+	roleARNRe    = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):iam::(\d{12})?:role/([\w+=,.@/-]+)$`)
 	policyARNRe  = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):iam::(?:\d{12}|aws):policy/([\w+=,.@/-]+)$`)
 	regionRe     = regexp.MustCompile(`^[a-z0-9-]+$`)
 	sessionRe    = regexp.MustCompile(`^[\w+=,.@-]+$`)
@@ -97,13 +114,24 @@ var (
 	audienceRe   = regexp.MustCompile(`^[\x21-\x7e]+$`)
 )
 
-func validRoleARN(s string) bool   { return arnWithin(roleARNRe, s) }
+func validRoleARN(s string) bool   { _, ok := parseRoleARN(s); return ok }
 func validPolicyARN(s string) bool { return arnWithin(policyARNRe, s) }
 func validRegion(s string) bool    { return len(s) <= 64 && regionRe.MatchString(s) }
 func validSession(s string) bool   { return len(s) >= 2 && len(s) <= 64 && sessionRe.MatchString(s) }
 func validAudience(s string) bool  { return len(s) <= 256 && audienceRe.MatchString(s) }
 func validExternalID(s string) bool {
 	return len(s) >= 2 && len(s) <= 1224 && externalIDRe.MatchString(s)
+}
+
+// parseRoleARN splits a role ARN into its parts; the path is everything
+// between "role/" and the last slash.
+func parseRoleARN(s string) (Role, bool) {
+	m := roleARNRe.FindStringSubmatch(s)
+	if m == nil || len(m[1]) > 63 || len(m[3]) > 512 {
+		return Role{}, false
+	}
+	i := strings.LastIndexByte(m[3], '/')
+	return Role{ARN: s, Partition: m[1], Account: m[2], Path: "/" + m[3][:i+1], Name: m[3][i+1:]}, true
 }
 
 // arnWithin matches an ARN pattern whose groups are the partition (at most
@@ -119,7 +147,6 @@ func arnWithin(re *regexp.Regexp, s string) bool {
 func Load(getenv func(string) string) (*Inputs, error) {
 	r := &reader{getenv: getenv}
 	in := &Inputs{
-		RoleARN:              r.str(RoleToAssume),
 		Region:               r.str(AWSRegion),
 		Audience:             r.str(Audience),
 		SessionName:          r.str(RoleSessionName),
@@ -136,12 +163,7 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	}
 	disableRetry := r.boolean(DisableRetry)
 
-	switch {
-	case in.RoleARN == "" && !in.DebugClaims:
-		r.fail(RoleToAssume, "is required (or set debug-claims: true to only print the token's claims)")
-	case in.RoleARN != "" && !validRoleARN(in.RoleARN):
-		r.fail(RoleToAssume, fmt.Sprintf("%s is not a role ARN; want arn:PARTITION:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/deploy", quote(in.RoleARN)))
-	}
+	in.Role = r.role(in.DebugClaims)
 	switch {
 	case in.Region == "":
 		r.fail(AWSRegion, "is required, e.g. aws-region: us-east-1")
@@ -170,7 +192,7 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	in.SkipSessionTagging = r.boolean(RoleSkipSessionTagging)
 	in.CustomTags = r.customTags(in.RoleChaining, in.SkipSessionTagging)
 	in.TransitiveTagKeys = r.transitiveTagKeys(in.RoleChaining, in.SkipSessionTagging, in.CustomTags)
-	if in.RoleChaining && in.RoleARN == "" {
+	if in.RoleChaining && in.Role.IsZero() {
 		r.fail(RoleChaining, "needs role-to-assume")
 	}
 	in.TokenFile = r.path(WebIdentityTokenFile)
@@ -200,6 +222,22 @@ func Load(getenv func(string) string) (*Inputs, error) {
 		return nil, &Error{Problems: r.problems}
 	}
 	return in, nil
+}
+
+// role parses role-to-assume, which only debug-claims can do without.
+func (r *reader) role(debugClaims bool) Role {
+	v := r.str(RoleToAssume)
+	if v == "" {
+		if !debugClaims {
+			r.fail(RoleToAssume, "is required (or set debug-claims: true to only print the token's claims)")
+		}
+		return Role{}
+	}
+	role, ok := parseRoleARN(v)
+	if !ok {
+		r.fail(RoleToAssume, fmt.Sprintf("%s is not a role ARN; want arn:PARTITION:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/deploy", quote(v)))
+	}
+	return role
 }
 
 type reader struct {

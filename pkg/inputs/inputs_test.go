@@ -223,20 +223,32 @@ func TestBooleansFollowYAML12CoreSchema(t *testing.T) {
 }
 
 func TestRoleToAssume(t *testing.T) {
-	accepted := []struct{ name, arn string }{
-		{"an aws partition role", "arn:aws:iam::123456789012:role/deploy"},
-		{"an aws-cn partition role", "arn:aws-cn:iam::123456789012:role/deploy"},
-		{"an aws-us-gov partition role", "arn:aws-us-gov:iam::123456789012:role/deploy"},
-		{"a role with a path", "arn:aws:iam::123456789012:role/service-role/ci/deploy"},
-		{"a role name with every allowed symbol", "arn:aws:iam::123456789012:role/a+b=c,d.e@f_g-h"},
-		{"a MinIO role without account", "arn:minio:iam:::role/my-role"},
-		{"a role with surrounding white space", "  arn:aws:iam::123456789012:role/deploy\n"},
+	accepted := []struct {
+		name, arn string
+		want      Role
+	}{
+		{"an aws partition role", "arn:aws:iam::123456789012:role/deploy",
+			Role{Partition: "aws", Account: "123456789012", Path: "/", Name: "deploy"}},
+		{"an aws-cn partition role", "arn:aws-cn:iam::123456789012:role/deploy",
+			Role{Partition: "aws-cn", Account: "123456789012", Path: "/", Name: "deploy"}},
+		{"an aws-us-gov partition role", "arn:aws-us-gov:iam::123456789012:role/deploy",
+			Role{Partition: "aws-us-gov", Account: "123456789012", Path: "/", Name: "deploy"}},
+		{"a role with a path", "arn:aws:iam::123456789012:role/service-role/ci/deploy",
+			Role{Partition: "aws", Account: "123456789012", Path: "/service-role/ci/", Name: "deploy"}},
+		{"a role name with every allowed symbol", "arn:aws:iam::123456789012:role/a+b=c,d.e@f_g-h",
+			Role{Partition: "aws", Account: "123456789012", Path: "/", Name: "a+b=c,d.e@f_g-h"}},
+		{"a MinIO role without account", "arn:minio:iam:::role/my-role",
+			Role{Partition: "minio", Path: "/", Name: "my-role"}},
+		{"a role with surrounding white space", "  arn:aws:iam::123456789012:role/deploy\n",
+			Role{Partition: "aws", Account: "123456789012", Path: "/", Name: "deploy"}},
 	}
 	for _, tc := range accepted {
 		t.Run("accepts "+tc.name, func(t *testing.T) {
 			in := mustLoad(t, with(RoleToAssume, tc.arn))
-			if in.RoleARN != strings.TrimSpace(tc.arn) {
-				t.Errorf("RoleARN = %q, want %q", in.RoleARN, strings.TrimSpace(tc.arn))
+			want := tc.want
+			want.ARN = strings.TrimSpace(tc.arn)
+			if in.Role != want {
+				t.Errorf("Role = %+v, want %+v", in.Role, want)
 			}
 		})
 	}
@@ -264,7 +276,7 @@ func TestRoleToAssume(t *testing.T) {
 		wantOneProblem(t, e, RoleToAssume, "is required")
 		e["INPUT_DEBUG-CLAIMS"] = "true"
 		in := mustLoad(t, e)
-		if in.RoleARN != "" || !in.DebugClaims {
+		if !in.Role.IsZero() || !in.DebugClaims {
 			t.Errorf("debug-claims without a role loaded as %+v", in)
 		}
 	})

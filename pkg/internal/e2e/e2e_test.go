@@ -484,6 +484,16 @@ func TestActionExplainsRefusals(t *testing.T) {
 			want:   []string{"InvalidIdentityToken", "GitHub Enterprise Server", `"ghes.example.com/_services/token:"`},
 		},
 		{
+			name: "a role in aws-us-gov is told of the provider in aws-us-gov",
+			with: map[string]string{"role-to-assume": "arn:aws-us-gov:iam::" + sandbox.Account + ":role/deploy"},
+			want: []string{"AccessDenied", "(provider arn:aws-us-gov:iam::" + sandbox.Account + ":oidc-provider/token.actions.githubusercontent.com)"},
+		},
+		{
+			name: "a role in aws-cn is told of the provider in aws-cn",
+			with: map[string]string{"role-to-assume": "arn:aws-cn:iam::" + sandbox.Account + ":role/deploy"},
+			want: []string{"AccessDenied", "(provider arn:aws-cn:iam::" + sandbox.Account + ":oidc-provider/token.actions.githubusercontent.com)"},
+		},
+		{
 			name:   "a StringEquals policy with a wildcard",
 			policy: strings.Replace(sandbox.DefaultTrustPolicy, "ref:refs/heads/main", "*", 1),
 			want:   []string{"AccessDenied", `:sub = "repo:octo-org/octo-repo:ref:refs/heads/main"`},
