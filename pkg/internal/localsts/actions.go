@@ -102,6 +102,9 @@ func errMaxSessionDuration() *stsError {
 
 // issue mints and remembers a session for role.
 func (s *Server) issue(role roleARN, sessionName string, d time.Duration) *session {
+	if s.opts.CredentialLifetime > 0 {
+		d = s.opts.CredentialLifetime
+	}
 	akid, secret, token := newCredentials()
 	id := roleID(role.ARN)
 	sess := &session{

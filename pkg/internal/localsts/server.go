@@ -103,6 +103,12 @@ type Options struct {
 	// DefaultMaxSessionDuration applies to roles whose MaxSessionDuration
 	// is zero, including open-mode roles. Zero means one hour, as in IAM.
 	DefaultMaxSessionDuration time.Duration
+	// CredentialLifetime, when positive, is how long every issued
+	// credential lives, whatever DurationSeconds asked for (the request is
+	// still validated as STS validates it). Tests of credential refresh set
+	// a few seconds, so that credentials expire within the test; some
+	// STS-compatible servers issue such short-lived credentials too.
+	CredentialLifetime time.Duration
 	// Clock drives token expiry checks, credential expiry and SigV4 clock
 	// skew. Nil means time.Now.
 	Clock func() time.Time

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -533,5 +534,41 @@ func TestPlainSDKClientWorks(t *testing.T) {
 		AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(testRole), RoleSessionName: aws.String("plain")})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestShortLivedCredentialsExpireAndAreRefusedThen(t *testing.T) {
+	var skew atomic.Int64 // seconds the server's clock runs ahead
+	e := newEnv(t, func(o *Options) {
+		o.CredentialLifetime = 5 * time.Second
+		o.Roles["arn:aws:iam::123456789012:role/target"] = Role{}
+		o.Clock = func() time.Time { return time.Now().Add(time.Duration(skew.Load()) * time.Second) }
+	})
+	ctx := context.Background()
+	before := time.Now()
+	first, err := e.assumeWeb(ctx, e.client(nil, 1), e.token(t, nil), func(in *sts.AssumeRoleWithWebIdentityInput) {
+		in.DurationSeconds = aws.Int32(3600) // asked for an hour, still gets the short lifetime
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if life := first.Credentials.Expiration.Sub(before); life > 5*time.Second || life < 3*time.Second {
+		t.Errorf("web identity credentials live %v, want about 5s", life)
+	}
+	signed := e.client(staticCreds(first), 1)
+	chained, err := signed.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/target"), RoleSessionName: aws.String("chained")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if life := chained.Credentials.Expiration.Sub(before); life > 5*time.Second || life < 3*time.Second {
+		t.Errorf("chained credentials live %v, want about 5s", life)
+	}
+	if _, err := signed.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("fresh credentials refused: %v", err)
+	}
+	skew.Store(6)
+	_, err = signed.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if code, _, _ := apiError(t, err); code != "ExpiredToken" {
+		t.Errorf("expired credentials: got %s, want ExpiredToken", code)
 	}
 }

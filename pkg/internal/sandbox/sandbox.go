@@ -82,6 +82,9 @@ type Options struct {
 	Burst int
 	// Audiences the account's OIDC provider lists; empty means sts.amazonaws.com.
 	Audiences []string
+	// CredentialLifetime, when positive, makes STS issue credentials that
+	// live only this long (see localsts.Options.CredentialLifetime).
+	CredentialLifetime time.Duration
 }
 
 // Sandbox is a running issuer and STS.
@@ -122,11 +125,12 @@ func Start(o Options) (*Sandbox, error) {
 		auds = []string{claims.DefaultAudience}
 	}
 	sts, err := localsts.Start(localsts.Options{
-		Providers: []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: auds}},
-		Roles:     map[string]localsts.Role{RoleARN: {TrustPolicy: []byte(policy), MaxSessionDuration: 12 * time.Hour}},
-		Evaluator: Evaluator{},
-		RateLimit: o.RateLimit,
-		Burst:     o.Burst,
+		Providers:          []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: auds}},
+		Roles:              map[string]localsts.Role{RoleARN: {TrustPolicy: []byte(policy), MaxSessionDuration: 12 * time.Hour}},
+		Evaluator:          Evaluator{},
+		RateLimit:          o.RateLimit,
+		Burst:              o.Burst,
+		CredentialLifetime: o.CredentialLifetime,
 	})
 	if err != nil {
 		iss.Close()
