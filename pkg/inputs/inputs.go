@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,7 +206,7 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	if strings.ContainsAny(in.NoProxy, "\r\n") {
 		r.fail(NoProxy, "must be one line of comma-separated hosts")
 	}
-	in.AllowedAccountIDs = r.accounts()
+	in.AllowedAccountIDs = r.accounts(in.Role, in.MaskAccountID)
 	if n, ok := r.integer(RetryMaxAttempts, 1, 100); ok {
 		in.MaxAttempts = n
 	}
@@ -297,21 +298,31 @@ func (r *reader) customTags(chaining, skip bool) []sessiontags.Tag {
 // transitiveTagKeys reads one key per line (commas accepted too), each of
 // which must name a tag this action can send.
 func (r *reader) transitiveTagKeys(chaining, skip bool, custom []sessiontags.Tag) []string {
-	v := r.tagInput(TransitiveTagKeys, chaining, skip)
 	var keys []string
-	for _, line := range strings.Split(v, "\n") {
-		for _, k := range strings.Split(line, ",") {
-			if k = strings.TrimSpace(k); k == "" {
-				continue
-			}
-			if !sessiontags.ValidTransitiveKey(k, custom) {
-				r.fail(TransitiveTagKeys, fmt.Sprintf("%s is not a session tag this action sends; want one of %s or a custom-tags key", quote(k), strings.Join(sessiontags.ReservedKeys(), ", ")))
-				continue
-			}
-			keys = append(keys, k)
+	for _, k := range splitList(r.tagInput(TransitiveTagKeys, chaining, skip)) {
+		if !sessiontags.ValidTransitiveKey(k, custom) {
+			r.fail(TransitiveTagKeys, fmt.Sprintf("%s is not a session tag this action sends; want one of %s or a custom-tags key", quote(k), strings.Join(sessiontags.ReservedKeys(), ", ")))
+			continue
 		}
+		keys = append(keys, k)
 	}
 	return keys
+}
+
+// splitList reads a list input: one item per line, as YAML block scalars
+// give them, and commas accepted too, as users paste them. Blank items are
+// dropped. Every list input goes through here, so they all take the same
+// forms.
+func splitList(v string) []string {
+	var items []string
+	for _, line := range strings.Split(v, "\n") {
+		for _, item := range strings.Split(line, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+	}
+	return items
 }
 
 func (r *reader) fail(input, reason string) {
@@ -399,18 +410,12 @@ func (r *reader) policy() string {
 
 func (r *reader) policyARNs() []string {
 	var arns []string
-	for _, line := range strings.Split(r.str(ManagedSessionPolicies), "\n") {
-		// Users paste comma-separated lists too; accept both.
-		for _, arn := range strings.Split(line, ",") {
-			if arn = strings.TrimSpace(arn); arn == "" {
-				continue
-			}
-			if !validPolicyARN(arn) {
-				r.fail(ManagedSessionPolicies, fmt.Sprintf("%s is not a managed policy ARN; want arn:PARTITION:iam::ACCOUNT_ID:policy/NAME or arn:aws:iam::aws:policy/NAME", quote(arn)))
-				continue
-			}
-			arns = append(arns, arn)
+	for _, arn := range splitList(r.str(ManagedSessionPolicies)) {
+		if !validPolicyARN(arn) {
+			r.fail(ManagedSessionPolicies, fmt.Sprintf("%s is not a managed policy ARN; want arn:PARTITION:iam::ACCOUNT_ID:policy/NAME or arn:aws:iam::aws:policy/NAME", quote(arn)))
+			continue
 		}
+		arns = append(arns, arn)
 	}
 	if len(arns) > MaxManagedPolicies {
 		r.fail(ManagedSessionPolicies, fmt.Sprintf("lists %d policies; STS allows at most %d", len(arns), MaxManagedPolicies))
@@ -418,17 +423,28 @@ func (r *reader) policyARNs() []string {
 	return arns
 }
 
-func (r *reader) accounts() []string {
+// accounts reads allowed-account-ids and, when role-to-assume names its
+// account, checks it now: a role in another account fails here, before a
+// token is minted. The action checks the account STS answers for as well,
+// for roles that name none (STS-compatible servers) and servers that answer
+// for another.
+func (r *reader) accounts(role Role, masked bool) []string {
 	var ids []string
-	for _, id := range strings.Split(r.str(AllowedAccountIDs), ",") {
-		if id = strings.TrimSpace(id); id == "" {
-			continue
-		}
+	for _, id := range splitList(r.str(AllowedAccountIDs)) {
 		if !accountRe.MatchString(id) {
 			r.fail(AllowedAccountIDs, fmt.Sprintf("%s is not an AWS account ID; want 12 digits", quote(id)))
 			continue
 		}
 		ids = append(ids, id)
+	}
+	if len(ids) == 0 || role.Account == "" || slices.Contains(ids, role.Account) {
+		return ids
+	}
+	if masked {
+		// mask-aws-account-id: name no account, the role's or the list's.
+		r.fail(RoleToAssume, "is in an account that is not in allowed-account-ids; check role-to-assume, or add its account to allowed-account-ids")
+	} else {
+		r.fail(RoleToAssume, fmt.Sprintf("%s is in account %s, which is not in allowed-account-ids (%s); check role-to-assume, or add the account to allowed-account-ids", quote(role.ARN), role.Account, strings.Join(ids, ", ")))
 	}
 	return ids
 }

@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -452,14 +453,76 @@ func TestRoleExternalIDNeedsRoleChaining(t *testing.T) {
 }
 
 func TestAllowedAccountIDs(t *testing.T) {
-	in := mustLoad(t, with(AllowedAccountIDs, " 123456789012, 210987654321 ,,"))
-	if want := []string{"123456789012", "210987654321"}; !reflect.DeepEqual(in.AllowedAccountIDs, want) {
-		t.Errorf("AllowedAccountIDs = %q, want %q", in.AllowedAccountIDs, want)
+	want := []string{"123456789012", "210987654321"}
+	for _, tc := range []struct{ name, v string }{
+		{"takes commas", " 123456789012, 210987654321 ,,"},
+		{"takes one per line, as a YAML block scalar gives them", "123456789012\n210987654321\n"},
+		{"takes lines and commas mixed, blank lines and CRLF", "123456789012,\r\n\r\n  210987654321\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := mustLoad(t, with(AllowedAccountIDs, tc.v))
+			if !reflect.DeepEqual(in.AllowedAccountIDs, want) {
+				t.Errorf("AllowedAccountIDs = %q, want %q", in.AllowedAccountIDs, want)
+			}
+		})
 	}
+	t.Run("a role in another account fails validation", func(t *testing.T) {
+		wantOneProblem(t, with(AllowedAccountIDs, "111111111111\n222222222222"), RoleToAssume,
+			`"arn:aws:iam::123456789012:role/deploy" is in account 123456789012, which is not in allowed-account-ids (111111111111, 222222222222)`)
+	})
+	t.Run("with mask-aws-account-id the failure names no account", func(t *testing.T) {
+		_, err := Load(with(AllowedAccountIDs, "111111111111", MaskAWSAccountID, "true").getenv)
+		ps := problemsOf(t, err)
+		if len(ps) != 1 || ps[0].Input != RoleToAssume || !strings.Contains(ps[0].Reason, "not in allowed-account-ids") {
+			t.Fatalf("problems %v", err)
+		}
+		if strings.Contains(err.Error(), "123456789012") || strings.Contains(err.Error(), "111111111111") {
+			t.Errorf("%q names an account", err)
+		}
+	})
+	t.Run("a role that names no account is left to the check after STS", func(t *testing.T) {
+		in := mustLoad(t, with(RoleToAssume, "arn:minio:iam:::role/ci", AllowedAccountIDs, "111111111111"))
+		if !reflect.DeepEqual(in.AllowedAccountIDs, []string{"111111111111"}) {
+			t.Errorf("AllowedAccountIDs = %q", in.AllowedAccountIDs)
+		}
+	})
 	for _, v := range []string{"12345678901", "1234567890123", "12345678901a", "arn:aws:iam::123456789012:root"} {
 		t.Run("rejects "+v, func(t *testing.T) {
 			wantOneProblem(t, with(AllowedAccountIDs, v), AllowedAccountIDs, `"`+v+`" is not an AWS account ID; want 12 digits`)
 		})
+	}
+}
+
+// TestListInputsTakeTheSameForms: every list input goes through one parser,
+// so a form one accepts, all accept.
+func TestListInputsTakeTheSameForms(t *testing.T) {
+	lists := []struct {
+		input string
+		items [2]string
+		got   func(*Inputs) []string
+		extra []string
+	}{
+		{ManagedSessionPolicies, [2]string{"arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B"}, func(in *Inputs) []string { return in.ManagedSessionPolicies }, nil},
+		{AllowedAccountIDs, [2]string{"123456789012", "210987654321"}, func(in *Inputs) []string { return in.AllowedAccountIDs }, nil},
+		{TransitiveTagKeys, [2]string{"Repository", "Actor"}, func(in *Inputs) []string { return in.TransitiveTagKeys }, []string{RoleChaining, "true"}},
+	}
+	forms := map[string]string{
+		"commas":            "%s,%s",
+		"commas and spaces": " %s , %s ,",
+		"lines":             "%s\n%s\n",
+		"CRLF lines":        "%s\r\n%s\r\n",
+		"blank lines":       "\n%s\n\n%s\n\n",
+		"lines and commas":  "%s,\n%s",
+	}
+	for _, l := range lists {
+		for name, form := range forms {
+			t.Run(l.input+" takes "+name, func(t *testing.T) {
+				in := mustLoad(t, with(append([]string{l.input, fmt.Sprintf(form, l.items[0], l.items[1])}, l.extra...)...))
+				if got := l.got(in); !reflect.DeepEqual(got, l.items[:]) {
+					t.Errorf("%s = %q, want %q", l.input, got, l.items)
+				}
+			})
+		}
 	}
 }
 

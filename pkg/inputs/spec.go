@@ -71,7 +71,7 @@ var Specs = []Spec{
 	{OutputCredentials, "false", false, "Also set the credentials as step outputs (aws-access-key-id, aws-secret-access-key, aws-session-token, aws-expiration)."},
 	{MaskAWSAccountID, "false", false, "Mask the AWS account ID and the role ARN in logs."},
 	{UnsetCurrentCreds, "false", false, "Clear AWS credential variables already set in the job before this step exports its own."},
-	{AllowedAccountIDs, "", false, "Comma-separated AWS account IDs; credentials for any other account fail the step and are never exported."},
+	{AllowedAccountIDs, "", false, "AWS account IDs, one per line or comma-separated. A role-to-assume in any other account fails validation before a token is requested; credentials STS returns for any other account fail the step and are never exported."},
 	{RetryMaxAttempts, "12", false, "Most attempts for each call to the runner and to STS, transient errors only (1-100)."},
 	{DisableRetry, "false", false, "Make a single attempt for each call."},
 	{ActionTimeoutS, "", false, "Deadline for the whole step in seconds; the step fails with a clear message when it passes."},

@@ -683,18 +683,54 @@ func TestActionGuardsTheRunner(t *testing.T) {
 		}
 	})
 
-	t.Run("credentials for an account outside allowed-account-ids are never exported", func(t *testing.T) {
+	t.Run("a role outside allowed-account-ids fails validation before any token is minted", func(t *testing.T) {
 		t.Parallel()
-		r := runAction(t, sandbox.Options{}, map[string]string{"allowed-account-ids": "111111111111, 222222222222"})
+		r := runAction(t, sandbox.Options{}, map[string]string{"allowed-account-ids": "111111111111\n222222222222\n"})
 		r.wantExit(t, 1)
-		r.wantLog(t, "not in allowed-account-ids")
-		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-			if _, ok := r.res.Env[k]; ok {
-				t.Errorf("%s exported for a foreign account", k)
-			}
+		if len(r.log.Errors) != 1 || !strings.Contains(r.log.Errors[0], `input "role-to-assume"`) || !strings.Contains(r.log.Errors[0], "not in allowed-account-ids") {
+			t.Errorf("errors %q, want one validation error naming role-to-assume", r.log.Errors)
 		}
-		r.secretsNeverVisible(t)
+		if n := r.sb.Issuer.Minted(); n != 0 {
+			t.Errorf("%d tokens minted", n)
+		}
+		if n := r.sb.STS.Stats().Requests; n != 0 {
+			t.Errorf("STS got %d requests", n)
+		}
+		if _, ok := r.res.Env["AWS_ACCESS_KEY_ID"]; ok {
+			t.Error("credentials exported")
+		}
 	})
+
+	// The check after STS stays: a role ARN that names no account, and a
+	// server that answers for another account than the role names.
+	for _, c := range []struct{ name, role, answered string }{
+		{"a role naming no account, answered for a foreign one", "arn:minio:iam:::role/ci", "arn:aws:sts::999999999999:assumed-role/ci/s"},
+		{"a role naming no account, answered with no ARN", "arn:minio:iam:::role/ci", ""},
+		{"an allowed role answered for a foreign account", sandbox.RoleARN, "arn:aws:sts::999999999999:assumed-role/deploy/s"},
+	} {
+		t.Run("credentials outside allowed-account-ids are never exported: "+c.name, func(t *testing.T) {
+			t.Parallel()
+			sb := start(t, sandbox.Options{})
+			odd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/xml")
+				fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
+					`<AssumedRoleUser><Arn>`+c.answered+`</Arn><AssumeRoleId>AROAEXAMPLE:s</AssumeRoleId></AssumedRoleUser>`+
+					`<Credentials><AccessKeyId>ODDKEY123</AccessKeyId><SecretAccessKey>oddsecret</SecretAccessKey><SessionToken>oddtoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
+					`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
+			}))
+			defer odd.Close()
+			st := newStep(t, sb, map[string]string{"sts-endpoint": odd.URL, "role-to-assume": c.role, "allowed-account-ids": sandbox.Account})
+			r := runStep(t, sb, st)
+			r.wantExit(t, 1)
+			r.wantLog(t, "not in allowed-account-ids")
+			for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+				if _, ok := r.res.Env[k]; ok {
+					t.Errorf("%s exported for a foreign account", k)
+				}
+			}
+			r.secretsNeverVisible(t, "oddsecret", "oddtoken")
+		})
+	}
 
 	t.Run("an STS-compatible server without a role ARN still works", func(t *testing.T) {
 		t.Parallel()
