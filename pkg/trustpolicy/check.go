@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +21,10 @@ type Request struct {
 	Claims map[string]any
 	// Action defaults to DefaultAction.
 	Action string
+	// SessionName is the RoleSessionName of the call, the value of the
+	// sts:RoleSessionName key. "" means unknown: the key is then treated as
+	// absent, though the real call always carries one.
+	SessionName string
 	// Context holds keys that are not token claims, such as aws:SourceIp,
 	// matched case-insensitively. Keys in neither place are absent, which is
 	// how this tool treats aws:* keys unless you supply them.
@@ -44,6 +47,9 @@ type ConditionResult struct {
 	Passed   bool
 	Reason   string
 	Fix      string
+	// Suggested holds the conditions that would let this token through in
+	// place of this one, when explain can name them; nil otherwise.
+	Suggested []Condition
 }
 
 // StatementResult explains one statement. Matched is true when principal,
@@ -237,26 +243,14 @@ func (ev *evaluator) action(s *compiledStatement) Verdict {
 	}
 }
 
-// lookup finds a condition key's values. ok is false when the key is
-// absent; why then says where the tool looked.
+// lookup finds a condition key's values. vals is nil when IAM would see
+// no such key; why then says why, in words a user can act on.
 func (ev *evaluator) lookup(key string) (vals []string, claim string, why string) {
-	if ev.host != "" && len(key) > len(ev.host) && key[len(ev.host)] == ':' && sameIssuer(key[:len(ev.host)], ev.host) {
-		claim = key[len(ev.host)+1:]
-		v, name, found := findKey(ev.req.Claims, claim)
-		if name == "aud" {
-			// IAM's :aud key holds the azp claim when a token has one.
-			if azp, _, ok := findKey(ev.req.Claims, "azp"); ok {
-				v, found = azp, true
-			}
-		}
-		if !found {
-			return nil, claim, fmt.Sprintf("the token has no %s claim", quote(claim))
-		}
-		vals = claimStrings(v)
-		if len(vals) == 0 {
-			return nil, claim, fmt.Sprintf("the token's %s claim is empty", quote(claim))
-		}
-		return vals, claim, ""
+	if c, ok := issuerClaim(ev.host, key); ok {
+		return ev.lookupClaim(c)
+	}
+	if why, absent := requestKeyAbsence(key); absent {
+		return nil, "", why
 	}
 	if v, _, found := findKey(ev.req.Context, key); found {
 		if vals = claimStrings(v); len(vals) > 0 {
@@ -264,14 +258,49 @@ func (ev *evaluator) lookup(key string) (vals []string, claim string, why string
 		}
 		return nil, "", fmt.Sprintf("key %s is empty in the request context", quote(key))
 	}
+	if strings.EqualFold(key, "sts:RoleSessionName") {
+		if ev.req.SessionName != "" {
+			return []string{ev.req.SessionName}, "", ""
+		}
+		return nil, "", "the session name is not known here (give the role-session-name, e.g. explain --session-name NAME)"
+	}
 	prefix, rest, hasColon := cutLast(key, ":")
 	switch {
-	case hasColon && (strings.Contains(prefix, ".") || strings.Contains(prefix, "/")):
+	case hasColon && looksLikeIssuer(prefix):
 		return nil, rest, fmt.Sprintf("key %s is for issuer %s, but the token's issuer is %s, so IAM never sets it", quote(key), quote(prefix), quote(ev.host))
 	case hasColon:
 		return nil, "", fmt.Sprintf("key %s is not set for this request (this tool treats %s keys as absent unless given)", quote(key), quote(prefix+":*"))
 	}
 	return nil, "", fmt.Sprintf("key %s is not a known condition key", quote(key))
+}
+
+// lookupClaim reads a key in the token issuer's namespace. A claim the
+// token carries is still absent when IAM makes no key of it.
+func (ev *evaluator) lookupClaim(claim string) (vals []string, _ string, why string) {
+	if !claimIsKey(ev.host, claim) {
+		why = fmt.Sprintf("IAM has no condition key %s; this condition never sees the claim", quote(ev.host+":"+claim))
+		if n := nearestKey(ev.host, claim); n != "" {
+			why += fmt.Sprintf(" (the nearest key is %s)", quote(n))
+		}
+		return nil, claim, why
+	}
+	v, name, found := findKey(ev.req.Claims, claim)
+	if name == "aud" || strings.EqualFold(claim, "aud") {
+		// IAM User Guide (Google): the aud key matches "azp when the azp
+		// field is set"; IAM reads a token's client ID the same way for
+		// every provider.
+		if azp, _, ok := findKey(ev.req.Claims, "azp"); ok {
+			v, found = azp, true
+		}
+	}
+	if !found {
+		return nil, claim, fmt.Sprintf("the token has no %s claim", quote(claim))
+	}
+	vals = claimStrings(v)
+	if len(vals) == 0 {
+		return nil, claim, fmt.Sprintf("the token's %s claim is empty", quote(claim))
+	}
+	return vals, claim, ""
 }
 
 func cutLast(s, sep string) (before, after string, found bool) {
@@ -346,275 +375,6 @@ func scalarString(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// valueMatches applies the operator's positive form to one request value
-// and returns the first policy value that matched.
-func valueMatches(c *compiledCond, v string) (string, bool) {
-	for _, pv := range c.Values {
-		if baseMatch(c.spec, pv, v) {
-			return pv, true
-		}
-	}
-	return "", false
-}
-
-func baseMatch(spec opSpec, pv, v string) bool {
-	switch spec.family {
-	case famString, famBinary:
-		return pv == v
-	case famStringIgnoreCase:
-		return strings.EqualFold(pv, v)
-	case famStringLike:
-		return glob(pv, v)
-	case famBool:
-		return strings.EqualFold(pv, v)
-	case famNumeric:
-		a, err1 := strconv.ParseFloat(v, 64)
-		b, err2 := strconv.ParseFloat(pv, 64)
-		return err1 == nil && err2 == nil && compare(spec.cmp, cmp3(a, b))
-	case famDate:
-		a, ok1 := parseDate(v)
-		b, ok2 := parseDate(pv)
-		return ok1 && ok2 && compare(spec.cmp, a.Compare(b))
-	case famIP:
-		pfx, err := parseIPValue(pv)
-		a, err2 := netip.ParseAddr(v)
-		return err == nil && err2 == nil && pfx.Contains(a)
-	case famArn:
-		return arnMatch(pv, v)
-	}
-	return false
-}
-
-func cmp3(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func compare(k cmpKind, c int) bool {
-	switch k {
-	case cmpLT:
-		return c < 0
-	case cmpLE:
-		return c <= 0
-	case cmpGT:
-		return c > 0
-	case cmpGE:
-		return c >= 0
-	}
-	return c == 0
-}
-
-// arnMatch compares ARNs component by component, so a wildcard never
-// spans a colon (ArnLike's documented behaviour; ArnEquals is the same).
-func arnMatch(pattern, arn string) bool {
-	pp := strings.SplitN(pattern, ":", 6)
-	ap := strings.SplitN(arn, ":", 6)
-	if len(pp) != 6 || len(ap) != 6 {
-		return false
-	}
-	for i := range pp {
-		if !glob(pp[i], ap[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
-	cr := ConditionResult{Operator: c.Operator, Key: c.Key, Values: c.Values}
-	seen, claim, missingWhy := ev.lookup(c.Key)
-	cr.Seen = seen
-	label := quote(c.Key)
-	if claim != "" {
-		label = claim
-	}
-
-	if c.spec.family == famNull {
-		wantAbsent := false
-		for _, v := range c.Values {
-			if v == "true" {
-				wantAbsent = true
-			}
-		}
-		wantPresent := false
-		for _, v := range c.Values {
-			if v == "false" {
-				wantPresent = true
-			}
-		}
-		switch {
-		case seen == nil && wantAbsent:
-			cr.Passed, cr.Reason = true, "Null true: "+missingWhy
-		case seen == nil:
-			cr.Reason = "Null false requires the key, but " + missingWhy
-			cr.Fix = nullFix(effect, fmt.Sprintf("the job must produce a %s claim, or drop this condition", label))
-		case wantPresent:
-			cr.Passed, cr.Reason = true, fmt.Sprintf("Null false: the token has %s %s", label, quoteList(seen))
-		default:
-			cr.Reason = fmt.Sprintf("Null true requires the key to be absent, but the token has %s %s", label, quoteList(seen))
-			cr.Fix = nullFix(effect, "use Null false, or drop this condition")
-		}
-		return cr
-	}
-
-	if seen == nil {
-		switch {
-		case c.ifExists:
-			cr.Passed, cr.Reason = true, missingWhy+"; IfExists passes when the key is absent"
-		case c.set == setAllValues:
-			cr.Passed, cr.Reason = true, missingWhy+"; ForAllValues: is true for an absent key (nothing to check)"
-		case c.set == setAnyValue:
-			cr.Reason = missingWhy + "; ForAnyValue: is false for an absent key"
-		case c.spec.negated:
-			cr.Passed, cr.Reason = true, missingWhy+"; a negated operator passes when the key is absent"
-		default:
-			cr.Reason = missingWhy + "; a missing key fails this operator"
-		}
-		if !cr.Passed && effect == "Allow" {
-			cr.Fix = ev.missingFix(c, claim)
-		}
-		return cr
-	}
-
-	// Per request value: does it satisfy the operator (negation included)?
-	type hit struct {
-		v, pv string
-		ok    bool
-	}
-	hits := make([]hit, len(seen))
-	for i, v := range seen {
-		pv, m := valueMatches(c, v)
-		hits[i] = hit{v, pv, m != c.spec.negated}
-	}
-	describe := func(h hit) string {
-		switch {
-		case !c.spec.negated && h.ok:
-			return fmt.Sprintf("%s %s matches %s", label, quote(h.v), quote(h.pv))
-		case !c.spec.negated:
-			return fmt.Sprintf("%s %s matches none of %s", label, quote(h.v), quoteList(c.Values))
-		case h.ok:
-			return fmt.Sprintf("%s %s matches none of the excluded %s", label, quote(h.v), quoteList(c.Values))
-		default:
-			return fmt.Sprintf("%s %s is excluded by %s", label, quote(h.v), quote(h.pv))
-		}
-	}
-	var decisive hit
-	switch {
-	case c.set == setAllValues || (c.set == setNone && c.spec.negated):
-		// Every value must pass; report the first that does not.
-		cr.Passed, decisive = true, hits[0]
-		for _, h := range hits {
-			if !h.ok {
-				cr.Passed, decisive = false, h
-				break
-			}
-		}
-	default:
-		cr.Passed, decisive = false, hits[0]
-		for _, h := range hits {
-			if h.ok {
-				cr.Passed, decisive = true, h
-				break
-			}
-		}
-	}
-	cr.Reason = describe(decisive)
-	switch {
-	case c.set == setAnyValue && len(seen) > 1:
-		cr.Reason = fmt.Sprintf("ForAnyValue: over %s: %s", quoteList(seen), cr.Reason)
-	case c.set == setAllValues && len(seen) > 1:
-		cr.Reason = fmt.Sprintf("ForAllValues: over %s: %s", quoteList(seen), cr.Reason)
-	case c.set == setNone && len(seen) > 1:
-		cr.Reason = fmt.Sprintf("%s has %d values %s and the operator has no ForAnyValue:/ForAllValues: prefix, so %s must hold for %s value: %s",
-			label, len(seen), quoteList(seen), c.base, map[bool]string{true: "every", false: "some"}[c.spec.negated], cr.Reason)
-	}
-	if !cr.Passed {
-		if effect == "Allow" {
-			cr.Fix = ev.valueFix(c, claim, decisive.v)
-		}
-	}
-	return cr
-}
-
-func nullFix(effect, fix string) string {
-	if effect != "Allow" {
-		return ""
-	}
-	return fix
-}
-
-func (ev *evaluator) missingFix(c *compiledCond, claim string) string {
-	prefix, rest, hasColon := cutLast(c.Key, ":")
-	if hasColon && (strings.Contains(prefix, ".") || strings.Contains(prefix, "/")) && !sameIssuer(prefix, ev.host) {
-		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest))
-	}
-	if claim == "" {
-		return fmt.Sprintf("this key is absent for a web-identity request; use %sIfExists or remove the condition", c.base)
-	}
-	switch claim {
-	case "environment":
-		return "the job has no environment; add `environment: NAME` to the job, or condition on sub instead"
-	case "sub", "aud":
-		return fmt.Sprintf("every GitHub token has %s; check the key is spelled %s", quote(claim), quote(ev.host+":"+claim))
-	}
-	return fmt.Sprintf("the token has no %s claim; condition on a claim it has (e.g. sub), or use %sIfExists if the claim is optional", quote(claim), c.base)
-}
-
-// valueFix suggests the nearest change that lets v through.
-func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
-	name := claim
-	if name == "" {
-		name = c.Key
-	}
-	if c.spec.negated {
-		return fmt.Sprintf("the token's %s is %s, which this condition excludes; remove it from the values if this token should pass", name, quote(v))
-	}
-	if c.spec.family == famString || c.spec.family == famStringIgnoreCase {
-		for _, pv := range c.Values {
-			if strings.ContainsAny(pv, "*?") {
-				return fmt.Sprintf("%s matches %s literally; use StringLike for wildcards", c.base, quote(pv))
-			}
-		}
-	}
-	if c.spec.family == famString {
-		for _, pv := range c.Values {
-			if strings.EqualFold(pv, v) {
-				return fmt.Sprintf("the values differ only in case (token %s, policy %s) and StringEquals is case-sensitive; fix the case or use StringEqualsIgnoreCase", quote(v), quote(pv))
-			}
-		}
-	}
-	var notes []string
-	if c.spec.family == famStringLike {
-		for _, pv := range c.Values {
-			if strings.ContainsAny(pv, "^$[]()+\\") || strings.Contains(pv, ".*") {
-				notes = append(notes, fmt.Sprintf("StringLike knows only * and ?, so %s is not a regular expression", quote(pv)))
-				break
-			}
-		}
-	}
-	switch claim {
-	case "sub":
-		notes = append(notes, subjectFix(c, v)...)
-	case "aud":
-		if strings.HasPrefix(v, "https://github.com/") {
-			notes = append(notes, fmt.Sprintf("the token carries GitHub's default audience %s; request the audience %s (the action's audience input), or add %s", quote(v), quote(c.Values[0]), quote(v)))
-			return strings.Join(notes, "; ")
-		}
-	}
-	base := fmt.Sprintf("the token's %s is %s; add it to the values", name, quote(v))
-	if claim == "sub" && c.spec.family == famString {
-		if repo, _, ok := splitSubject(v); ok {
-			base += fmt.Sprintf(", or use StringLike with %s (broader)", quote(repo+":*"))
-		}
-	}
-	return strings.Join(append(notes, base), "; ")
 }
 
 // splitSubject splits "repo:OWNER/REPO:CONTEXT" into "repo:OWNER/REPO" and

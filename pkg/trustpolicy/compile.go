@@ -103,6 +103,9 @@ type compiledCond struct {
 	spec     opSpec
 	set      setPrefix
 	ifExists bool
+	// parts holds each value's policy variables (nil for a value without
+	// any); nil when the operator or the policy Version has none.
+	parts [][]valuePart
 }
 
 // parseOperator splits "ForAnyValue:StringLikeIfExists" into its parts.
@@ -193,11 +196,38 @@ func (p *Policy) Compile() (*Compiled, error) {
 					return nil, fail("condition %s %s: value %s: %v", cond.Operator, quote(cond.Key), quote(v), err)
 				}
 			}
+			cc.parts = valueVariables(p.Version, cc.spec.family, cond.Values)
 			cs.conds = append(cs.conds, cc)
 		}
 		c.statements = append(c.statements, cs)
 	}
 	return c, nil
+}
+
+// hasVariables reports whether value i holds a policy variable.
+func (c *compiledCond) hasVariables(i int) bool { return c.parts != nil && c.parts[i] != nil }
+
+// valueVariables parses the policy variables of a condition's values where
+// IAM substitutes them: string and ARN operators, Version 2012-10-17.
+func valueVariables(version string, f opFamily, values []string) [][]valuePart {
+	switch f {
+	case famString, famStringIgnoreCase, famStringLike, famArn:
+	default:
+		return nil
+	}
+	if version != variablesVersion {
+		return nil
+	}
+	var out [][]valuePart
+	for i, v := range values {
+		if parts := parseValue(v); hasVariable(parts) {
+			if out == nil {
+				out = make([][]valuePart, len(values))
+			}
+			out[i] = parts
+		}
+	}
+	return out
 }
 
 // Policy returns the policy this was compiled from.

@@ -8,17 +8,22 @@ import (
 // glob matches IAM's StringLike patterns: "*" is any run of characters
 // (including none), "?" exactly one; everything else is literal. It
 // backtracks only to the last star, so it runs in O(len(p)·len(s)).
-func glob(pattern, s string) bool {
+func glob(pattern, s string) bool { return globLit(pattern, nil, s) }
+
+// globLit is glob where lit[i] marks pattern byte i as literal even if it
+// is * or ?, for values built from policy variables.
+func globLit(pattern string, lit []bool, s string) bool {
+	wild := func(i int) bool { return lit == nil || !lit[i] }
 	px, sx := 0, 0
 	starP, starS := -1, 0
 	for sx < len(s) {
 		if px < len(pattern) {
-			switch pattern[px] {
-			case '*':
+			switch {
+			case pattern[px] == '*' && wild(px):
 				starP, starS = px, sx
 				px++
 				continue
-			case '?':
+			case pattern[px] == '?' && wild(px):
 				_, n := utf8.DecodeRuneInString(s[sx:])
 				px++
 				sx += n
@@ -39,7 +44,7 @@ func glob(pattern, s string) bool {
 		starS += n
 		px, sx = starP+1, starS
 	}
-	for px < len(pattern) && pattern[px] == '*' {
+	for px < len(pattern) && pattern[px] == '*' && wild(px) {
 		px++
 	}
 	return px == len(pattern)

@@ -33,7 +33,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		writeVerdict(bw, "action", s.Action, s.Effect)
 		for _, c := range s.Conditions {
 			fmt.Fprintf(bw, "  %s %s %s: %s\n", passFail(c.Passed), oneLine(c.Operator), quote(c.Key), oneLine(c.Reason))
-			if !c.Passed && c.Fix != "" {
+			if c.Fix != "" && (!c.Passed || (s.Matched && s.Effect == "Deny")) {
 				fmt.Fprintf(bw, "       fix: %s\n", oneLine(c.Fix))
 			}
 		}

@@ -17,6 +17,8 @@ func TestExplainText(t *testing.T) {
 		{"explain_stringequals_wildcard", "stringequals-wildcard.json", "main.json", false},
 		{"explain_explicit_deny", "deny-pull-requests.json", "pull_request.json", false},
 		{"explain_wrong_issuer_key", "wrong-issuer-key.json", "main.json", false},
+		{"explain_keyless_claim", "keyless-claim.json", "main.json", false},
+		{"explain_deny_keyless_claim", "deny-keyless-claim.json", "main.json", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
