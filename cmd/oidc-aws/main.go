@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
+	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
 // version is stamped by the build: -ldflags "-X main.version=v1.2.3".
@@ -43,6 +44,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		return action.Run(ctx, action.Options{Version: version})
 	}
+	// The action writes its own log; everything else this program prints
+	// may echo outside text (an argument, a policy file) and must be inert.
+	out, errOut := workflow.NewInertWriter(stdout), workflow.NewInertWriter(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	stdout, stderr = out, errOut
 	switch args[0] {
 	case "policy":
 		return policycmd.Run(args[1:], stdin, stdout, stderr)

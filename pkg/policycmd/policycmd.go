@@ -25,9 +25,8 @@ const (
 	ExitUsage    = 2 // bad flags or unreadable input
 )
 
-// Run executes `oidc-aws policy ARGS…` and returns the exit code. args are
-// the words after "policy".
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runCommand is Run before its output is made inert.
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usagePolicy)
 		return ExitUsage

@@ -2,7 +2,10 @@ package workflow
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -80,6 +83,59 @@ func FuzzEscapeNeutralize(f *testing.F) {
 		}
 		if e := Escape(x); strings.ContainsAny(e, "\r\n") {
 			t.Fatalf("Escape(%q) = %q holds a line break", x, e)
+		}
+	})
+}
+
+// FuzzInertWriter: whatever is written, in whatever pieces, no line the
+// runner reads from the output starts a workflow command; text without
+// command look-alikes passes unchanged; and JSON, compact or indented as
+// encoding/json writes it, stays JSON with the same value.
+func FuzzInertWriter(f *testing.F) {
+	f.Add("::set-env name=A::B", "k", uint8(3))
+	f.Add("ok\r  ::error::x\r\n##[group]g", "\n::add-mask::k", uint8(1))
+	f.Add("a ##[stop-commands]t", "##[error]k", uint8(0))
+	f.Add("\u00a0\u2028::group::g", "::", uint8(7))
+	f.Fuzz(func(t *testing.T, text, key string, cut uint8) {
+		var out bytes.Buffer
+		w := NewInertWriter(&out)
+		at := min(int(cut), len(text))
+		_, _ = io.WriteString(w, text[:at])
+		_, _ = io.WriteString(w, text[at:])
+		_ = w.Flush()
+		got := out.String()
+		if l := runnersim.ParseLog(out.Bytes()); len(l.Commands) != 0 {
+			t.Fatalf("output %q issues commands %v", got, l.Commands)
+		}
+		for _, line := range strings.FieldsFunc(got, func(c rune) bool { return c == '\n' || c == '\r' }) {
+			if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") || strings.Contains(line, "##[") {
+				t.Fatalf("line %q could start a command", line)
+			}
+		}
+		if !strings.Contains(text, "##[") && !strings.Contains(text, "::") && got != text {
+			t.Fatalf("plain text %q came out as %q", text, got)
+		}
+		v := map[string]any{key: []any{text, map[string]any{text: key}}}
+		for _, indent := range []string{"", "  ", "\t"} {
+			var b []byte
+			if indent == "" {
+				b, _ = json.Marshal(v)
+			} else {
+				b, _ = json.MarshalIndent(v, "", indent)
+			}
+			var jout bytes.Buffer
+			jw := NewInertWriter(&jout)
+			_, _ = jw.Write(b)
+			_ = jw.Flush()
+			var back any
+			if err := json.Unmarshal(jout.Bytes(), &back); err != nil {
+				t.Fatalf("JSON %s came out as %s, which is not JSON: %v", b, jout.Bytes(), err)
+			}
+			var want any
+			_ = json.Unmarshal(b, &want)
+			if !reflect.DeepEqual(back, want) {
+				t.Fatalf("JSON %s came out as %s, another value", b, jout.Bytes())
+			}
 		}
 	})
 }

@@ -9,6 +9,7 @@
 package workflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -170,13 +171,68 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// Neutralize keeps a line we print from being read as a workflow command.
-// The runner looks for `::name::` at the start of a line, leading white space
-// aside, and for the old `##[name]` anywhere in it.
+// Neutralize keeps a line we print from being read as a workflow command,
+// by the rules of actions/runner's ActionCommand: TryParseV2 takes a line
+// whose text after TrimStart (.NET's white space, which is Unicode's
+// White_Space, as unicode.IsSpace) begins with `::`, and the legacy TryParse
+// takes `##[` anywhere in the line. The legacy form becomes `##\u005b`, which
+// reads as escaped text in a log and is a JSON escape of the same text inside
+// a JSON string, so one function serves text and JSON output alike.
 func Neutralize(line string) string {
-	line = strings.ReplaceAll(line, "##[", `##\[`)
+	line = strings.ReplaceAll(line, "##[", `##\u005b`)
 	if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") {
 		return "» " + line
 	}
 	return line
+}
+
+// InertWriter passes what is written to it on to another writer line by
+// line, each line through Neutralize, so that a program's whole output can
+// be shown by the runner whatever text from outside it holds. Like the
+// runner's reader, it ends a line at "\n", "\r" or "\r\n"; line breaks pass
+// through as they are. A line is held until it ends, or until Flush.
+type InertWriter struct {
+	w    io.Writer
+	line []byte
+}
+
+// NewInertWriter returns an InertWriter writing to w.
+func NewInertWriter(w io.Writer) *InertWriter { return &InertWriter{w: w} }
+
+// Write implements io.Writer.
+func (iw *InertWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexAny(p, "\r\n")
+		if i < 0 {
+			iw.line = append(iw.line, p...)
+			break
+		}
+		iw.line = append(iw.line, p[:i]...)
+		if err := iw.emit(p[i]); err != nil {
+			return 0, err
+		}
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// Flush writes a pending unfinished line.
+func (iw *InertWriter) Flush() error {
+	if len(iw.line) == 0 {
+		return nil
+	}
+	return iw.emit(0)
+}
+
+// emit writes the held line, neutralized, and the break that ended it (none
+// for 0).
+func (iw *InertWriter) emit(brk byte) error {
+	out := []byte(Neutralize(string(iw.line)))
+	if brk != 0 {
+		out = append(out, brk)
+	}
+	iw.line = iw.line[:0]
+	_, err := iw.w.Write(out)
+	return err
 }

@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -359,9 +361,9 @@ func TestNeutralize(t *testing.T) {
 		{"::error::x", "» ::error::x"},
 		{"   ::error::x", "»    ::error::x"},
 		{"a::b", "a::b"},
-		{"##[error]x", `##\[error]x`},
-		{"text ##[add-mask]x ##[error]y", `text ##\[add-mask]x ##\[error]y`},
-		{"###[x", `###\[x`},
+		{"##[error]x", `##\u005berror]x`},
+		{"text ##[add-mask]x ##[error]y", `text ##\u005badd-mask]x ##\u005berror]y`},
+		{"###[x", `###\u005bx`},
 		{"# [x] ##", "# [x] ##"},
 	}
 	for _, tc := range cases {
@@ -450,3 +452,68 @@ func TestGroupEscapesItsTitle(t *testing.T) {
 		t.Errorf("commands = %v, masks = %q", l.Commands, l.Masks)
 	}
 }
+
+func TestInertWriterNeutralizesEveryLine(t *testing.T) {
+	for _, tc := range hostile {
+		t.Run("one write of "+tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			w := NewInertWriter(&out)
+			if _, err := io.WriteString(w, tc.text+"\n"); err != nil {
+				t.Fatal(err)
+			}
+			assertNoCommands(t, out.Bytes())
+		})
+		t.Run("byte-at-a-time writes of "+tc.name+" without a final newline", func(t *testing.T) {
+			var out bytes.Buffer
+			w := NewInertWriter(&out)
+			for i := range len(tc.text) {
+				if _, err := w.Write([]byte{tc.text[i]}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			assertNoCommands(t, out.Bytes())
+		})
+	}
+	t.Run("ordinary text passes unchanged, line breaks included", func(t *testing.T) {
+		in := "a::b\r\n  indented\rlast ## [x]\n\nno newline at the end"
+		var out bytes.Buffer
+		w := NewInertWriter(&out)
+		_, _ = io.WriteString(w, in[:7])
+		_, _ = io.WriteString(w, in[7:])
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != in {
+			t.Errorf("got %q, want %q", out.String(), in)
+		}
+	})
+	t.Run("pretty JSON keeps its value", func(t *testing.T) {
+		v := map[string]any{"\n::error::key": []any{"::add-mask::x", "a ##[error]b", "\r##[set-output name=x]y"}}
+		b, _ := json.MarshalIndent(v, "", "  ")
+		var out bytes.Buffer
+		w := NewInertWriter(&out)
+		_, _ = w.Write(b)
+		_ = w.Flush()
+		assertNoCommands(t, out.Bytes())
+		var got any
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out.Bytes())
+		}
+		if !reflect.DeepEqual(got, v) {
+			t.Errorf("decoded %q, want %q", got, v)
+		}
+	})
+	t.Run("a write error is returned", func(t *testing.T) {
+		w := NewInertWriter(failWriter{})
+		if _, err := io.WriteString(w, "x\n"); err == nil {
+			t.Error("no error")
+		}
+	})
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

@@ -96,7 +96,7 @@ func ParseLog(out []byte) *Log {
 	for _, raw := range splitLines(strings.TrimRight(string(out), "\r\n")) {
 		name, msg, ok := parseCommand(raw, stopToken)
 		switch {
-		case !ok || (stopToken != "" && name != stopToken):
+		case !ok || (stopToken != "" && !strings.EqualFold(name, stopToken)):
 			l.Lines = append(l.Lines, l.mask(raw))
 			continue
 		case stopToken != "":
@@ -106,6 +106,7 @@ func ParseLog(out []byte) *Log {
 			l.Lines = append(l.Lines, l.mask(raw))
 			continue
 		}
+		name = strings.ToLower(name)
 		l.Commands[name]++
 		switch name {
 		case "add-mask":
@@ -194,9 +195,10 @@ func parseCommand(line, stopToken string) (name, msg string, ok bool) {
 	return "", "", false
 }
 
-// isCommand reports whether the runner would act on name.
+// isCommand reports whether the runner would act on name. The runner
+// matches names ignoring case (a HashSet with OrdinalIgnoreCase).
 func isCommand(name, stopToken string) bool {
-	return registered[name] || (stopToken != "" && name == stopToken)
+	return registered[strings.ToLower(name)] || (stopToken != "" && strings.EqualFold(name, stopToken))
 }
 
 // unescapeData and unescapeLegacy replace in the runner's order, one escape

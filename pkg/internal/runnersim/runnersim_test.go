@@ -152,6 +152,7 @@ func TestParseLogReadsCommandsWhereTheRunnerDoes(t *testing.T) {
 		{"not without the closing ::", "::add-mask m1\n", nil, []string{"::add-mask m1"}},
 		{"not for the legacy form without ]", "##[add-mask m1\n", nil, []string{"##[add-mask m1"}},
 		{"in the legacy form after an unregistered ::", "::nope::x ##[add-mask]m1\n", []string{"m1"}, nil},
+		{"whatever the case of its name", "::ADD-Mask::m1\n##[Add-MASK]m2\n", []string{"m1", "m2"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run("reads a command "+tc.name, func(t *testing.T) {

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+)
+
+// These tests try the gaps a hostile review of the action found, each
+// through the built binary.
+
+// cli runs the built binary with args in dir and returns stdout and stderr.
+func cli(t *testing.T, dir string, args ...string) (stdout, stderr []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes(), errOut.Bytes()
+}
+
+// wantInert fails when the runner, reading out as a step's output, would
+// act on a workflow command, or when a line could become one.
+func wantInert(t *testing.T, what string, out []byte) {
+	t.Helper()
+	if l := runnersim.ParseLog(out); len(l.Commands) != 0 {
+		t.Errorf("%s issues workflow commands %v:\n%s", what, l.Commands, out)
+	}
+	for _, line := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") || strings.Contains(line, "##[") {
+			t.Errorf("%s line %q could start a workflow command", what, line)
+		}
+	}
+}
+
+const hostileProvider = `"Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"`
+
+func TestPolicyCommandLinePrintsNoWorkflowCommand(t *testing.T) {
+	cases := []struct {
+		name, file, policy string
+		args               []string
+	}{
+		{
+			name:   "a JSON key holding a newline, echoed in a parse error",
+			file:   "trust.json",
+			policy: `{"Version":"2012-10-17","Statement":[{"\n::add-mask::key\n::error::forged":1}]}`,
+			args:   []string{"policy", "lint", "trust.json"},
+		},
+		{
+			name:   "the legacy form in a Sid and a condition value, lint text",
+			file:   "trust.json",
+			policy: `{"Version":"2012-10-17","Statement":[{"Sid":"##[error]sid","Effect":"Allow",` + hostileProvider + `,"Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"##[add-mask]cond*"}}}]}`,
+			args:   []string{"policy", "lint", "trust.json"},
+		},
+		{
+			name:   "the legacy form in a Sid and a condition value, explain",
+			file:   "trust.json",
+			policy: `{"Version":"2012-10-17","Statement":[{"Sid":"##[error]sid","Effect":"Allow",` + hostileProvider + `,"Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"##[warning]cond"}}}]}`,
+			args:   []string{"policy", "explain", "--policy", "trust.json", "--claims", "claims.json"},
+		},
+		{
+			name:   "a hostile file name",
+			file:   "\n::error::name ##[warning]w.json",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` + hostileProvider + `}]}`,
+			args:   []string{"policy", "lint", "\n::error::name ##[warning]w.json", "\n::add-mask::missing.json"},
+		},
+	}
+	claims := `{"iss":"https://token.actions.githubusercontent.com","sub":"repo:o/r:ref:refs/heads/main","aud":"sts.amazonaws.com"}`
+	for _, tc := range cases {
+		for _, format := range []string{"text", "json", "sarif"} {
+			if format != "text" && tc.args[1] != "lint" {
+				continue
+			}
+			t.Run(tc.name+" ("+format+")", func(t *testing.T) {
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.policy), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "claims.json"), []byte(claims), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				args := tc.args
+				if format != "text" {
+					args = append([]string{"policy", "lint", "--format", format}, tc.args[2:]...)
+				}
+				stdout, stderr := cli(t, dir, args...)
+				if len(stdout)+len(stderr) == 0 {
+					t.Fatal("the command printed nothing")
+				}
+				wantInert(t, "stdout", stdout)
+				wantInert(t, "stderr", stderr)
+				if format != "text" && !json.Valid(stdout) {
+					t.Errorf("--format %s output is not JSON:\n%s", format, stdout)
+				}
+			})
+		}
+	}
+}
