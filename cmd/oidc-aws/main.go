@@ -1,6 +1,7 @@
 // Command oidc-aws is the oidc-aws-action binary: with no arguments it runs
 // as the GitHub Action; `oidc-aws policy …` explains, lints and generates
-// trust policies. Everything here ships in the action's image; the local
+// trust policies; `oidc-aws credential-process …` is the helper that AWS
+// SDKs run for refreshable credentials. Everything here ships in the action's image; the local
 // stand-ins and the demo live under pkg/internal and never do.
 package main
 
@@ -13,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/action"
+	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -26,6 +28,10 @@ Usage:
   oidc-aws                 run as the GitHub Action (reads INPUT_* variables)
   oidc-aws policy ...      explain, lint and generate IAM trust policies
                            (oidc-aws policy --help for the subcommands)
+  oidc-aws credential-process ...
+                           AWS credentials for an SDK's credential_process,
+                           refreshed from the job's OIDC token (written into
+                           a profile by refresh-credentials: true)
   oidc-aws version         print the version
 
 Examples:
@@ -53,6 +59,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "policy":
 		return policycmd.Run(args[1:], stdin, stdout, stderr)
+	case credprocess.Command:
+		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "oidc-aws", version)
 		return 0

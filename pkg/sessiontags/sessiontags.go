@@ -240,3 +240,36 @@ func ReservedKeys() []string {
 	}
 	return keys
 }
+
+// ParseSet reads back a Set in its JSON form (as json.Marshal writes it),
+// checking each tag as ParseCustom does, and that no key repeats (ignoring
+// case) and every transitive key names a tag. The credential_process helper
+// gets the set a step built this way, so that later refreshes send exactly
+// the tags the step sent.
+func ParseSet(s string) (Set, error) {
+	var set Set
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&set); err != nil || dec.More() {
+		return Set{}, errors.New(`is not a JSON session-tag set; want {"Tags":[{"Key":"K","Value":"V"}],"Transitive":["K"]}`)
+	}
+	if len(set.Tags) > MaxTags {
+		return Set{}, fmt.Errorf("has %d tags; STS allows %d", len(set.Tags), MaxTags)
+	}
+	seen := map[string]bool{}
+	for _, t := range set.Tags {
+		if err := check(t.Key, t.Value); err != nil {
+			return Set{}, err
+		}
+		if seen[strings.ToLower(t.Key)] {
+			return Set{}, fmt.Errorf("key %s appears twice; STS compares tag keys ignoring case", short(t.Key))
+		}
+		seen[strings.ToLower(t.Key)] = true
+	}
+	for _, k := range set.Transitive {
+		if !slices.ContainsFunc(set.Tags, func(t Tag) bool { return t.Key == k }) {
+			return Set{}, fmt.Errorf("transitive key %s names no tag of the set", short(k))
+		}
+	}
+	return set, nil
+}

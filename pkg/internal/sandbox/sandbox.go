@@ -85,6 +85,10 @@ type Options struct {
 	// CredentialLifetime, when positive, makes STS issue credentials that
 	// live only this long (see localsts.Options.CredentialLifetime).
 	CredentialLifetime time.Duration
+	// Clock, when set, is the time of both servers: token lifetimes, and
+	// credential expiry. Callers that sign requests keep the real clock, so
+	// STS's check of the signing date against its own is off then.
+	Clock func() time.Time
 }
 
 // Sandbox is a running issuer and STS.
@@ -112,7 +116,7 @@ func Start(o Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to make a signing key: %w", err)
 	}
-	iss, err := localgh.Start(localgh.Options{Key: k, Claims: o.Claims})
+	iss, err := localgh.Start(localgh.Options{Key: k, Claims: o.Claims, Clock: o.Clock})
 	if err != nil {
 		return nil, fmt.Errorf("failed to start the local GitHub OIDC issuer: %w", err)
 	}
@@ -124,7 +128,13 @@ func Start(o Options) (*Sandbox, error) {
 	if len(auds) == 0 {
 		auds = []string{claims.DefaultAudience}
 	}
+	skew := time.Duration(0) // STS's default
+	if o.Clock != nil {
+		skew = -1
+	}
 	sts, err := localsts.Start(localsts.Options{
+		Clock:              o.Clock,
+		SigV4ClockSkew:     skew,
 		Providers:          []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: auds}},
 		Roles:              map[string]localsts.Role{RoleARN: {TrustPolicy: []byte(policy), MaxSessionDuration: 12 * time.Hour}},
 		Evaluator:          Evaluator{},

@@ -1,0 +1,168 @@
+package credprocess
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// MaxMargin is the most time before expiry at which the cache stops handing
+// out credentials and refreshes them. Credentials that live less than four
+// times as long get a quarter of their lifetime instead, so that even
+// credentials of a minute or two are used for most of their life and never
+// handed out nearly dead.
+const MaxMargin = 5 * time.Minute
+
+// Margin is how long before expiry credentials that lived lifetime are
+// refreshed.
+func Margin(lifetime time.Duration) time.Duration {
+	return max(0, min(MaxMargin, lifetime/4))
+}
+
+// maxCacheBytes bounds a cache file read; an entry is about 2 KiB.
+const maxCacheBytes = 64 << 10
+
+// entry is one cached set of credentials. Issued is when this machine got
+// them, which with Expiration gives their lifetime and so the margin.
+type entry struct {
+	Version         int
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+	Issued          time.Time
+}
+
+func (e *entry) credentials() stsexchange.Credentials {
+	return stsexchange.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken, Expiration: e.Expiration}
+}
+
+func (e *entry) freshAt(now time.Time) bool {
+	return now.Before(e.Expiration.Add(-Margin(e.Expiration.Sub(e.Issued))))
+}
+
+// cache keeps entries as 0600 files in dir, named by key. Writers hold a
+// lock on the key's lock file and replace the entry by rename, so readers,
+// who take no lock, see either the old entry or the new one.
+type cache struct {
+	dir   string
+	clock Clock
+	sleep retry.Sleeper
+}
+
+func (c *cache) path(key string) string { return filepath.Join(c.dir, "cred-"+key+".json") }
+
+// read returns the entry for key, or nil when there is none usable: a
+// missing, unreadable or damaged entry is refreshed, not reported.
+func (c *cache) read(key string) *entry {
+	// O_NONBLOCK and the mode check keep a FIFO or device planted under the
+	// name from hanging the helper.
+	f, err := os.OpenFile(c.path(key), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxCacheBytes+1))
+	if err != nil || len(b) > maxCacheBytes {
+		return nil
+	}
+	var e entry
+	if json.Unmarshal(b, &e) != nil || e.Version != 1 || e.AccessKeyID == "" || e.SecretAccessKey == "" || e.Expiration.IsZero() {
+		return nil
+	}
+	return &e
+}
+
+// Seed stores credentials that a step just got, under the cache key of the
+// helper flags args in dir, so that the first SDK call after the step is
+// answered without another STS call. It returns the file written.
+func Seed(dir string, args []string, c stsexchange.Credentials, issued time.Time) (string, error) {
+	s, err := parse(args)
+	if err != nil {
+		return "", err
+	}
+	ca := &cache{dir: dir}
+	return ca.path(s.key), ca.write(s.key, &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+		SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued})
+}
+
+// write replaces key's entry: a new 0600 file in the same directory, then a
+// rename over the old one.
+func (c *cache) write(key string, e *entry) error {
+	for _, v := range []string{e.AccessKeyID, e.SecretAccessKey, e.SessionToken} {
+		if err := workflow.CheckValue(v); err != nil {
+			return fmt.Errorf("refusing to cache STS's answer: %w", err)
+		}
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.dir, ".cred-*.tmp") // mode 0600
+	if err != nil {
+		return fmt.Errorf("could not write the credential cache in %s: %w", c.dir, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write the credential cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("could not write the credential cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), c.path(key)); err != nil {
+		return fmt.Errorf("could not write the credential cache: %w", err)
+	}
+	return nil
+}
+
+// lockPoll is the first wait between attempts at a held lock; it doubles
+// to lockPollMax. A refresh takes tens of milliseconds.
+const (
+	lockPoll    = 5 * time.Millisecond
+	lockPollMax = 50 * time.Millisecond
+)
+
+// lock takes key's lock, waiting until ctx ends at the latest. The lock is
+// an flock on a file of its own, released by unlock or when the process
+// dies, so a helper killed mid-refresh cannot block the others.
+func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error) {
+	name := filepath.Join(c.dir, "cred-"+key+".lock")
+	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("could not open the cache lock: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("the cache lock %s is not a regular file", name)
+	}
+	wait := lockPoll
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil // closing releases the lock
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("could not lock the credential cache: %w", err)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			f.Close()
+			return nil, errors.New("timed out waiting for another credential-process run that holds the cache lock; Fix: run the command again")
+		}
+		wait = min(2*wait, lockPollMax)
+	}
+}

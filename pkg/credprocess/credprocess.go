@@ -1,0 +1,379 @@
+// Package credprocess is the credential_process helper behind
+// refresh-credentials: true. An AWS SDK or the AWS CLI runs it
+// (`oidc-aws credential-process --role-to-assume … --aws-region …`) whenever
+// it needs credentials; it answers from a cache in the job's directory while
+// the cached credentials are fresh, and otherwise asks the runner for a new
+// GitHub OIDC token, trades it at STS (and, with role chaining, assumes the
+// chained role with the result), and prints the credentials in the
+// credential_process JSON format.
+//
+// The runner's request token is read from the helper's own environment
+// (later steps of a job with `permissions: id-token: write` have it) and is
+// never written anywhere. Only the credentials go to the cache, in a 0600
+// file. Many helpers starting together make one STS call: the first takes a
+// file lock, the others wait for it and then find the cache fresh.
+//
+// The flags are named after the action inputs they carry, and are checked
+// by the same code that checks the inputs (pkg/inputs).
+package credprocess
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/idtoken"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// Command is the subcommand of the oidc-aws binary that runs the helper.
+const Command = "credential-process"
+
+// DefaultTimeout bounds one helper run, lock wait included. aws-sdk-go-v2
+// gives a credential process one minute; finishing sooner leaves the SDK
+// room to report our error rather than its own timeout.
+const DefaultTimeout = 45 * time.Second
+
+// Clock tells the time. The cache's freshness is judged by it.
+type Clock interface {
+	Now() time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// Options wires the helper to its environment. The zero value is the real
+// one: os.Getenv, os.Stdout and os.Stderr, the wall clock, real waits.
+type Options struct {
+	// Getenv reads ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN and the proxy and
+	// endpoint variables.
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	Clock  Clock
+	// Transport carries the calls to the runner and to STS; nil means the
+	// default (with proxy settings for STS).
+	Transport http.RoundTripper
+	// Sleep waits between attempts and while polling the lock.
+	Sleep retry.Sleeper
+	// Timeout bounds the whole run; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Version goes into the User-Agent.
+	Version string
+}
+
+func (o *Options) defaults() {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.Clock == nil {
+		o.Clock = wallClock{}
+	}
+	if o.Sleep == nil {
+		o.Sleep = retry.Sleep
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+}
+
+// The inputs a web-identity hop takes, and those a chained hop takes (as
+// flags prefixed with chainPrefix). Their flags are --NAME VALUE.
+var (
+	sourceInputs = []string{inputs.RoleToAssume, inputs.AWSRegion, inputs.Audience, inputs.RoleSessionName,
+		inputs.RoleDurationSeconds, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies,
+		inputs.STSEndpoint, inputs.HTTPProxy, inputs.NoProxy, inputs.RetryMaxAttempts}
+	chainInputs = []string{inputs.RoleToAssume, inputs.RoleSessionName, inputs.RoleDurationSeconds,
+		inputs.RoleExternalID, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies}
+)
+
+const (
+	chainPrefix = "chain-"
+	// flagTags carries the chained hop's session tags as the step built
+	// them (a sessiontags.Set as JSON), so every refresh sends the same.
+	flagTags = "chain-session-tags"
+	// flagCacheDir overrides the cache's directory, which is otherwise the
+	// one the helper's own executable is in: the per-job directory.
+	flagCacheDir = "cache-dir"
+)
+
+// settings is one helper invocation, checked.
+type settings struct {
+	source      *inputs.Inputs
+	chain       *inputs.Inputs // nil without role chaining
+	tags        sessiontags.Set
+	sourceKey   string // cache key of the web-identity hop
+	key         string // cache key of what is printed
+	cacheDir    string
+	sourceFlags []string
+}
+
+// WebIdentityArgs are the helper's flags for a profile that assumes in's
+// role with a GitHub OIDC token. endpoint is the STS endpoint the step
+// resolved, so that every refresh goes where the step went.
+func WebIdentityArgs(in *inputs.Inputs, endpoint string) []string {
+	v := map[string]string{
+		inputs.RoleToAssume:           in.Role.ARN,
+		inputs.AWSRegion:              in.Region,
+		inputs.Audience:               in.Audience,
+		inputs.RoleSessionName:        in.SessionName,
+		inputs.RoleDurationSeconds:    strconv.Itoa(int(in.Duration / time.Second)),
+		inputs.InlineSessionPolicy:    in.InlineSessionPolicy,
+		inputs.ManagedSessionPolicies: strings.Join(in.ManagedSessionPolicies, ","),
+		inputs.STSEndpoint:            endpoint,
+		inputs.HTTPProxy:              in.HTTPProxy,
+		inputs.NoProxy:                in.NoProxy,
+		inputs.RetryMaxAttempts:       strconv.Itoa(in.MaxAttempts),
+	}
+	return flagsOf("", sourceInputs, v)
+}
+
+// ChainArgs are the helper's flags for a profile that takes the source
+// profile's credentials (source are its flags, as WebIdentityArgs made
+// them) and assumes in's role with them, sending tags.
+func ChainArgs(source []string, in *inputs.Inputs, tags sessiontags.Set) []string {
+	v := map[string]string{
+		inputs.RoleToAssume:           in.Role.ARN,
+		inputs.RoleSessionName:        in.SessionName,
+		inputs.RoleDurationSeconds:    strconv.Itoa(int(in.Duration / time.Second)),
+		inputs.RoleExternalID:         in.ExternalID,
+		inputs.InlineSessionPolicy:    in.InlineSessionPolicy,
+		inputs.ManagedSessionPolicies: strings.Join(in.ManagedSessionPolicies, ","),
+	}
+	args := append(slices.Clone(source), flagsOf(chainPrefix, chainInputs, v)...)
+	if len(tags.Tags) > 0 {
+		b, _ := json.Marshal(tags) // strings only: cannot fail
+		args = append(args, "--"+flagTags, string(b))
+	}
+	return args
+}
+
+func flagsOf(prefix string, names []string, v map[string]string) []string {
+	var args []string
+	for _, n := range names {
+		if v[n] != "" && v[n] != "0" {
+			args = append(args, "--"+prefix+n, v[n])
+		}
+	}
+	return args
+}
+
+// parse reads and checks the flags. Errors name the input a flag carries.
+func parse(args []string) (*settings, error) {
+	fs := flag.NewFlagSet(Command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	source := map[string]*string{}
+	chain := map[string]*string{}
+	for _, n := range sourceInputs {
+		source[n] = fs.String(n, "", "")
+	}
+	for _, n := range chainInputs {
+		chain[n] = fs.String(chainPrefix+n, "", "")
+	}
+	tags := fs.String(flagTags, "", "")
+	cacheDir := fs.String(flagCacheDir, "", "")
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("the command line is not one this helper takes: %s", workflow.Escape(err.Error()))
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", workflow.Escape(fs.Arg(0)))
+	}
+	s := &settings{cacheDir: *cacheDir}
+	srcEnv := map[string]string{}
+	for n, p := range source {
+		srcEnv[inputs.EnvName(n)] = *p
+	}
+	in, err := inputs.Load(func(k string) string { return srcEnv[k] })
+	if err != nil {
+		return nil, err
+	}
+	s.source = in
+	s.sourceFlags = flagsOf("", sourceInputs, derefAll(source))
+	s.sourceKey = cacheKey(s.sourceFlags)
+	s.key = s.sourceKey
+	if *chain[inputs.RoleToAssume] == "" {
+		for n, p := range chain {
+			if *p != "" {
+				return nil, fmt.Errorf("--%s%s needs --%s%s", chainPrefix, n, chainPrefix, inputs.RoleToAssume)
+			}
+		}
+		if *tags != "" {
+			return nil, fmt.Errorf("--%s needs --%s%s", flagTags, chainPrefix, inputs.RoleToAssume)
+		}
+		return s, nil
+	}
+	chEnv := map[string]string{
+		inputs.EnvName(inputs.AWSRegion):              in.Region,
+		inputs.EnvName(inputs.RoleChaining):           "true",
+		inputs.EnvName(inputs.RoleSkipSessionTagging): "true",
+	}
+	for n, p := range chain {
+		chEnv[inputs.EnvName(n)] = *p
+	}
+	if s.chain, err = inputs.Load(func(k string) string { return chEnv[k] }); err != nil {
+		return nil, fmt.Errorf("the chained role: %w", err)
+	}
+	if *tags != "" {
+		if s.tags, err = sessiontags.ParseSet(*tags); err != nil {
+			return nil, fmt.Errorf("--%s %w", flagTags, err)
+		}
+	}
+	all := append(slices.Clone(s.sourceFlags), flagsOf(chainPrefix, chainInputs, derefAll(chain))...)
+	s.key = cacheKey(append(all, *tags))
+	return s, nil
+}
+
+func derefAll(m map[string]*string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, p := range m {
+		out[k] = *p
+	}
+	return out
+}
+
+// cacheKey names the cache entry of one set of settings: profiles that ask
+// for the same thing share it, and a chained profile's first hop shares
+// the entry of the profile it was built from.
+func cacheKey(parts []string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\n", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// Output is the credential_process answer.
+type Output struct {
+	Version         int
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      string
+}
+
+// Run runs the helper with args (after the subcommand) and returns the
+// process exit code. Errors go to Stderr in plain words, which SDKs show to
+// the user; nothing secret is ever in them.
+func Run(ctx context.Context, args []string, o Options) int {
+	o.defaults()
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(o.Stdout, usage)
+		return 0
+	}
+	c, err := Credentials(ctx, args, o)
+	if err != nil {
+		report(o.Stderr, err)
+		return 1
+	}
+	out := Output{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		Expiration: c.Expiration.UTC().Format(time.RFC3339)}
+	if err := json.NewEncoder(o.Stdout).Encode(out); err != nil {
+		report(o.Stderr, fmt.Errorf("could not write the credentials: %w", err))
+		return 1
+	}
+	return 0
+}
+
+const usage = `oidc-aws credential-process: AWS credentials for an SDK or the AWS CLI, from
+the job's GitHub OIDC token, refreshed as they expire.
+
+The oidc-aws-action step writes this command into an AWS config profile
+(credential_process) when it runs with refresh-credentials: true; it is not
+meant to be run by hand. Its flags carry the step's inputs:
+  --role-to-assume ARN --aws-region REGION [--audience A] [--role-session-name N]
+  [--role-duration-seconds S] [--inline-session-policy JSON]
+  [--managed-session-policies ARN,ARN] [--sts-endpoint URL] [--http-proxy URL]
+  [--no-proxy HOSTS] [--retry-max-attempts N]
+and for role chaining the chained role's, prefixed with chain-:
+  --chain-role-to-assume ARN [--chain-role-session-name N]
+  [--chain-role-duration-seconds S] [--chain-role-external-id ID]
+  [--chain-inline-session-policy JSON] [--chain-managed-session-policies ARNS]
+  [--chain-session-tags JSON]
+  [--cache-dir DIR]   (default: the directory of this executable)
+
+It needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN in
+its environment, which the runner sets for jobs with
+permissions: id-token: write.
+`
+
+// Credentials returns fresh credentials for the helper flags args: from the
+// cache when they are fresh there, otherwise from STS (storing them in the
+// cache). The action's step uses it for the first hop of a refreshable role
+// chain, so the step and the helper share one cache.
+func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Credentials, error) {
+	o.defaults()
+	s, err := parse(args)
+	if err != nil {
+		return stsexchange.Credentials{}, &settingsError{err}
+	}
+	if s.cacheDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return stsexchange.Credentials{}, fmt.Errorf("could not find the helper's own directory, where its cache lives: %w", err)
+		}
+		s.cacheDir = filepath.Dir(exe)
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, clock: o.Clock, sleep: o.Sleep}}
+	return h.get(ctx)
+}
+
+// settingsError is a command line the helper cannot use: the profile was
+// written by another version, or edited by hand.
+type settingsError struct{ err error }
+
+func (e *settingsError) Error() string { return e.err.Error() }
+func (e *settingsError) Unwrap() error { return e.err }
+
+// report prints err for the user of the SDK or CLI that ran the helper:
+// what went wrong and the fix, each line neutralised so that nothing from
+// outside can start a workflow command in the step's log.
+func report(w io.Writer, err error) {
+	var msg, fix string
+	var se *settingsError
+	switch {
+	case errors.Is(err, idtoken.ErrNoTokenPermission):
+		msg = "this step cannot get a GitHub OIDC token: " + idtoken.EnvRequestURL + " and " + idtoken.EnvRequestToken + " are not in its environment"
+		fix = "add `permissions: id-token: write` to the job (or the workflow); if the command runs under sudo, env -i or in a container, pass those two variables through to it"
+	case errors.As(err, &se):
+		msg = "the profile's credential_process settings are invalid: " + err.Error()
+		fix = "let the oidc-aws-action step with refresh-credentials: true write the profile again, rather than editing it"
+	default:
+		msg = err.Error()
+	}
+	var b strings.Builder
+	b.WriteString("oidc-aws credential-process: " + msg + "\n")
+	if fix != "" {
+		b.WriteString("Fix: " + fix + "\n")
+	}
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		io.WriteString(w, workflow.Neutralize(line))
+	}
+}

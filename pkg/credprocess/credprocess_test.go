@@ -1,0 +1,349 @@
+package credprocess
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+)
+
+// fakeClock is the helper's and the servers' clock.
+type fakeClock struct{ offset atomic.Int64 }
+
+func (c *fakeClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+type world struct {
+	sb    *sandbox.Sandbox
+	env   map[string]string
+	clock *fakeClock
+	dir   string
+}
+
+func newWorld(t *testing.T, o sandbox.Options) *world {
+	t.Helper()
+	clock := &fakeClock{}
+	o.Clock = clock.Now
+	sb, err := sandbox.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	return &world{
+		sb: sb,
+		env: map[string]string{
+			"ACTIONS_ID_TOKEN_REQUEST_URL":   sb.Issuer.RequestURL(),
+			"ACTIONS_ID_TOKEN_REQUEST_TOKEN": sb.Issuer.RequestToken(),
+		},
+		clock: clock,
+		dir:   t.TempDir(),
+	}
+}
+
+func (w *world) args(extra ...string) []string {
+	return append([]string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1",
+		"--sts-endpoint", w.sb.STS.URL(), "--cache-dir", w.dir}, extra...)
+}
+
+type runResult struct {
+	code           int
+	stdout, stderr string
+	out            Output
+}
+
+func (w *world) run(t *testing.T, args []string) runResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), args, Options{
+		Getenv: func(k string) string { return w.env[k] },
+		Stdout: &stdout, Stderr: &stderr, Clock: w.clock,
+	})
+	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	if code == 0 {
+		if err := json.Unmarshal(stdout.Bytes(), &r.out); err != nil {
+			t.Fatalf("stdout is not credential_process JSON: %v", err)
+		}
+	}
+	return r
+}
+
+// intoMargin moves the helper's clock to 3 minutes before o expires, inside
+// the margin of credentials of 15 minutes or more (STS's clock stays, so what it issues
+// next is fresh).
+func (w *world) intoMargin(o Output) {
+	exp, _ := time.Parse(time.RFC3339, o.Expiration)
+	w.clock.advance(exp.Sub(w.clock.Now()) - 3*time.Minute)
+}
+
+func (w *world) stsCalls() int64 { return w.sb.STS.Stats().Requests }
+
+func TestMarginScalesDownForShortLivedCredentials(t *testing.T) {
+	for _, tc := range []struct{ life, want time.Duration }{
+		{12 * time.Hour, 5 * time.Minute},
+		{time.Hour, 5 * time.Minute},
+		{20 * time.Minute, 5 * time.Minute},
+		{2 * time.Minute, 30 * time.Second},
+		{time.Minute, 15 * time.Second},
+		{4 * time.Second, time.Second},
+		{0, 0},
+		{-time.Second, 0},
+	} {
+		if got := Margin(tc.life); got != tc.want {
+			t.Errorf("Margin(%v) = %v, want %v", tc.life, got, tc.want)
+		}
+	}
+}
+
+func TestAnswersFromTheCacheUntilTheMarginThenRefreshesOnce(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	first := w.run(t, w.args())
+	if first.code != 0 {
+		t.Fatalf("exit %d: %s", first.code, first.stderr)
+	}
+	o := first.out
+	if o.Version != 1 || o.AccessKeyID == "" || o.SecretAccessKey == "" || o.SessionToken == "" {
+		t.Fatalf("output %+v", o)
+	}
+	exp, err := time.Parse(time.RFC3339, o.Expiration)
+	if err != nil || exp.Location() != time.UTC {
+		t.Fatalf("Expiration %q is not RFC 3339 UTC: %v", o.Expiration, err)
+	}
+	if w.stsCalls() != 1 || w.sb.Issuer.Minted() != 1 {
+		t.Fatalf("first run: %d STS calls, %d tokens; want 1 and 1", w.stsCalls(), w.sb.Issuer.Minted())
+	}
+	for range 5 {
+		if again := w.run(t, w.args()); again.out != o {
+			t.Fatalf("a run inside the lifetime got other credentials")
+		}
+	}
+	// 54 minutes into a 1-hour lifetime: 6 minutes left, more than the 5-minute margin.
+	w.clock.advance(exp.Sub(w.clock.Now()) - 6*time.Minute)
+	if again := w.run(t, w.args()); again.out != o || w.stsCalls() != 1 {
+		t.Fatalf("refreshed outside the margin (%d STS calls)", w.stsCalls())
+	}
+	// 4 minutes left: inside the margin.
+	w.clock.advance(2 * time.Minute)
+	fresh := w.run(t, w.args())
+	if fresh.code != 0 || fresh.out.AccessKeyID == o.AccessKeyID {
+		t.Fatalf("inside the margin: exit %d, same key %v: %s", fresh.code, fresh.out.AccessKeyID == o.AccessKeyID, fresh.stderr)
+	}
+	// A refresh is one token request and one STS call.
+	if w.stsCalls() != 2 || w.sb.Issuer.Minted() != 2 {
+		t.Errorf("after the refresh: %d STS calls, %d tokens; want 2 and 2", w.stsCalls(), w.sb.Issuer.Minted())
+	}
+	entries, _ := os.ReadDir(w.dir)
+	for _, e := range entries {
+		fi, _ := e.Info()
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", e.Name(), fi.Mode().Perm())
+		}
+	}
+}
+
+func TestShortLivedCredentialsAreNeverHandedOutExpired(t *testing.T) {
+	w := newWorld(t, sandbox.Options{CredentialLifetime: 8 * time.Second})
+	first := w.run(t, w.args())
+	exp, _ := time.Parse(time.RFC3339, first.out.Expiration)
+	// With 8 s credentials the margin is 2 s: at 3 s left the cache still
+	// answers, at 1 s left it refreshes.
+	w.clock.advance(exp.Sub(w.clock.Now()) - 3*time.Second)
+	if r := w.run(t, w.args()); r.out != first.out {
+		t.Errorf("refreshed with 3 s left of 8 s")
+	}
+	w.clock.advance(2 * time.Second)
+	if r := w.run(t, w.args()); r.code != 0 || r.out.AccessKeyID == first.out.AccessKeyID {
+		t.Errorf("handed out credentials with 1 s left of 8 s (exit %d: %s)", r.code, r.stderr)
+	}
+}
+
+func TestConcurrentRunsAtExpiryMakeOneSTSCall(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	r := w.run(t, w.args())
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	w.intoMargin(r.out)
+	var wg sync.WaitGroup
+	results := make([]runResult, 32)
+	for i := range results {
+		wg.Go(func() { results[i] = w.run(t, w.args()) })
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 || r.out != results[0].out {
+			t.Fatalf("run %d: exit %d, same credentials as run 0: %v: %s", i, r.code, r.out == results[0].out, r.stderr)
+		}
+	}
+	if n := w.stsCalls(); n != 2 {
+		t.Errorf("32 concurrent runs at expiry made %d STS calls, want 1", n-1)
+	}
+}
+
+func TestWithoutTheTokenVariablesTheErrorSaysWhichPermission(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	w.env = map[string]string{}
+	r := w.run(t, w.args())
+	if r.code != 1 || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "permissions: id-token: write") || !strings.Contains(r.stderr, "ACTIONS_ID_TOKEN_REQUEST_URL") {
+		t.Errorf("stderr does not say what to add:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, "::") || strings.Contains(r.stderr, "%0A") {
+		t.Errorf("stderr has workflow-command encoding:\n%s", r.stderr)
+	}
+}
+
+func TestBadSettingsNameTheInputBeforeAnyNetworkCall(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	for name, args := range map[string][]string{
+		"bad role":           {"--role-to-assume", "arn:aws:iam::1:role/x", "--aws-region", "us-east-1"},
+		"no region":          {"--role-to-assume", sandbox.RoleARN},
+		"bad duration":       w.args("--role-duration-seconds", "60"),
+		"chain flag alone":   w.args("--chain-role-external-id", "abc"),
+		"bad chained role":   w.args("--chain-role-to-assume", "nope"),
+		"bad tags":           w.args("--chain-role-to-assume", sandbox.RoleARN, "--chain-session-tags", `{"Tags":[{"Key":"a;b","Value":"v"}]}`),
+		"unknown flag":       w.args("--profile", "x"),
+		"stray argument":     w.args("extra"),
+		"bad session policy": w.args("--inline-session-policy", "{"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := w.run(t, args)
+			if r.code != 1 || !strings.Contains(r.stderr, "Fix: ") {
+				t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+		})
+	}
+	if n := w.stsCalls(); n != 0 || w.sb.Issuer.Minted() != 0 {
+		t.Errorf("%d STS calls and %d tokens for invalid settings", n, w.sb.Issuer.Minted())
+	}
+}
+
+func TestSTSRefusalIsReportedWithTheFix(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	r := w.run(t, w.args("--role-to-assume", "arn:aws:iam::"+sandbox.Account+":role/ghost"))
+	if r.code != 1 || !strings.Contains(r.stderr, "AccessDenied") || !strings.Contains(r.stderr, "Fix: ") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+func TestChainRefreshesBothHopsWithTheSameTags(t *testing.T) {
+	const target = "arn:aws:iam::" + sandbox.Account + ":role/deployer"
+	w := newWorld(t, sandbox.Options{})
+	if err := w.sb.STS.AddRole(target, localsts.Role{TrustedRoles: []string{sandbox.RoleARN}, ExternalID: "ext-1"}); err != nil {
+		t.Fatal(err)
+	}
+	tags := sessiontags.Build(func(k string) string { return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k] },
+		[]sessiontags.Tag{{Key: "Team", Value: "pay ments"}}, []string{"Team"})
+	in := &inputs.Inputs{Role: inputs.Role{ARN: target}, SessionName: "chained", Duration: 15 * time.Minute, ExternalID: "ext-1"}
+	args := ChainArgs(w.args(), in, tags)
+	first := w.run(t, args)
+	if first.code != 0 {
+		t.Fatalf("exit %d: %s", first.code, first.stderr)
+	}
+	reqs := w.sb.STS.Requests()
+	if len(reqs) != 2 || reqs[0].Action != "AssumeRoleWithWebIdentity" || reqs[1].Action != "AssumeRole" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if got := reqs[1]; got.RoleArn != target || got.ExternalID != "ext-1" || got.RoleSessionName != "chained" || got.DurationSeconds != "900" ||
+		len(got.Tags) != 3 || got.Tags[2] != (localsts.Tag{Key: "Team", Value: "pay ments"}) || len(got.TransitiveTagKeys) != 1 {
+		t.Errorf("chained request %+v", got)
+	}
+	// The first hop's entry is the plain profile's: asking for it costs nothing.
+	source := w.run(t, w.args())
+	if source.code != 0 || len(w.sb.STS.Requests()) != 2 {
+		t.Errorf("the source profile did not share the chain's first hop (%d requests)", len(w.sb.STS.Requests()))
+	}
+	// The chained credentials (15 min) near expiry: only the chained hop is
+	// redone, with the cached first hop.
+	w.intoMargin(first.out)
+	again := w.run(t, args)
+	reqs = w.sb.STS.Requests()
+	if again.code != 0 || again.out.AccessKeyID == first.out.AccessKeyID || len(reqs) != 3 {
+		t.Fatalf("chained hop near expiry: exit %d, %d requests: %s", again.code, len(reqs), again.stderr)
+	}
+	if reqs[2].Action != "AssumeRole" || len(reqs[2].Tags) != 3 || reqs[2].AccessKeyID != reqs[1].AccessKeyID {
+		t.Errorf("refreshed chained request %+v", reqs[2])
+	}
+	// Both near expiry: both hops are redone, the tags sent again.
+	w.intoMargin(source.out)
+	third := w.run(t, args)
+	reqs = w.sb.STS.Requests()
+	if third.code != 0 || len(reqs) != 5 || reqs[3].Action != "AssumeRoleWithWebIdentity" {
+		t.Fatalf("both hops near expiry: exit %d, %d requests: %s", third.code, len(reqs), third.stderr)
+	}
+	if reqs[4].Action != "AssumeRole" || len(reqs[4].Tags) != 3 || reqs[4].AccessKeyID == reqs[1].AccessKeyID {
+		t.Errorf("refreshed chained request %+v", reqs[4])
+	}
+}
+
+func TestSeededEntryAnswersTheFirstRun(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	r := w.run(t, w.args())
+	path := filepath.Join(w.dir, "seeded")
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	exp, _ := time.Parse(time.RFC3339, r.out.Expiration)
+	args := append(w.args(), "--cache-dir", path)
+	file, err := Seed(path, args, credsOf(r.out, exp), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("seeded file %v %v", fi, err)
+	}
+	if again := w.run(t, args); again.out != r.out || w.stsCalls() != 1 {
+		t.Errorf("the seeded entry was not used (%d STS calls)", w.stsCalls())
+	}
+}
+
+func credsOf(o Output, exp time.Time) stsexchange.Credentials {
+	return stsexchange.Credentials{AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, SessionToken: o.SessionToken, Expiration: exp}
+}
+
+func TestFlagsCarryTheStepsInputsUnchanged(t *testing.T) {
+	env := map[string]string{
+		inputs.EnvName(inputs.RoleToAssume):           sandbox.RoleARN,
+		inputs.EnvName(inputs.AWSRegion):              "eu-west-1",
+		inputs.EnvName(inputs.Audience):               "my-aud",
+		inputs.EnvName(inputs.RoleSessionName):        "sess",
+		inputs.EnvName(inputs.RoleDurationSeconds):    "1800",
+		inputs.EnvName(inputs.InlineSessionPolicy):    `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/#it's;x"}]}`,
+		inputs.EnvName(inputs.ManagedSessionPolicies): "arn:aws:iam::aws:policy/ReadOnlyAccess\narn:aws:iam::123456789012:policy/p",
+		inputs.EnvName(inputs.HTTPProxy):              "http://proxy.example:3128",
+		inputs.EnvName(inputs.NoProxy):                "127.0.0.1,localhost",
+		inputs.EnvName(inputs.RetryMaxAttempts):       "3",
+	}
+	in, err := inputs.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := parse(WebIdentityArgs(in, "https://sts.eu-west-1.amazonaws.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.source
+	if got.Role != in.Role || got.Region != in.Region || got.Audience != in.Audience || got.SessionName != in.SessionName ||
+		got.Duration != in.Duration || got.InlineSessionPolicy != in.InlineSessionPolicy ||
+		strings.Join(got.ManagedSessionPolicies, " ") != strings.Join(in.ManagedSessionPolicies, " ") ||
+		got.HTTPProxy != in.HTTPProxy || got.NoProxy != in.NoProxy || got.MaxAttempts != 3 ||
+		got.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.chain != nil {
+		t.Errorf("parsed back %+v\nfrom %+v", got, in)
+	}
+}

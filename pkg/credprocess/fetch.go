@@ -1,0 +1,174 @@
+package credprocess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/idtoken"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+)
+
+type helper struct {
+	o     Options
+	s     *settings
+	cache *cache
+}
+
+// get answers from the cache when it can; otherwise it refreshes under the
+// lock, looking at the cache once more first, since whoever held the lock
+// may just have refreshed it.
+func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
+	return h.cached(ctx, h.s.key, func() (stsexchange.Credentials, error) {
+		if h.s.chain == nil {
+			return h.webIdentity(ctx)
+		}
+		// The first hop has its own entry: shared with the profile the chain
+		// was built from, and still fresh when only the chained hop is not.
+		src, err := h.cached(ctx, h.s.sourceKey, func() (stsexchange.Credentials, error) { return h.webIdentity(ctx) })
+		if err != nil {
+			return src, err
+		}
+		return h.chain(ctx, src)
+	})
+}
+
+func (h *helper) cached(ctx context.Context, key string, fetch func() (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
+	if e := h.cache.read(key); e != nil && e.freshAt(h.o.Clock.Now()) {
+		return e.credentials(), nil
+	}
+	unlock, err := h.cache.lock(ctx, key)
+	if err != nil {
+		return stsexchange.Credentials{}, err
+	}
+	defer unlock()
+	if e := h.cache.read(key); e != nil && e.freshAt(h.o.Clock.Now()) {
+		return e.credentials(), nil
+	}
+	issued := h.o.Clock.Now()
+	c, err := fetch()
+	if err != nil {
+		return c, err
+	}
+	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
+	if !e.freshAt(h.o.Clock.Now()) {
+		return c, fmt.Errorf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s); Fix: check the clock, or the sts-endpoint", c.Expiration.UTC().Format(time.RFC3339), h.o.Clock.Now().UTC().Format(time.RFC3339))
+	}
+	if err := h.cache.write(key, e); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// stsBackoff is the wait between STS attempts after a transient failure.
+// The helper has less time than the action (an SDK waits about a minute
+// for it), so it starts and stays shorter.
+var stsBackoff = retry.Backoff{Base: 500 * time.Millisecond, Cap: 5 * time.Second}
+
+func (h *helper) client(in *inputs.Inputs) (*stsexchange.Client, error) {
+	return stsexchange.New(stsexchange.Options{
+		Region:    in.Region,
+		Endpoint:  in.STSEndpoint,
+		Getenv:    h.o.Getenv,
+		HTTPProxy: in.HTTPProxy,
+		NoProxy:   in.NoProxy,
+		Transport: h.o.Transport,
+		Version:   h.o.Version,
+	})
+}
+
+func (h *helper) webIdentity(ctx context.Context) (stsexchange.Credentials, error) {
+	in := h.s.source
+	sts, err := h.client(in)
+	if err != nil {
+		return stsexchange.Credentials{}, err
+	}
+	tokens, err := idtoken.FromEnv(h.o.Getenv,
+		idtoken.WithMaxAttempts(in.MaxAttempts),
+		idtoken.WithSleeper(h.o.Sleep),
+		idtoken.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: h.o.Transport}),
+		idtoken.WithUserAgent("oidc-aws-action/"+h.o.Version))
+	if err != nil {
+		return stsexchange.Credentials{}, err
+	}
+	token, err := tokens.Fetch(ctx, in.Audience)
+	if err != nil {
+		return stsexchange.Credentials{}, err
+	}
+	freshToken := false
+	return h.retrySTS(ctx, in, func() (*stsexchange.Result, error) {
+		return sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
+			RoleARN: in.Role.ARN, SessionName: in.SessionName, Token: token, Duration: in.Duration,
+			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
+		})
+	}, func(e *stsexchange.Error) bool {
+		// An expired or not-yet-valid token is worth one fresh one; GitHub's
+		// signing keys may be mid-rotation for RetryOnce.
+		if (e.Class == stsexchange.RefreshToken || e.Class == stsexchange.RetryOnce) && !freshToken {
+			freshToken = true
+			if t, err := tokens.Fetch(ctx, in.Audience); err == nil {
+				token = t
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (stsexchange.Credentials, error) {
+	in := h.s.chain
+	sts, err := h.client(&inputs.Inputs{Region: h.s.source.Region, STSEndpoint: h.s.source.STSEndpoint, HTTPProxy: h.s.source.HTTPProxy, NoProxy: h.s.source.NoProxy})
+	if err != nil {
+		return stsexchange.Credentials{}, err
+	}
+	return h.retrySTS(ctx, h.s.source, func() (*stsexchange.Result, error) {
+		return sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
+			RoleARN: in.Role.ARN, SessionName: in.SessionName, ExternalID: in.ExternalID, Duration: in.Duration,
+			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
+			Tags: h.s.tags.Tags, TransitiveTagKeys: h.s.tags.Transitive, Source: source,
+		})
+	}, nil)
+}
+
+// retrySTS makes one STS call until it succeeds or another attempt cannot
+// help: transient failures and throttling are retried after a backoff, up
+// to retry-max-attempts and within the run's deadline; other failures only
+// when again says so.
+func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) bool) (stsexchange.Credentials, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := call()
+		if err == nil {
+			return res.Credentials, nil
+		}
+		var serr *stsexchange.Error
+		if !errors.As(err, &serr) {
+			return stsexchange.Credentials{}, err
+		}
+		retryable := serr.Class == stsexchange.Transient || serr.Class == stsexchange.Throttled
+		if !retryable && again != nil {
+			retryable = again(serr)
+		}
+		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
+			return stsexchange.Credentials{}, stsError{serr}
+		}
+		if err := h.o.Sleep(ctx, stsBackoff.Delay(attempt)); err != nil {
+			return stsexchange.Credentials{}, stsError{serr}
+		}
+	}
+}
+
+// stsError shows an STS refusal with its fix, once.
+type stsError struct{ e *stsexchange.Error }
+
+func (s stsError) Error() string {
+	msg := s.e.Error()
+	if s.e.Hint != "" {
+		msg += "\nFix: " + s.e.Hint
+	}
+	return msg
+}
+func (s stsError) Unwrap() error { return s.e }
