@@ -97,6 +97,8 @@ func FuzzCheck(f *testing.F) {
 		[]byte(`{"iss":"https://token.actions.githubusercontent.com","amr":["ab","xb",1,true,null,{"k":"v"}]}`), "sts:TagSession")
 	f.Add([]byte(stmt(`{"DateLessThanIfExists":{"aws:CurrentTime":"2026-01-01"},"NumericEquals":{"token.actions.githubusercontent.com:n":"1.0"}}`)),
 		[]byte(`{"iss":"https://token.actions.githubusercontent.com","n":1}`), "")
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:${token.actions.githubusercontent.com:repository}:${*}${?}","sts:RoleSessionName":"${aws:x, 'd''e'}"},"ArnLike":{"aws:SourceArn":"arn:${a}:*"}}}}`),
+		[]byte(`{"iss":"https://token.actions.githubusercontent.com","repository":"o/r","sub":"repo:o/r:*?"}`), "")
 	f.Fuzz(func(t *testing.T, policy, claimsJSON []byte, action string) {
 		p, err := Parse(policy)
 		if err != nil {
@@ -111,7 +113,7 @@ func FuzzCheck(f *testing.F) {
 			return
 		}
 		iss, _ := cl["iss"].(string)
-		res := c.Check(Request{Issuer: iss, Claims: cl, Action: action})
+		res := c.Check(Request{Issuer: iss, Claims: cl, Action: action, SessionName: "gh-" + action})
 		allow, deny := false, false
 		for _, s := range res.Statements {
 			ok := s.Principal.Passed && s.Action.Passed
