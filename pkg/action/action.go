@@ -206,7 +206,7 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 		}
 	}
 	if policy != nil {
-		policy.report(r, x.claims)
+		policy.report(r, x.claims, in.SessionName)
 		x.policy = policy
 	}
 	return x.webIdentity(ctx)

@@ -50,10 +50,11 @@ func loadTrustPolicy(path string) (*trustCheck, error) {
 	return &trustCheck{file: path, name: docs[0].Name, compiled: c}, nil
 }
 
-// report evaluates the policy against the token and prints the verdict.
+// report evaluates the policy against the token and the session name the
+// call will carry (the sts:RoleSessionName key), and prints the verdict.
 // STS still decides: this only explains.
-func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims) {
-	res := t.compiled.Check(trustpolicy.Request{Issuer: c.Issuer, Claims: c.Raw})
+func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims, sessionName string) {
+	res := t.compiled.Check(trustpolicy.Request{Issuer: c.Issuer, Claims: c.Raw, SessionName: sessionName})
 	t.allowed = res.Allowed
 	verdict := "DENIES"
 	if res.Allowed {

@@ -39,7 +39,7 @@ var ErrNoTokenPermission = errors.New("the runner offers no OIDC token to this j
 	EnvRequestURL + " and " + EnvRequestToken + " are not set. " +
 	"Fix: add `permissions: id-token: write` to the job (or workflow). " +
 	"Pull requests from forks and Dependabot runs never get a token; " +
-	"use pull_request_target with care, or skip the AWS step for them")
+	"run the AWS step only where a token is offered, e.g. `if: github.event.pull_request.head.repo.fork != true`")
 
 // Error is a failed token request.
 type Error struct {

@@ -533,3 +533,11 @@ func TestFetchIgnoresExtraFields(t *testing.T) {
 		t.Fatalf("Fetch = %q, %v", tok, err)
 	}
 }
+
+// pull_request_target runs with the base repository's secrets and token
+// while it may check out the pull request's code: never recommend it.
+func TestNoTokenHintNeverRecommendsPullRequestTarget(t *testing.T) {
+	if msg := ErrNoTokenPermission.Error(); strings.Contains(msg, "pull_request_target") {
+		t.Errorf("hint recommends pull_request_target: %s", msg)
+	}
+}

@@ -4,8 +4,6 @@
 package policycmd
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -112,120 +109,6 @@ func (r *inputReader) read(flagName, path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s is larger than %d bytes; pass a single policy, role or terraform plan", flagName, strconv.Quote(path), trustpolicy.MaxInputBytes)
 	}
 	return data, nil
-}
-
-func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	policyPath := fs.String("policy", "", "")
-	claimsPath := fs.String("claims", "", "")
-	tokenPath := fs.String("token", "", "")
-	action := fs.String("action", trustpolicy.DefaultAction, "")
-	role := fs.String("role", "", "")
-	if code := parseFlags(fs, args, stdout, stderr); code >= 0 {
-		return code
-	}
-	switch {
-	case fs.NArg() > 0:
-		return usageError(stderr, "explain", fmt.Sprintf("unexpected argument %s; give the policy with --policy FILE", strconv.Quote(fs.Arg(0))))
-	case *policyPath == "":
-		return usageError(stderr, "explain", "missing --policy FILE (a policy document, `aws iam get-role` output, or `terraform show -json` output)")
-	case *claimsPath == "" && *tokenPath == "":
-		return usageError(stderr, "explain", "missing --claims FILE or --token FILE: give the token's claims as JSON, or the token itself")
-	case *claimsPath != "" && *tokenPath != "":
-		return usageError(stderr, "explain", "--claims and --token both given; give one")
-	case *action == "":
-		return usageError(stderr, "explain", "--action is empty; omit it for sts:AssumeRoleWithWebIdentity")
-	}
-	in := &inputReader{stdin: stdin}
-	policyData, err := in.read("--policy", *policyPath)
-	if err != nil {
-		return inputError(stderr, "explain", err)
-	}
-	docs, err := trustpolicy.ParseDocuments(policyData)
-	if err != nil {
-		return inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", strconv.Quote(*policyPath), err))
-	}
-	if *role != "" {
-		var picked []trustpolicy.Document
-		var names []string
-		for _, d := range docs {
-			names = append(names, strconv.Quote(d.Name))
-			if d.Name == *role {
-				picked = append(picked, d)
-			}
-		}
-		if len(picked) == 0 {
-			return usageError(stderr, "explain", fmt.Sprintf("--role %s names no policy in %s; it holds %s", strconv.Quote(*role), strconv.Quote(*policyPath), strings.Join(names, ", ")))
-		}
-		docs = picked
-	}
-
-	var tok *claims.Claims
-	var source string
-	if *tokenPath != "" {
-		raw, err := in.read("--token", *tokenPath)
-		if err != nil {
-			return inputError(stderr, "explain", err)
-		}
-		if tok, err = claims.Decode(string(raw)); err != nil {
-			return inputError(stderr, "explain", fmt.Errorf("--token %s: %w", strconv.Quote(*tokenPath), err))
-		}
-		source = "token (signature NOT verified: claims were only decoded; STS verifies the real token)"
-	} else {
-		raw, err := in.read("--claims", *claimsPath)
-		if err != nil {
-			return inputError(stderr, "explain", err)
-		}
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.UseNumber()
-		var m map[string]any
-		if err := d.Decode(&m); err != nil || m == nil {
-			return inputError(stderr, "explain", fmt.Errorf("--claims %s: failed to parse: want a JSON object of claims such as {\"iss\": ..., \"sub\": ..., \"aud\": ...}", strconv.Quote(*claimsPath)))
-		}
-		if tok, err = claims.FromMap(m); err != nil {
-			return inputError(stderr, "explain", fmt.Errorf("--claims %s: %w", strconv.Quote(*claimsPath), err))
-		}
-		source = "claims from " + strconv.Quote(*claimsPath)
-	}
-	if tok.Issuer == "" {
-		return inputError(stderr, "explain", errors.New("the claims have no \"iss\"; condition keys are named after the issuer, so add it (e.g. \"https://token.actions.githubusercontent.com\")"))
-	}
-
-	fmt.Fprintf(stdout, "%s: iss %s, sub %s, aud %s\n", source, strconv.Quote(tok.Issuer), strconv.Quote(tok.Subject), quoteList(tok.Audience))
-	code := ExitFindings
-	var allowed []string
-	compileFailed := false
-	for _, d := range docs {
-		if len(docs) > 1 {
-			fmt.Fprintf(stdout, "\n== %s ==\n", strconv.Quote(d.Name))
-		}
-		c, err := d.Policy.Compile()
-		if err != nil {
-			fmt.Fprintf(stderr, "explain: %s: %v\n", strconv.Quote(d.Name), err)
-			compileFailed = true
-			continue
-		}
-		res := c.Check(trustpolicy.Request{Issuer: tok.Issuer, Claims: tok.Raw, Action: *action})
-		if err := res.WriteText(stdout); err != nil {
-			fmt.Fprintf(stderr, "explain: failed to write the report: %v\n", err)
-			return ExitUsage
-		}
-		if res.Allowed {
-			allowed = append(allowed, strconv.Quote(d.Name))
-			code = ExitOK
-		}
-	}
-	if len(docs) > 1 {
-		fmt.Fprintf(stdout, "\nsummary: %d of %d policies allow this token", len(allowed), len(docs))
-		if len(allowed) > 0 {
-			fmt.Fprintf(stdout, ": %s", strings.Join(allowed, ", "))
-		}
-		fmt.Fprintln(stdout)
-	}
-	if compileFailed {
-		return ExitUsage
-	}
-	return code
 }
 
 func inputError(stderr io.Writer, cmd string, err error) int {

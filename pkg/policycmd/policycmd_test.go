@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from current output")
@@ -38,20 +39,33 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// writeToken builds a JWT around a claims file. The signature is junk:
-// explain decodes without verifying, which is what it must say.
+// writeToken builds a JWT around a claims file, valid from now for ten
+// minutes. The signature is junk: explain decodes without verifying, which
+// is what it must say.
 func writeToken(t *testing.T, claimsFile string) string {
+	t.Helper()
+	now := time.Now().Unix()
+	return writeTokenTimes(t, claimsFile, now-60, now+600)
+}
+
+// writeTokenTimes is writeToken with the token's iat/nbf and exp.
+func writeTokenTimes(t *testing.T, claimsFile string, issued, expires int64) string {
 	t.Helper()
 	payload, err := os.ReadFile(claimsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["iat"], m["nbf"], m["exp"] = issued, issued, expires
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, payload); err != nil {
+	if err := json.NewEncoder(&compact).Encode(m); err != nil {
 		t.Fatal(err)
 	}
 	enc := base64.RawURLEncoding
-	tok := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT","kid":"test"}`)) + "." + enc.EncodeToString(compact.Bytes()) + "." + enc.EncodeToString([]byte("not-a-signature"))
+	tok := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT","kid":"test"}`)) + "." + enc.EncodeToString(bytes.TrimSpace(compact.Bytes())) + "." + enc.EncodeToString([]byte("not-a-signature"))
 	path := filepath.Join(t.TempDir(), "token.jwt")
 	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -85,7 +99,12 @@ func TestRunExitCodes(t *testing.T) {
 		{"explain with an unknown flag", []string{"explain", "--polcy", "x"}, "", 2, "", "explain: flag provided but not defined: -polcy"},
 		{"explain with a missing file", []string{"explain", "--policy", "testdata/nope.json", "--claims", "testdata/claims_main.json"}, "", 2, "", `explain: --policy: failed to open "testdata/nope.json"`},
 		{"explain with a non-policy file", []string{"explain", "--policy", "testdata/claims_main.json", "--claims", "testdata/claims_main.json"}, "", 2, "", `explain: --policy "testdata/claims_main.json": failed to parse policy input: unrecognised JSON`},
-		{"explain with claims that are not an object", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-"}, "[1]", 2, "", `explain: --claims "-": failed to parse`},
+		{"explain with claims that are not an object", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-"}, "[1]", 2, "", `explain: --claims "-": want a JSON object of claims`},
+		{"explain with claims lacking iss and --issuer", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-", "--issuer", "token.actions.githubusercontent.com"}, `{"sub":"repo:octo-org/octo-repo:ref:refs/heads/main","aud":"sts.amazonaws.com"}`, 0, "decision: allowed", ""},
+		{"explain with --issuer unlike the claims' iss", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "testdata/claims_main.json", "--issuer", "https://ghes.example.com/_services/token"}, "", 2, "", `explain: --issuer "https://ghes.example.com/_services/token" differs from the claims' iss`},
+		{"explain checks sts:RoleSessionName against --session-name", []string{"explain", "--policy", "testdata/session-name.json", "--claims", "testdata/claims_main.json", "--session-name", "gh-583231"}, "", 0, "decision: allowed", ""},
+		{"explain without --session-name cannot see sts:RoleSessionName", []string{"explain", "--policy", "testdata/session-name.json", "--claims", "testdata/claims_main.json"}, "", 1, "explain --session-name NAME", ""},
+		{"explain names the key IAM has instead of a claim", []string{"explain", "--policy", "testdata/keyless-claim.json", "--claims", "testdata/claims_main.json"}, "", 1, `IAM has no condition key "token.actions.githubusercontent.com:repository_owner"; this condition never sees the claim`, ""},
 		{"explain with claims lacking iss", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-"}, `{"sub":"x"}`, 2, "", `explain: the claims have no "iss"`},
 		{"explain with stdin used twice", []string{"explain", "--policy", "-", "--claims", "-"}, string(policy), 2, "", `explain: --claims: stdin ("-") can be read only once`},
 		{"explain a plan allows if any role allows", []string{"explain", "--policy", "testdata/terraform-plan.json", "--claims", "testdata/claims_main.json"}, "", 0, "summary: 4 of 4 policies allow this token", ""},
@@ -165,6 +184,24 @@ func TestExplainTokenSaysItIsUnverified(t *testing.T) {
 	}
 }
 
+// STS refuses an expired token before it reads the trust policy, so
+// explain must not call it allowed (issue 10: "explain --token with an
+// expired token says that STS would refuse it (ExpiredTokenException) and
+// exits 1").
+func TestExplainExpiredToken(t *testing.T) {
+	tok := writeTokenTimes(t, "testdata/claims_main.json", 1767225600, 1767225900)
+	code, out, _ := run(t, "", "explain", "--policy", "testdata/main-only.json", "--token", tok)
+	if code != ExitFindings {
+		t.Errorf("exit code %d, want %d", code, ExitFindings)
+	}
+	for _, want := range []string{"token: EXPIRED: the token expired at 2026-01-01T00:05:00Z", "ExpiredTokenException", "decision: allowed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	golden(t, "explain_expired_token.txt", out)
+}
+
 func TestSARIFShape(t *testing.T) {
 	code, out, _ := run(t, "", "lint", "--format", "sarif", "testdata/stringequals-wildcard.json", "testdata/org-wide.json")
 	if code != 1 {
@@ -238,7 +275,7 @@ func TestSARIFShape(t *testing.T) {
 // Every flag a subcommand defines must be documented in its help.
 func TestHelpDocumentsEveryFlag(t *testing.T) {
 	flags := map[string][]string{
-		"explain":  {"--policy", "--claims", "--token", "--action", "--role"},
+		"explain":  {"--policy", "--claims", "--token", "--action", "--role", "--session-name", "--issuer"},
 		"lint":     {"--format"},
 		"generate": {"--repo", "--branch", "--environment", "--tag", "--pull-request", "--account", "--provider-arn", "--audience", "--issuer", "--partition", "--format"},
 	}

@@ -34,17 +34,34 @@ nearest fix for each failure.
 Flags:
   --policy FILE   the trust policy: a policy document, ` + "`aws iam get-role`" + ` output,
                   or ` + "`terraform show -json`" + ` output ("-" for stdin)
-  --claims FILE   the token's claims as a JSON object
-  --token FILE    the token itself (a JWT); its signature is NOT verified
+  --claims FILE   the token's claims as a JSON object (the action's
+                  debug-claims output works as is)
+  --token FILE    the token itself (a JWT); its signature is NOT verified.
+                  An expired token is reported as STS would refuse it
+                  (ExpiredTokenException), and explain exits 1
+  --issuer URL    the token's issuer, for claims without "iss"
+  --session-name NAME
+                  the role-session-name of the call: the value of the
+                  sts:RoleSessionName condition key (absent if not given)
   --action NAME   the STS action (default sts:AssumeRoleWithWebIdentity)
   --role NAME     explain only the policy with this name: the role name of
                   get-role output, or the terraform resource address
+
+Conditions are judged on the keys IAM provides: for every OIDC provider
+aud, sub, amr and azp; for GitHub's issuers also actor, actor_id,
+enterprise_id, environment, job_workflow_ref, ref, repository,
+repository_id, repository_owner_id and workflow. Any other claim (e.g.
+repository_owner, event_name, ref_type) is absent to IAM: a positive
+operator on it is false, a negated one true. Policy variables such as
+${token.actions.githubusercontent.com:repository} are substituted in
+string and ARN values of Version 2012-10-17 policies.
 
 When the file holds several policies (terraform), each is explained under
 its name, followed by a summary line.
 
 Exit status: 0 if the token is allowed (by any of several policies when no
---role is given), 1 if denied, 2 for bad flags or unreadable input.
+--role is given), 1 if denied or the token has expired, 2 for bad flags or
+unreadable input.
 
 Examples:
   oidc-aws policy explain --policy trust.json --claims claims.json
