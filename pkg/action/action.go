@@ -65,21 +65,40 @@ const (
 	StageExport      Stage = "export"
 )
 
-// Failure is a failed run: the stage, the cause and, where known, the fix.
+// Failure is a failed run: the stage and the cause. This is the one place
+// that names the stage; the cause says only what was wrong, and its fix is
+// kept apart (see fixOf) and printed once, by reportFailure.
 type Failure struct {
 	Stage Stage
 	Err   error
 }
 
-func (f *Failure) Error() string {
-	msg := f.Err.Error()
-	// Errors from the stage's own package may already name it.
-	if strings.HasPrefix(msg, string(f.Stage)+" failed") {
-		return msg
-	}
-	return fmt.Sprintf("%s failed: %s", f.Stage, msg)
-}
+func (f *Failure) Error() string { return fmt.Sprintf("%s failed: %s", f.Stage, f.Err) }
 func (f *Failure) Unwrap() error { return f.Err }
+
+// fixedError is one of this package's own causes, with its fix kept apart
+// as the other packages keep theirs.
+type fixedError struct{ msg, fix string }
+
+func (e *fixedError) Error() string { return e.msg }
+
+// fixOf finds the fix a cause carries: the hint of a token or STS error
+// (STS's from the one code-to-hint table in stsexchange), or this package's
+// own. "" when there is none.
+func fixOf(err error) string {
+	var fe *fixedError
+	var te *idtoken.Error
+	var se *stsexchange.Error
+	switch {
+	case errors.As(err, &fe):
+		return fe.fix
+	case errors.As(err, &te):
+		return te.Hint
+	case errors.As(err, &se):
+		return se.Hint
+	}
+	return ""
+}
 
 // DefaultBackoff and DefaultThrottleBackoff are the retry shapes for STS,
 // both full jitter. A blip (5xx, a dropped
@@ -221,7 +240,10 @@ func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
 	}
 	for _, k := range need {
 		if getenv(k) == "" {
-			return fmt.Errorf("%s is not set, so the step has nowhere to put its results: run this as a GitHub Actions step (`go run ./pkg/internal/demo` shows a local run)", k)
+			return &fixedError{
+				msg: k + " is not set, so the step has nowhere to put its results",
+				fix: "run this as a GitHub Actions step; `go run ./pkg/internal/demo` shows a local run",
+			}
 		}
 	}
 	return nil
@@ -234,7 +256,10 @@ func envCredentials(getenv func(string) string) (stsexchange.Credentials, error)
 		SessionToken:    getenv("AWS_SESSION_TOKEN"),
 	}
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return c, fmt.Errorf("input %q: role-chaining: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); run this action once without role-chaining in an earlier step", inputs.RoleChaining)
+		return c, &fixedError{
+			msg: fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", inputs.RoleChaining),
+			fix: "run this action once without role-chaining in an earlier step",
+		}
 	}
 	return c, nil
 }
@@ -443,7 +468,10 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 		if shown == "" {
 			shown = "(none: STS returned no role ARN)"
 		}
-		return &Failure{Stage: StageExport, Err: fmt.Errorf("the credentials are for account %s, which is not in allowed-account-ids (%s); nothing was exported. Fix: check role-to-assume, or add the account to allowed-account-ids", shown, strings.Join(in.AllowedAccountIDs, ","))}
+		return &Failure{Stage: StageExport, Err: &fixedError{
+			msg: fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s); nothing was exported", shown, strings.Join(in.AllowedAccountIDs, ",")),
+			fix: "check role-to-assume and sts-endpoint, or add the account to allowed-account-ids",
+		}}
 	}
 	expiration := ""
 	if !cr.Expiration.IsZero() {
@@ -469,7 +497,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	// a set of credentials behind.
 	for _, kv := range append(slices.Clone(env), out...) {
 		if err := workflow.CheckValue(kv[1]); err != nil {
-			return &Failure{Stage: StageExport, Err: fmt.Errorf("refusing to export %s from STS's answer: %w", kv[0], err)}
+			return &Failure{Stage: StageExport, Err: fmt.Errorf("STS's answer for %s cannot be exported: %w", kv[0], err)}
 		}
 	}
 	for _, kv := range env {
@@ -514,21 +542,30 @@ type stsFailure struct {
 func (f *stsFailure) Error() string { return f.STS.Error() }
 func (f *stsFailure) Unwrap() error { return f.STS }
 
+// reportFailure prints a failed run as one error annotation: the stage and
+// what was wrong (err's text), then "Fix:" and the fix, if one is known.
+// This is the only place that prints "Fix:".
 func reportFailure(r *workflow.Runner, err error) {
+	fix := fixOf(err)
 	var sf *stsFailure
 	if errors.As(err, &sf) {
 		reportSTSFailure(r, sf)
-		return
+		if sf.Claims != nil {
+			// The table's hints are issuer-neutral; name this token's keys.
+			fix = strings.ReplaceAll(fix, "ISSUER:", sf.Claims.IssuerHost()+":")
+		}
 	}
-	r.Errorf("%s", err)
+	msg := err.Error()
+	if fix != "" {
+		msg += "\nFix: " + fix
+	}
+	r.Errorf("%s", msg)
 }
 
+// reportSTSFailure prints the diagnosis of a failed STS call, before the
+// error annotation.
 func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
-	e := *f.STS
-	if f.Claims != nil {
-		// The table's hints are issuer-neutral; name this token's keys.
-		e.Hint = strings.ReplaceAll(e.Hint, "ISSUER:", f.Claims.IssuerHost()+":")
-	}
+	e := f.STS
 	r.Group("Why STS refused: diagnosis")
 	r.Infof("stage:      STS %s", e.Op)
 	r.Infof("error code: %s", firstNonEmpty(e.Code, "(none: the call did not complete)"))
@@ -540,9 +577,6 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 	}
 	if f.Attempts > 1 {
 		r.Infof("attempts:   %d", f.Attempts)
-	}
-	if e.Hint != "" {
-		r.Infof("likely fix: %s", e.Hint)
 	}
 	// The token and trust-policy advice only helps when AWS judged the
 	// token; after retries of a transient failure it is noise.
@@ -573,11 +607,6 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 		}
 	}
 	r.EndGroup()
-	msg := fmt.Sprintf("STS call failed: %s", e.Error())
-	if e.Hint != "" {
-		msg += ". Fix: " + e.Hint
-	}
-	r.Errorf("%s", msg)
 }
 
 func displayARN(in *inputs.Inputs) string {

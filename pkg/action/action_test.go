@@ -490,3 +490,74 @@ func TestDiagnosisNamesTheProviderInTheRolesPartition(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryFailureSaysStageWhatAndFixOnce: one error annotation per failed
+// run, which names its stage once, says "failed" once, and gives the fix
+// once, on its own line after "Fix:".
+func TestEveryFailureSaysStageWhatAndFixOnce(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		with      map[string]string
+		unset     []string
+		fault     localsts.FaultKind
+		wantStart string
+		wantFix   string // "" for none
+	}{
+		{"an invalid input", map[string]string{"aws-region": "US"}, nil, 0,
+			`validation failed: input "aws-region"`, ""},
+		{"role chaining without credentials", map[string]string{"role-chaining": "true"}, []string{"AWS_ACCESS_KEY_ID"}, 0,
+			`validation failed: input "role-chaining"`, "run this action once without role-chaining"},
+		{"a job without id-token permission", nil, []string{"ACTIONS_ID_TOKEN_REQUEST_URL"}, 0,
+			"token request failed: the runner offers no OIDC token", "permissions: id-token: write"},
+		{"a missing token file", map[string]string{"web-identity-token-file": "/nonexistent/token"}, nil, 0,
+			`token request failed: web-identity-token-file "/nonexistent/token": no such file`, "check web-identity-token-file"},
+		{"a role STS refuses", map[string]string{"role-to-assume": "arn:aws:iam::" + sandbox.Account + ":role/not-there"}, nil, 0,
+			"STS call failed: AssumeRoleWithWebIdentity: AccessDenied", "token.actions.githubusercontent.com:sub"},
+		{"throttling past the last attempt", map[string]string{"retry-max-attempts": "1"}, nil, localsts.FaultThrottling,
+			"STS call failed: AssumeRoleWithWebIdentity: Throttling", "throttling"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			if c.fault != 0 {
+				sb.STS.Inject(localsts.Fault{Kind: c.fault})
+			}
+			st, err := sb.NewStep(t.TempDir(), c.with)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range c.unset {
+				delete(st.Env, k)
+			}
+			var out bytes.Buffer
+			if code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out, Sleep: (&sleeps{}).sleep}); code != ExitFailed {
+				t.Fatalf("exit %d", code)
+			}
+			log := runnersim.ParseLog(out.Bytes())
+			if len(log.Errors) != 1 {
+				t.Fatalf("errors %q, want one", log.Errors)
+			}
+			msg := log.Errors[0]
+			if !strings.HasPrefix(msg, c.wantStart) {
+				t.Errorf("error %q does not start %q", msg, c.wantStart)
+			}
+			if n := strings.Count(strings.ToLower(msg), "failed"); n != 1 {
+				t.Errorf("error %q says failed %d times", msg, n)
+			}
+			if n := strings.Count(msg, "Fix:"); c.wantFix == "" && n != 0 || c.wantFix != "" && n != 1 {
+				t.Errorf("error %q has %d fixes", msg, n)
+			}
+			if c.wantFix != "" && !strings.Contains(msg, "\nFix: ") {
+				t.Errorf("error %q does not give the fix on its own line", msg)
+			}
+			if _, fix, _ := strings.Cut(msg, "Fix:"); !strings.Contains(fix, c.wantFix) {
+				t.Errorf("error %q: the fix does not say %q", msg, c.wantFix)
+			}
+			if strings.Contains(log.Text(), "likely fix:") {
+				t.Error("the fix is printed twice: in the log and in the error")
+			}
+		})
+	}
+}

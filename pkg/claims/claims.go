@@ -43,7 +43,8 @@ type Claims struct {
 	NotBefore time.Time
 }
 
-// DecodeError says why a token could not be decoded. It never holds the token.
+// DecodeError says why a token could not be decoded. It never holds the
+// token, and it names no caller's stage.
 type DecodeError struct {
 	Reason string
 	Err    error
@@ -51,9 +52,9 @@ type DecodeError struct {
 
 func (e *DecodeError) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("failed to decode token: %s: %v", e.Reason, e.Err)
+		return fmt.Sprintf("the token cannot be decoded: %s: %v", e.Reason, e.Err)
 	}
-	return "failed to decode token: " + e.Reason
+	return "the token cannot be decoded: " + e.Reason
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }

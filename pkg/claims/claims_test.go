@@ -200,8 +200,8 @@ func TestDecodeRejectsMalformedTokens(t *testing.T) {
 				t.Fatalf("error %T (%v) is not a *DecodeError", err, err)
 			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "failed to decode token: ") {
-				t.Errorf("error %q does not name the stage", msg)
+			if !strings.HasPrefix(msg, "the token cannot be decoded: ") {
+				t.Errorf("error %q does not say what could not be done", msg)
 			}
 			if !strings.Contains(msg, tc.wantReason) {
 				t.Errorf("error %q does not say %q", msg, tc.wantReason)

@@ -35,35 +35,29 @@ const (
 )
 
 // ErrNoTokenPermission means the runner offers no OIDC token to this job.
-var ErrNoTokenPermission = errors.New("the runner offers no OIDC token to this job: " +
-	EnvRequestURL + " and " + EnvRequestToken + " are not set. " +
-	"Fix: add `permissions: id-token: write` to the job (or workflow). " +
-	"Pull requests from forks and Dependabot runs never get a token; " +
-	"run the AWS step only where a token is offered, e.g. `if: github.event.pull_request.head.repo.fork != true`")
+var ErrNoTokenPermission error = &Error{
+	Reason: "the runner offers no OIDC token to this job: " + EnvRequestURL + " and " + EnvRequestToken + " are not set",
+	Hint: "add `permissions: id-token: write` to the job (or workflow). " +
+		"Pull requests from forks and Dependabot runs never get a token; " +
+		"run the AWS step only where a token is offered, e.g. `if: github.event.pull_request.head.repo.fork != true`",
+}
 
-// Error is a failed token request.
+// Error is a failed token request or token file. Error() says what went
+// wrong; it names neither the caller's stage nor the fix, which is Hint.
 type Error struct {
 	Attempts   int
 	StatusCode int // 0 for transport errors
 	Reason     string
-	Hint       string
+	Hint       string // the likely fix, "" when there is nothing to suggest
 	Transient  bool
 	Err        error
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("token request failed")
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+		return fmt.Sprintf("%s (after %d attempts)", e.Reason, e.Attempts)
 	}
-	b.WriteString(": ")
-	b.WriteString(e.Reason)
-	if e.Hint != "" {
-		b.WriteString(". Fix: ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
+	return e.Reason
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -117,7 +111,7 @@ func FromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
 func New(requestURL, requestToken string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(requestURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("failed to use %s: it is not an http(s) URL", EnvRequestURL)
+		return nil, &Error{Reason: EnvRequestURL + " is not an http(s) URL", Hint: "leave " + EnvRequestURL + " as the runner sets it"}
 	}
 	c := &Client{
 		requestURL:   requestURL,
@@ -235,21 +229,35 @@ func transportReason(err error) string {
 
 // ReadFile reads a token from a file, as for web-identity-token-file.
 func ReadFile(path string) (string, error) {
+	const hint = "check web-identity-token-file: a relative path is read from GITHUB_WORKSPACE, and the file must hold one JWT"
+	fail := func(reason string, err error) (string, error) {
+		return "", &Error{Reason: "web-identity-token-file " + strconv.Quote(path) + ": " + reason, Hint: hint, Err: err}
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("failed to read web-identity-token-file: %w", err)
+		return fail(fileReason(err), err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, claims.MaxTokenBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("failed to read web-identity-token-file %q: %w", path, err)
+		return fail(fileReason(err), err)
 	}
 	if len(b) > claims.MaxTokenBytes {
-		return "", fmt.Errorf("failed to read web-identity-token-file %q: larger than %d bytes, so not a token", path, claims.MaxTokenBytes)
+		return fail(fmt.Sprintf("larger than %d bytes, so not a token", claims.MaxTokenBytes), nil)
 	}
 	tok := strings.TrimSpace(string(b))
 	if _, err := claims.Decode(tok); err != nil {
-		return "", fmt.Errorf("failed to read web-identity-token-file %q: %w", path, err)
+		return fail(err.Error(), err)
 	}
 	return tok, nil
+}
+
+// fileReason is an os error without the operation and path, which the
+// message already names.
+func fileReason(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

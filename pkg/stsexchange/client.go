@@ -127,7 +127,7 @@ func New(o Options) (*Client, error) {
 		getenv = os.Getenv
 	}
 	if len(o.Region) > 64 || !regionPattern.MatchString(o.Region) {
-		return nil, fmt.Errorf("failed to configure STS: aws-region %s is not a region name such as us-east-1 (want lowercase letters, digits and dashes)", quote(o.Region, 100))
+		return nil, fmt.Errorf("aws-region %s is not a region name such as us-east-1 (want lowercase letters, digits and dashes)", quote(o.Region, 100))
 	}
 	endpoint, source, err := resolveEndpoint(o.Endpoint, getenv)
 	if err != nil {
@@ -136,11 +136,11 @@ func New(o Options) (*Client, error) {
 	c := &Client{endpoint: endpoint, endpointSource: source, timeout: o.Timeout}
 	if endpoint == "" {
 		if c.endpoint, err = defaultEndpoint(o.Region); err != nil {
-			return nil, fmt.Errorf("failed to resolve the STS endpoint for aws-region %q: %w", o.Region, err)
+			return nil, fmt.Errorf("no STS endpoint is known for aws-region %q: %w", o.Region, err)
 		}
 	}
 	if c.timeout < 0 || o.MaxResponseBytes < 0 {
-		return nil, fmt.Errorf("failed to configure STS: Timeout (%v) and MaxResponseBytes (%d) must not be negative", o.Timeout, o.MaxResponseBytes)
+		return nil, fmt.Errorf("Timeout (%v) and MaxResponseBytes (%d) must not be negative", o.Timeout, o.MaxResponseBytes)
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
@@ -153,7 +153,7 @@ func New(o Options) (*Client, error) {
 	if transport == nil {
 		cfg, err := proxyConfig(o, getenv)
 		if err != nil {
-			return nil, fmt.Errorf("failed to configure the proxy for STS: %w", err)
+			return nil, fmt.Errorf("the proxy for STS: %w", err)
 		}
 		transport = newTransport(cfg.ProxyFunc())
 	}
@@ -376,10 +376,10 @@ func (l *limitedClient) Do(req *http.Request) (*http.Response, error) {
 		body, err := io.ReadAll(io.LimitReader(req.Body, maxRequestBytes+1))
 		req.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("failed to buffer the STS request: %w", err)
+			return nil, fmt.Errorf("reading the STS request to send it: %w", err)
 		}
 		if len(body) > maxRequestBytes {
-			return nil, fmt.Errorf("failed to send the STS request: the form is over %d bytes", maxRequestBytes)
+			return nil, fmt.Errorf("the STS request form is over %d bytes", maxRequestBytes)
 		}
 		req = req.Clone(req.Context())
 		req.ContentLength = int64(len(body))

@@ -36,7 +36,7 @@ func resolveEndpoint(explicit string, getenv func(string) string) (endpoint, sou
 			continue
 		}
 		if err := validateEndpoint(v); err != nil {
-			return "", c.source, fmt.Errorf("failed to use the STS endpoint from %s: %w", c.source, err)
+			return "", c.source, fmt.Errorf("the STS endpoint from %s: %w", c.source, err)
 		}
 		return v, c.source, nil
 	}
@@ -107,18 +107,18 @@ func proxyConfig(o Options, getenv func(string) string) (*httpproxy.Config, erro
 	cfg := &httpproxy.Config{}
 	if o.HTTPProxy != "" {
 		if err := validateProxy(o.HTTPProxy); err != nil {
-			return nil, fmt.Errorf("failed to use input http-proxy: %w", err)
+			return nil, fmt.Errorf("input http-proxy: %w", err)
 		}
 		cfg.HTTPProxy, cfg.HTTPSProxy = o.HTTPProxy, o.HTTPProxy
 	} else {
 		var name string
 		cfg.HTTPSProxy, name = envAny("HTTPS_PROXY", "https_proxy")
 		if err := validateProxy(cfg.HTTPSProxy); err != nil {
-			return nil, fmt.Errorf("failed to use environment variable %s: %w", name, err)
+			return nil, fmt.Errorf("environment variable %s: %w", name, err)
 		}
 		cfg.HTTPProxy, name = envAny("HTTP_PROXY", "http_proxy")
 		if err := validateProxy(cfg.HTTPProxy); err != nil {
-			return nil, fmt.Errorf("failed to use environment variable %s: %w", name, err)
+			return nil, fmt.Errorf("environment variable %s: %w", name, err)
 		}
 	}
 	if o.NoProxy != "" {

@@ -68,7 +68,8 @@ const (
 
 // Error is the only error type AssumeRoleWithWebIdentity and AssumeRole return.
 // Every string field is safe to print: control characters are escaped and the
-// web identity token and source credentials are redacted.
+// web identity token and source credentials are redacted. Error() says what
+// went wrong; it names neither the caller's stage nor the fix, which is Hint.
 type Error struct {
 	Op         string // OpWebIdentity or OpAssumeRole
 	Code       string // AWS error code; "" when STS gave no error code (transport, timeout, bad response)
@@ -82,9 +83,8 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("sts ")
 	b.WriteString(e.Op)
-	b.WriteString(" failed: ")
+	b.WriteString(": ")
 	if e.Code != "" {
 		b.WriteString(e.Code)
 		if e.Message != "" && e.Message != e.Code {
@@ -149,6 +149,8 @@ const (
 	KindUnknownServerCode = "http.UnknownServerError"
 )
 
+const hintThrottled = "STS is throttling requests, which are retried with backoff up to retry-max-attempts: raise it, or run fewer jobs at once"
+
 const hintBadCreds = "the source credentials for role chaining are invalid or expired: check the first role's credentials reached AssumeRole unchanged and have not expired"
 
 // Table maps AWS STS error codes (and the Kind* keys) to what to do about them.
@@ -189,10 +191,10 @@ var Table = map[string]Rule{
 		Class: Fatal,
 		Hint:  "the identity provider rejected a claim in the token: check the token's claims against the IAM OIDC provider configuration",
 	},
-	"Throttling":               {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
-	"ThrottlingException":      {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
-	"RequestLimitExceeded":     {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
-	"TooManyRequestsException": {Class: Throttled, Hint: "STS is throttling requests; retrying with backoff"},
+	"Throttling":               {Class: Throttled, Hint: hintThrottled},
+	"ThrottlingException":      {Class: Throttled, Hint: hintThrottled},
+	"RequestLimitExceeded":     {Class: Throttled, Hint: hintThrottled},
+	"TooManyRequestsException": {Class: Throttled, Hint: hintThrottled},
 	"InternalFailure":          {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
 	"InternalError":            {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
 	"ServiceUnavailable":       {Class: Transient, Hint: "STS is temporarily unavailable; this is usually temporary"},
@@ -284,7 +286,7 @@ var Table = map[string]Rule{
 	},
 	KindConnection: {
 		Class: Transient,
-		Hint:  "the connection to STS failed or was cut; retrying (if it persists, check the network, http-proxy and no-proxy)",
+		Hint:  "the connection to STS could not be made or was cut; retrying (if it persists, check the network, http-proxy and no-proxy)",
 	},
 	KindTLSCertificate: {
 		Class: Fatal,

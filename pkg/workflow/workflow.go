@@ -81,19 +81,19 @@ func (r *Runner) SetOutput(name, value string) error {
 
 func (r *Runner) fileCommand(file, name, value string, set func(k, v string)) (err error) {
 	if !nameRe.MatchString(name) {
-		return fmt.Errorf("failed to write %s: %q is not a valid name", file, name)
+		return fmt.Errorf("%s: %q is not a valid name", file, name)
 	}
 	if err := CheckValue(value); err != nil {
 		// Never echo the value: it may be a credential.
-		return fmt.Errorf("failed to write %s for %s: %w", file, name, err)
+		return fmt.Errorf("%s for %s: %w", file, name, err)
 	}
 	if r.getenv(file) == "" {
-		return fmt.Errorf("failed to write %s for %s: %s is not set; is this running as a GitHub Actions step?", file, name, file)
+		return fmt.Errorf("%s for %s: %s is not set, as it is outside a GitHub Actions step", file, name, file)
 	}
 	defer func() {
 		// go-githubactions panics when the file cannot be written.
 		if p := recover(); p != nil {
-			err = fmt.Errorf("failed to write %s for %s: %v", file, name, p)
+			err = fmt.Errorf("%s for %s: cannot write the file: %v", file, name, p)
 		}
 	}()
 	set(name, value)
@@ -107,7 +107,7 @@ func (r *Runner) Summary(markdown string) (err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("failed to write the step summary: %v", p)
+			err = fmt.Errorf("the step summary cannot be written: %v", p)
 		}
 	}()
 	r.a.AddStepSummary(markdown)

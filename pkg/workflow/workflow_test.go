@@ -220,7 +220,7 @@ func TestMissingOrBrokenCommandFiles(t *testing.T) {
 		f := newFakeRunner(t)
 		f.env["GITHUB_ENV"] = t.TempDir() // a directory cannot be opened for append
 		err := f.SetEnv("AWS_REGION", "us-east-1")
-		if err == nil || !strings.HasPrefix(err.Error(), "failed to write GITHUB_ENV for AWS_REGION") {
+		if err == nil || !strings.HasPrefix(err.Error(), "GITHUB_ENV for AWS_REGION: cannot write the file") {
 			t.Fatalf("error = %v", err)
 		}
 	})
