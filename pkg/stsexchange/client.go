@@ -102,7 +102,8 @@ type AssumeRoleInput struct {
 }
 
 // Result is a successful answer. Every string in it has been checked to be
-// free of control characters and line breaks. AssumedRoleARN and
+// free of control characters and line breaks, and the credentials and the
+// assumed role's ARN and ID to have the shapes STS gives them. AssumedRoleARN and
 // AssumedRoleID may be empty (MinIO returns an empty AssumedRoleUser);
 // SubjectFromToken, Audience and Provider are only set by
 // AssumeRoleWithWebIdentity.
@@ -304,7 +305,9 @@ func inputError(op string, err error) *Error {
 
 // finish checks a successful answer. Values come from whatever endpoint was
 // configured, and the credentials end up in GITHUB_ENV, so a line break in
-// them could inject variables; such answers are refused without echoing them.
+// them could inject variables, and shell syntax could run in a later step;
+// such answers, and any value not shaped as STS shapes it, are refused
+// without echoing them.
 func finish(op string, res *Result, creds *types.Credentials, user *types.AssumedRoleUser, md middleware.Metadata, secrets []string) (*Result, error) {
 	reqID, _ := awsmiddleware.GetRequestIDMetadata(md)
 	res.RequestID = sanitize(reqID, maxRequestIDBytes, nil)
@@ -350,6 +353,9 @@ func finish(op string, res *Result, creds *types.Credentials, user *types.Assume
 		if unsafeText(f.value) {
 			return fail(f.name + " contains a control character, line break or invalid UTF-8 (value withheld)")
 		}
+	}
+	if msg := shapeProblem(res); msg != "" {
+		return fail(msg + " (value withheld)")
 	}
 	if res.Credentials.Expiration.IsZero() {
 		return fail("Credentials.Expiration is missing")

@@ -715,7 +715,7 @@ func TestActionGuardsTheRunner(t *testing.T) {
 				w.Header().Set("Content-Type", "text/xml")
 				fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
 					`<AssumedRoleUser><Arn>`+c.answered+`</Arn><AssumeRoleId>AROAEXAMPLE:s</AssumeRoleId></AssumedRoleUser>`+
-					`<Credentials><AccessKeyId>ODDKEY123</AccessKeyId><SecretAccessKey>oddsecret</SecretAccessKey><SessionToken>oddtoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
+					`<Credentials><AccessKeyId>ASIAODDKEY1234567890</AccessKeyId><SecretAccessKey>oddsecret</SecretAccessKey><SessionToken>oddtoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
 					`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
 			}))
 			defer odd.Close()
@@ -743,14 +743,14 @@ func TestActionGuardsTheRunner(t *testing.T) {
 			w.Header().Set("Content-Type", "text/xml")
 			fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
 				`<AssumedRoleUser><Arn></Arn><AssumeRoleId></AssumeRoleId></AssumedRoleUser>`+
-				`<Credentials><AccessKeyId>MINIOKEY123</AccessKeyId><SecretAccessKey>miniosecret</SecretAccessKey><SessionToken>miniotoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
+				`<Credentials><AccessKeyId>MINIOKEY1234567890AB</AccessKeyId><SecretAccessKey>miniosecret</SecretAccessKey><SessionToken>miniotoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
 				`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
 		}))
 		defer minio.Close()
 		st := newStep(t, sb, map[string]string{"sts-endpoint": minio.URL, "role-to-assume": "arn:minio:iam:::role/ci"})
 		r := runStep(t, sb, st)
 		r.wantExit(t, 0)
-		if r.res.Env["AWS_ACCESS_KEY_ID"] != "MINIOKEY123" {
+		if r.res.Env["AWS_ACCESS_KEY_ID"] != "MINIOKEY1234567890AB" {
 			t.Errorf("AWS_ACCESS_KEY_ID = %q", r.res.Env["AWS_ACCESS_KEY_ID"])
 		}
 		if v, ok := r.res.Outputs["aws-account-id"]; !ok || v != "" {

@@ -12,7 +12,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // These tests try the gaps a hostile review of the action found, each
@@ -111,4 +113,58 @@ func TestPolicyCommandLinePrintsNoWorkflowCommand(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
+	t.Parallel()
+	const evil = "$(touch${IFS}/tmp/pwned)"
+	cases := []struct{ name, element, value string }{
+		{"shell syntax in the assumed-role ARN", "Arn", "arn:aws:sts::" + sandbox.Account + ":assumed-role/deploy/" + evil},
+		{"a backtick in the access key ID", "AccessKeyId", "ASIA`id`AAAAAAAAAAAA"},
+		{"shell syntax in the secret key", "SecretAccessKey", "wJalrXUtnFEMI;" + evil},
+		{"shell syntax in the session token", "SessionToken", "FwoGZXIvYXdz" + evil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sb := start(t, sandbox.Options{})
+			sb.STS.Inject(localsts.Fault{Kind: localsts.FaultAnswerValues, Values: map[string]string{tc.element: tc.value}})
+			r := runStep(t, sb, newStep(t, sb, map[string]string{"output-credentials": "true"}))
+			r.wantExit(t, 1)
+			r.wantLog(t, tc.element, "value withheld")
+			raw := string(r.run.Stdout)
+			for _, s := range []string{tc.value, evil, "`id`"} {
+				if strings.Contains(raw, s) {
+					t.Errorf("the log echoes %q", s)
+				}
+			}
+			for k := range r.res.Env {
+				if k != "AWS_REGION" && k != "AWS_DEFAULT_REGION" {
+					t.Errorf("GITHUB_ENV got %s", k)
+				}
+			}
+			if len(r.res.Outputs) != 0 {
+				t.Errorf("GITHUB_OUTPUT got %v", r.res.Outputs)
+			}
+		})
+	}
+	t.Run("MinIO's shapes are exported: an empty ARN and a JWT session token", func(t *testing.T) {
+		t.Parallel()
+		sb := start(t, sandbox.Options{})
+		minio := map[string]string{
+			"Arn": "", "AssumedRoleId": "",
+			"AccessKeyId":     "Z4OGCWS7Z9H3KSPBE3DD",
+			"SecretAccessKey": "mX+fTXtRb0GEqH3V2XJb2oDg4Zs1NXRdlVa/Qk3T",
+			"SessionToken":    "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJhY2Nlc3NLZXkiOiJaNE9HQ1dTN1oifQ.3r-vQ_lTx0Nf8a9",
+		}
+		sb.STS.Inject(localsts.Fault{Kind: localsts.FaultAnswerValues, Values: minio})
+		r := runStep(t, sb, newStep(t, sb, nil))
+		r.wantExit(t, 0)
+		if r.res.Env["AWS_ACCESS_KEY_ID"] != minio["AccessKeyId"] || r.res.Env["AWS_SESSION_TOKEN"] != minio["SessionToken"] {
+			t.Errorf("GITHUB_ENV = %v", r.res.Env)
+		}
+		if v, ok := r.res.Outputs["authenticated-arn"]; !ok || v != "" {
+			t.Errorf("authenticated-arn = %q (set %v), want set and empty", v, ok)
+		}
+	})
 }

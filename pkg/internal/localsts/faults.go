@@ -53,6 +53,13 @@ const (
 	// FaultHang never answers: it ends when the client gives up, or drops
 	// the connection when the server closes.
 	FaultHang
+	// FaultAnswerValues answers 200 with a success document in which
+	// Fault.Values replaces values by element name (Arn, AssumedRoleId,
+	// AccessKeyId, SecretAccessKey, SessionToken): what a hostile
+	// STS-compatible server, or anyone on the path of an http:// endpoint,
+	// could send; or the shapes MinIO sends (an empty Arn, a JWT session
+	// token).
+	FaultAnswerValues
 )
 
 var faultNames = map[FaultKind]string{
@@ -70,6 +77,7 @@ var faultNames = map[FaultKind]string{
 	FaultOversizedXML:          "oversized_xml",
 	FaultSlowAnswer:            "slow_answer",
 	FaultHang:                  "hang",
+	FaultAnswerValues:          "answer_values",
 }
 
 func (k FaultKind) String() string {
@@ -82,13 +90,14 @@ func (k FaultKind) String() string {
 // Fault programs misbehaviour. Action scopes it ("" = any action). Times is
 // how many matching requests it affects; 0 means all until ClearFaults.
 // Delay is waited before any kind except FaultHang. Size is for
-// FaultOversizedXML.
+// FaultOversizedXML, Values for FaultAnswerValues.
 type Fault struct {
 	Action string
 	Kind   FaultKind
 	Times  int
 	Delay  time.Duration
 	Size   int
+	Values map[string]string
 }
 
 type faultQueue struct {
@@ -196,7 +205,7 @@ func (c *call) serveFault(f Fault) bool {
 		c.rec.Outcome = outcome
 		c.drop()
 	case FaultTruncatedXML:
-		doc := c.fakeSuccess("")
+		doc := c.fakeSuccess(nil)
 		half := doc[:len(doc)/2]
 		c.headers(len(half))
 		c.w.WriteHeader(http.StatusOK)
@@ -204,7 +213,7 @@ func (c *call) serveFault(f Fault) bool {
 		c.written = true
 		c.rec.Outcome, c.rec.Status = outcome, http.StatusOK
 	case FaultShortBody:
-		doc := c.fakeSuccess("")
+		doc := c.fakeSuccess(nil)
 		c.headers(len(doc))
 		c.w.WriteHeader(http.StatusOK)
 		c.w.Write(doc[:len(doc)/2]) //nolint:errcheck
@@ -213,6 +222,13 @@ func (c *call) serveFault(f Fault) bool {
 		c.drop()
 	case FaultOversizedXML:
 		c.streamOversized(f.Size)
+		c.rec.Outcome, c.rec.Status = outcome, http.StatusOK
+	case FaultAnswerValues:
+		doc := c.fakeSuccess(f.Values)
+		c.headers(len(doc))
+		c.w.WriteHeader(http.StatusOK)
+		c.w.Write(doc) //nolint:errcheck
+		c.written = true
 		c.rec.Outcome, c.rec.Status = outcome, http.StatusOK
 	default:
 		failWith(errInternalFailure())
@@ -236,12 +252,10 @@ func (c *call) drop() {
 const padMarker = "@@LOCALSTS-PADDING@@"
 
 // fakeSuccess renders a success document for the request's action without
-// validating or remembering anything; token is placed in SessionToken.
-func (c *call) fakeSuccess(token string) []byte {
+// validating or remembering anything; values replace values by element
+// name.
+func (c *call) fakeSuccess(values map[string]string) []byte {
 	akid, secret, tok := newCredentials()
-	if token != "" {
-		tok = token
-	}
 	role, err := parseRoleARN(c.param("RoleArn"))
 	if err != nil {
 		role, _ = parseRoleARN("arn:aws:iam::" + c.s.account + ":role/fault-injection")
@@ -253,6 +267,20 @@ func (c *call) fakeSuccess(token string) []byte {
 	id := roleID(role.ARN)
 	user := assumedRoleUserXML{Arn: fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.Partition, role.Account, role.Name, name), AssumedRoleID: id + ":" + name}
 	creds := credentialsXML{AccessKeyID: akid, SecretAccessKey: secret, SessionToken: tok, Expiration: c.s.clock().UTC().Add(time.Hour).Format(time.RFC3339)}
+	for k, v := range values {
+		switch k {
+		case "Arn":
+			user.Arn = v
+		case "AssumedRoleId":
+			user.AssumedRoleID = v
+		case "AccessKeyId":
+			creds.AccessKeyID = v
+		case "SecretAccessKey":
+			creds.SecretAccessKey = v
+		case "SessionToken":
+			creds.SessionToken = v
+		}
+	}
 	var resp any
 	switch c.param("Action") {
 	case "AssumeRole":
@@ -282,7 +310,7 @@ func (c *call) streamOversized(size int) {
 	if size <= 0 {
 		size = 8 << 20
 	}
-	doc := c.fakeSuccess(padMarker)
+	doc := c.fakeSuccess(map[string]string{"SessionToken": padMarker})
 	head, tail, _ := bytes.Cut(doc, []byte(padMarker))
 	// The SDK closes its request body as soon as response headers arrive,
 	// racing the transport's own close of it; the loser tears down the
