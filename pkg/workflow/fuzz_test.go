@@ -54,8 +54,9 @@ func FuzzCheckValueSetEnv(f *testing.F) {
 	})
 }
 
-// FuzzEscapeNeutralize: no line the runner would read from Lines(x), or from
-// Infof with an escaped argument, can start a workflow command.
+// FuzzEscapeNeutralize: no line the runner would read from Lines(x), from
+// Infof with an escaped argument, or, outside a runner, from the plain-text
+// annotations and group titles, can start a workflow command.
 func FuzzEscapeNeutralize(f *testing.F) {
 	f.Add("::set-env name=A::B")
 	f.Add("  ::add-mask::x")
@@ -69,6 +70,10 @@ func FuzzEscapeNeutralize(f *testing.F) {
 		r := New(&log, func(string) string { return "" })
 		r.Lines(x)
 		r.Infof("claim: %s", Escape(x))
+		r.Errorf("%s", x)
+		r.Warningf("%s", x)
+		r.Group(x)
+		r.EndGroup()
 		out := log.String()
 		for _, line := range strings.FieldsFunc(out, func(c rune) bool { return c == '\n' || c == '\r' }) {
 			if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") {

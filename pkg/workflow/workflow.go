@@ -47,21 +47,31 @@ type Runner struct {
 	a      *githubactions.Action
 	out    io.Writer
 	getenv func(string) string
+	// plain is set outside a runner (GITHUB_ACTIONS is not "true"), where
+	// nothing reads workflow commands: annotations and groups are printed
+	// as text a person can read instead, every line still neutralized.
+	plain bool
 }
 
 // New returns a Runner that logs to out and finds the file-command files
-// through getenv.
+// through getenv. Outside a runner, as getenv tells, it logs plain text.
 func New(out io.Writer, getenv func(string) string) *Runner {
 	return &Runner{
 		a:      githubactions.New(githubactions.WithWriter(out), githubactions.WithGetenv(getenv)),
 		out:    out,
 		getenv: getenv,
+		plain:  getenv("GITHUB_ACTIONS") != "true",
 	}
 }
 
 // Mask asks the runner to hide s in all later log output. Each line is
 // masked on its own because the runner matches masks within a line.
+// Outside a runner nothing masks, and an ::add-mask:: line would only show
+// the secret it names, so none is printed.
 func (r *Runner) Mask(s string) {
+	if r.plain {
+		return
+	}
 	for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if strings.TrimSpace(line) != "" {
 			r.a.AddMask(line)
@@ -132,23 +142,53 @@ func (r *Runner) Lines(text string) {
 }
 
 // Errorf logs an error annotation. Each line of the message becomes part of
-// one annotation (the command escapes line breaks).
-func (r *Runner) Errorf(format string, args ...any) { r.a.Errorf(format, args...) }
+// one annotation (the command escapes line breaks). Outside a runner it is
+// plain text: "Error: " and the message, line by line.
+func (r *Runner) Errorf(format string, args ...any) {
+	r.annotate("Error", r.a.Errorf, format, args)
+}
 
-// Warningf logs a warning annotation.
-func (r *Runner) Warningf(format string, args ...any) { r.a.Warningf(format, args...) }
+// Warningf logs a warning annotation, or "Warning: …" outside a runner.
+func (r *Runner) Warningf(format string, args ...any) {
+	r.annotate("Warning", r.a.Warningf, format, args)
+}
 
-// Noticef logs a notice annotation.
-func (r *Runner) Noticef(format string, args ...any) { r.a.Noticef(format, args...) }
+// Noticef logs a notice annotation, or "Notice: …" outside a runner.
+func (r *Runner) Noticef(format string, args ...any) {
+	r.annotate("Notice", r.a.Noticef, format, args)
+}
 
-// Debugf logs a line the runner shows only with step debug logging on.
-func (r *Runner) Debugf(format string, args ...any) { r.a.Debugf(format, args...) }
+// Debugf logs a line the runner shows only with step debug logging on, or
+// "Debug: …" outside a runner.
+func (r *Runner) Debugf(format string, args ...any) {
+	r.annotate("Debug", r.a.Debugf, format, args)
+}
 
-// Group starts a collapsed log group; EndGroup closes it.
-func (r *Runner) Group(title string) { r.a.Group(Escape(title)) }
+func (r *Runner) annotate(label string, command func(string, ...any), format string, args []any) {
+	if r.plain {
+		r.Lines(label + ": " + fmt.Sprintf(format, args...))
+		return
+	}
+	command(format, args...)
+}
+
+// Group starts a collapsed log group; EndGroup closes it. Outside a runner
+// the title is a line of its own.
+func (r *Runner) Group(title string) {
+	if r.plain {
+		r.Lines("▸ " + Escape(title))
+		return
+	}
+	r.a.Group(Escape(title))
+}
 
 // EndGroup closes the group Group opened.
-func (r *Runner) EndGroup() { r.a.EndGroup() }
+func (r *Runner) EndGroup() {
+	if r.plain {
+		return
+	}
+	r.a.EndGroup()
+}
 
 // Escape makes outside text safe inside one log line: line breaks and other
 // control characters become visible escapes.

@@ -27,7 +27,7 @@ type fakeRunner struct {
 func newFakeRunner(t testing.TB) *fakeRunner {
 	t.Helper()
 	dir := t.TempDir()
-	f := &fakeRunner{log: &bytes.Buffer{}, env: map[string]string{}, path: map[string]string{}}
+	f := &fakeRunner{log: &bytes.Buffer{}, env: map[string]string{"GITHUB_ACTIONS": "true"}, path: map[string]string{}}
 	for _, name := range []string{"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
 		p := filepath.Join(dir, strings.ToLower(name))
 		if err := os.WriteFile(p, nil, 0o600); err != nil {
@@ -435,6 +435,58 @@ func TestAnnotationsCarryHostileTextIntact(t *testing.T) {
 		l := runnersim.ParseLog(f.log.Bytes())
 		if l.Commands["debug"] != 1 || len(l.Masks) != 0 || len(l.Commands) != 1 {
 			t.Errorf("commands = %v, masks = %q", l.Commands, l.Masks)
+		}
+	})
+}
+
+// TestOutsideARunnerAnnotationsArePlainText: run by hand, GITHUB_ACTIONS is
+// not "true" and the log is read by a person: no "::" commands, no %0A, and
+// still nothing that could start a command if a runner did read it.
+func TestOutsideARunnerAnnotationsArePlainText(t *testing.T) {
+	for _, v := range []string{"", "false"} {
+		t.Run("GITHUB_ACTIONS="+v, func(t *testing.T) {
+			var log bytes.Buffer
+			r := New(&log, func(k string) string {
+				if k == "GITHUB_ACTIONS" {
+					return v
+				}
+				return ""
+			})
+			r.Mask("s3cr3t-value")
+			r.Group("Why\n::add-mask::x")
+			r.Infof("inside")
+			r.EndGroup()
+			r.Warningf("%s", "input \"x\" is ignored; 100%")
+			r.Errorf("%s", "validation failed: 2 inputs are invalid:\n  - input \"a\": bad\n::set-env name=A::B\r##[error]x\nFix: do this")
+			want := "▸ Why\\n::add-mask::x\n" +
+				"inside\n" +
+				"Warning: input \"x\" is ignored; 100%\n" +
+				"Error: validation failed: 2 inputs are invalid:\n" +
+				"  - input \"a\": bad\n" +
+				"» ::set-env name=A::B\n" +
+				"##\\u005berror]x\n" +
+				"Fix: do this\n"
+			if got := log.String(); got != want {
+				t.Errorf("log =\n%s\nwant\n%s", got, want)
+			}
+			if l := runnersim.ParseLog(log.Bytes()); len(l.Commands) != 0 {
+				t.Errorf("plain output issues commands %v", l.Commands)
+			}
+			if strings.Contains(log.String(), "s3cr3t-value") {
+				t.Error("a mask printed the secret it names")
+			}
+		})
+	}
+	t.Run("GITHUB_ACTIONS=true keeps the workflow commands", func(t *testing.T) {
+		f := newFakeRunner(t)
+		f.Mask("s3cr3t-value")
+		f.Errorf("%s", "a\nb")
+		l := runnersim.ParseLog(f.log.Bytes())
+		if !reflect.DeepEqual(l.Errors, []string{"a\nb"}) || !reflect.DeepEqual(l.Masks, []string{"s3cr3t-value"}) {
+			t.Errorf("errors %q, masks %q", l.Errors, l.Masks)
+		}
+		if !strings.Contains(f.log.String(), "::error::a%0Ab") {
+			t.Errorf("log %q lacks the encoded annotation", f.log.String())
 		}
 	})
 }

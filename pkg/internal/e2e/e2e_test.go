@@ -831,3 +831,65 @@ func TestAnEndpointFromTheEnvironmentIsCheckedBeforeAnythingIsWritten(t *testing
 		t.Error("a token was requested")
 	}
 }
+
+// TestOutsideARunnerTheLogIsPlainText: run by hand (GITHUB_ACTIONS not
+// "true"), the binary prints what a person can read: no workflow commands,
+// no %0A, and no ::add-mask:: line that would print the secret it names.
+func TestOutsideARunnerTheLogIsPlainText(t *testing.T) {
+	t.Parallel()
+	plain := func(t *testing.T, with map[string]string) *result {
+		t.Helper()
+		sb := start(t, sandbox.Options{})
+		st := newStep(t, sb, with)
+		delete(st.Env, "GITHUB_ACTIONS")
+		return runStep(t, sb, st)
+	}
+	noCommands := func(t *testing.T, r *result) {
+		t.Helper()
+		out := string(r.run.Stdout)
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "::") || strings.Contains(line, "%0A") {
+				t.Errorf("line %q is runner encoding", line)
+			}
+		}
+		if len(r.log.Commands) != 0 {
+			t.Errorf("commands %v in a plain log", r.log.Commands)
+		}
+	}
+	t.Run("invalid inputs", func(t *testing.T) {
+		t.Parallel()
+		r := plain(t, map[string]string{"role-to-assume": "deploy", "aws-region": "US\n::error::x"})
+		r.wantExit(t, 1)
+		noCommands(t, r)
+		want := "Error: validation failed: 2 inputs are invalid:\n" +
+			`  - input "role-to-assume": "deploy" is not a role ARN`
+		if !strings.HasPrefix(string(r.run.Stdout), want) {
+			t.Errorf("stdout does not start %q:\n%s", want, r.run.Stdout)
+		}
+	})
+	t.Run("a refusal with its diagnosis and fix", func(t *testing.T) {
+		t.Parallel()
+		r := plain(t, map[string]string{"role-to-assume": "arn:aws:iam::" + sandbox.Account + ":role/not-there"})
+		r.wantExit(t, 1)
+		noCommands(t, r)
+		r.wantLog(t, "▸ Why STS refused: diagnosis", "\nError: STS call failed: AssumeRoleWithWebIdentity: AccessDenied", "\nFix: the role's trust policy")
+		r.secretsNeverVisible(t)
+	})
+	t.Run("a success exports credentials and prints no secret", func(t *testing.T) {
+		t.Parallel()
+		r := plain(t, nil)
+		r.wantExit(t, 0)
+		noCommands(t, r)
+		if r.res.Env["AWS_SECRET_ACCESS_KEY"] == "" {
+			t.Fatal("no credentials exported")
+		}
+		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+			if strings.Contains(string(r.run.Stdout), r.res.Env[k]) {
+				t.Errorf("%s is in stdout", k)
+			}
+		}
+		if jwtRe.Match(r.run.Stdout) {
+			t.Error("a JWT is in stdout")
+		}
+	})
+}
