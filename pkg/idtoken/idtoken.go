@@ -125,6 +125,14 @@ func New(requestURL, requestToken string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	// The request token goes to the runner's token URL and nowhere else.
+	// Go's client keeps the Authorization header on a redirect to the same
+	// host name whatever the scheme and port, so an https endpoint that
+	// answered 302 to http://same-host:other-port/ would get it sent there
+	// in clear. No redirect is followed; the 3xx answer fails the request.
+	hc := *c.httpClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.httpClient = &hc
 	return c, nil
 }
 
@@ -186,6 +194,9 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode), Transient: true,
 			Hint: "GitHub's token service is failing; re-run the job later (retry-max-attempts bounds the tries)"}
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered with a redirect (HTTP " + strconv.Itoa(resp.StatusCode) + "), which is not followed: the request token goes only to " + EnvRequestURL,
+			Hint: "check that " + EnvRequestURL + " is the runner's own value and that no proxy redirects it"}
 	case resp.StatusCode != http.StatusOK:
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the runner's token endpoint answered HTTP " + strconv.Itoa(resp.StatusCode),
 			Hint: "check that " + EnvRequestURL + " is the runner's own value"}

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
 
+	"github.com/org/oidc-aws-action/pkg/internal/localgh"
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
@@ -167,4 +171,59 @@ func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
 			t.Errorf("authenticated-arn = %q (set %v), want set and empty", v, ok)
 		}
 	})
+}
+
+func TestTheRequestTokenFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	iss, err := localgh.Start(localgh.Options{TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	sts, err := localsts.Start(localsts.Options{
+		HTTPClient: iss.Client(),
+		Providers:  []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: []string{"sts.amazonaws.com"}}},
+		Roles:      map[string]localsts.Role{sandbox.RoleARN: {TrustPolicy: []byte(sandbox.DefaultTrustPolicy), MaxSessionDuration: time.Hour}},
+		Evaluator:  sandbox.Evaluator{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sts.Close)
+	sb := &sandbox.Sandbox{Issuer: iss, STS: sts}
+
+	// Same host as the https token URL, another port, plain http: Go's
+	// client would keep the Authorization header on the way there.
+	var requests, withToken atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if strings.Contains(r.Header.Get("Authorization"), iss.RequestToken()) {
+			withToken.Add(1)
+		}
+		http.Error(w, "nothing here", http.StatusNotFound)
+	}))
+	t.Cleanup(elsewhere.Close)
+	if !strings.HasPrefix(iss.RequestURL(), "https://127.0.0.1:") || !strings.HasPrefix(elsewhere.URL, "http://127.0.0.1:") {
+		t.Fatalf("want https and http on one host: %s, %s", iss.RequestURL(), elsewhere.URL)
+	}
+	iss.Inject(localgh.Fault{Kind: localgh.FaultRedirect, Location: elsewhere.URL + "/token"})
+
+	st := newStep(t, sb, nil)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, iss.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st.Env["SSL_CERT_FILE"], st.Env["SSL_CERT_DIR"] = caFile, t.TempDir()
+	r := runStep(t, sb, st)
+	r.wantExit(t, 1)
+	r.wantLog(t, "redirect (HTTP 302), which is not followed")
+	if n := withToken.Load(); n != 0 {
+		t.Errorf("the request token was sent to the redirect target %d times", n)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
+	if _, ok := r.res.Env["AWS_ACCESS_KEY_ID"]; ok {
+		t.Error("credentials were exported")
+	}
 }

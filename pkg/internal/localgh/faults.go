@@ -32,6 +32,8 @@ const (
 	FaultOversized
 	// FaultSlow waits Fault.Delay, then answers normally.
 	FaultSlow
+	// FaultRedirect answers 302 to Fault.Location.
+	FaultRedirect
 )
 
 var faultNames = map[FaultKind]string{
@@ -42,6 +44,7 @@ var faultNames = map[FaultKind]string{
 	FaultNoValue:      "no_value",
 	FaultOversized:    "oversized",
 	FaultSlow:         "slow",
+	FaultRedirect:     "redirect",
 }
 
 func (k FaultKind) String() string {
@@ -55,11 +58,12 @@ func (k FaultKind) String() string {
 // 0 means every request until ClearFaults. Delay is waited before any kind
 // (for FaultSlow it is the whole point).
 type Fault struct {
-	Kind   FaultKind
-	Times  int
-	Status int
-	Delay  time.Duration
-	Size   int
+	Kind     FaultKind
+	Times    int
+	Status   int
+	Delay    time.Duration
+	Size     int
+	Location string
 }
 
 // Outcomes counted by Stats. Faults are counted as "fault_" + kind name.
@@ -200,6 +204,9 @@ func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		i.stats.add(outcome)
 	case FaultSlow:
 		i.serveToken(w, r, outcome)
+	case FaultRedirect:
+		i.stats.add(outcome)
+		http.Redirect(w, r, f.Location, http.StatusFound)
 	default:
 		i.stats.add(OutcomeError)
 		vssError(w, http.StatusInternalServerError, "InternalServerErrorException", "unknown injected fault "+f.Kind.String())

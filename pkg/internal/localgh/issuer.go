@@ -197,6 +197,9 @@ func (i *Issuer) PublicKeys() map[string]*rsa.PublicKey {
 	return map[string]*rsa.PublicKey{i.kid: &i.key.PublicKey}
 }
 
+// CertPEM is the issuer's TLS certificate in PEM; nil without TLS.
+func (i *Issuer) CertPEM() []byte { return i.lb.CertPEM() }
+
 // Client returns an HTTP client that trusts this server (with or without TLS).
 func (i *Issuer) Client() *http.Client { return i.lb.Client() }
 

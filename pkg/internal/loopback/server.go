@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
@@ -139,6 +140,15 @@ func (s *Server) CertPool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(s.cert)
 	return p
+}
+
+// CertPEM is this server's TLS certificate in PEM, for a CA file (such as
+// SSL_CERT_FILE) that trusts it; nil when TLS is off.
+func (s *Server) CertPEM() []byte {
+	if s.cert == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert.Raw})
 }
 
 // Client returns an HTTP client for this server (with or without TLS). It
