@@ -48,6 +48,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) == 0 {
+		// action.yml's post-entrypoint starts this same binary.
+		if action.IsPost(os.Getenv) {
+			return action.Cleanup(ctx, action.Options{Version: version})
+		}
 		return action.Run(ctx, action.Options{Version: version})
 	}
 	// The action writes its own log; everything else this program prints

@@ -119,6 +119,14 @@ var credentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 func Run(ctx context.Context, o Options) int {
 	o.defaults()
 	r := workflow.New(o.Stdout, o.Getenv)
+	// First of all, before anything can fail: the post step runs the same
+	// binary and knows itself by this state (see stateKey).
+	if o.Getenv("GITHUB_STATE") != "" {
+		if err := saveCleanup(r, cleanupState{}); err != nil {
+			reportFailure(r, &Failure{Stage: StageInputs, Err: err})
+			return ExitFailed
+		}
+	}
 	if err := run(ctx, r, o); err != nil {
 		reportFailure(r, err)
 		return ExitFailed
@@ -162,6 +170,12 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 	for _, w := range in.Warnings {
 		r.Warningf("%s", w)
 	}
+	var profile *profileTarget
+	if in.Profile != "" {
+		if profile, err = planProfile(o.Getenv, in); err != nil {
+			return &Failure{Stage: StageInputs, Err: err}
+		}
+	}
 	var source stsexchange.Credentials
 	if in.RoleChaining {
 		if source, err = envCredentials(o.Getenv); err != nil {
@@ -203,14 +217,17 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 		}
 	}
 	// Region first, as configure-aws-credentials does: later steps get it
-	// even when this one fails.
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if err := r.SetEnv(k, in.Region); err != nil {
-			return &Failure{Stage: StageExport, Err: err}
+	// even when this one fails. Not for a profile without the variables:
+	// AWS_REGION would override the region of every profile in the job.
+	if profile == nil || in.OutputEnvCredentials {
+		for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+			if err := r.SetEnv(k, in.Region); err != nil {
+				return &Failure{Stage: StageExport, Err: err}
+			}
 		}
 	}
 
-	x := &exchange{r: r, o: o, in: in, sts: sts}
+	x := &exchange{r: r, o: o, in: in, sts: sts, profile: profile}
 	if in.RoleChaining {
 		return x.chain(ctx, source)
 	}
@@ -274,6 +291,8 @@ type exchange struct {
 	token  string
 	claims *claims.Claims
 	policy *trustCheck
+	// profile is where aws-profile goes; nil without one.
+	profile *profileTarget
 }
 
 // tokenRefreshMargin: a token this close to expiry would likely die on its
@@ -498,6 +517,11 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	for _, kv := range append(slices.Clone(env), out...) {
 		if err := workflow.CheckValue(kv[1]); err != nil {
 			return &Failure{Stage: StageExport, Err: fmt.Errorf("STS's answer for %s cannot be exported: %w", kv[0], err)}
+		}
+	}
+	if x.profile != nil {
+		if err := x.profile.write(r, in, cr); err != nil {
+			return &Failure{Stage: StageExport, Err: err}
 		}
 	}
 	for _, kv := range env {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
@@ -35,6 +36,8 @@ type Inputs struct {
 	HTTPProxy              string
 	NoProxy                string
 	OutputEnvCredentials   bool
+	Profile                string // aws-profile, "" when unset
+	OverwriteProfile       bool
 	OutputCredentials      bool
 	MaskAccountID          bool
 	UnsetCurrentCreds      bool
@@ -148,19 +151,20 @@ func arnWithin(re *regexp.Regexp, s string) bool {
 func Load(getenv func(string) string) (*Inputs, error) {
 	r := &reader{getenv: getenv}
 	in := &Inputs{
-		Region:               r.str(AWSRegion),
-		Audience:             r.str(Audience),
-		SessionName:          r.str(RoleSessionName),
-		RoleChaining:         r.boolean(RoleChaining),
-		ExternalID:           r.str(RoleExternalID),
-		STSEndpoint:          r.str(STSEndpoint),
-		HTTPProxy:            r.str(HTTPProxy),
-		NoProxy:              r.str(NoProxy),
-		OutputEnvCredentials: r.boolean(OutputEnvCredentials),
-		OutputCredentials:    r.boolean(OutputCredentials),
-		MaskAccountID:        r.boolean(MaskAWSAccountID),
-		UnsetCurrentCreds:    r.boolean(UnsetCurrentCreds),
-		DebugClaims:          r.boolean(DebugClaims),
+		Region:            r.str(AWSRegion),
+		Audience:          r.str(Audience),
+		SessionName:       r.str(RoleSessionName),
+		RoleChaining:      r.boolean(RoleChaining),
+		ExternalID:        r.str(RoleExternalID),
+		STSEndpoint:       r.str(STSEndpoint),
+		HTTPProxy:         r.str(HTTPProxy),
+		NoProxy:           r.str(NoProxy),
+		Profile:           r.str(AWSProfile),
+		OverwriteProfile:  r.boolean(OverwriteAWSProfile),
+		OutputCredentials: r.boolean(OutputCredentials),
+		MaskAccountID:     r.boolean(MaskAWSAccountID),
+		UnsetCurrentCreds: r.boolean(UnsetCurrentCreds),
+		DebugClaims:       r.boolean(DebugClaims),
 	}
 	disableRetry := r.boolean(DisableRetry)
 
@@ -218,6 +222,8 @@ func Load(getenv func(string) string) (*Inputs, error) {
 			in.Timeout = time.Duration(n) * time.Second
 		}
 	}
+	in.OutputEnvCredentials = r.outputEnvCredentials(in.Profile != "")
+	r.profile(in)
 	in.Warnings = r.unsupported()
 	if len(r.problems) > 0 {
 		return nil, &Error{Problems: r.problems}
@@ -366,6 +372,31 @@ func parseBool(v string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// outputEnvCredentials defaults to true, or to false when a profile is
+// named: the profile then carries the credentials, as in
+// configure-aws-credentials v6.1.
+func (r *reader) outputEnvCredentials(profile bool) bool {
+	if r.str(OutputEnvCredentials) == "" {
+		return !profile
+	}
+	return r.boolean(OutputEnvCredentials)
+}
+
+func (r *reader) profile(in *Inputs) {
+	switch {
+	case in.Profile == "":
+		if in.OverwriteProfile {
+			r.fail(OverwriteAWSProfile, "only applies with aws-profile")
+		}
+	case in.Role.IsZero():
+		r.fail(AWSProfile, "needs role-to-assume: a profile holds that role's credentials")
+	default:
+		if err := awsprofile.CheckName(in.Profile); err != nil {
+			r.fail(AWSProfile, fmt.Sprintf("%s is not a profile name: it %s", quote(in.Profile), err))
+		}
+	}
 }
 
 func (r *reader) integer(name string, lo, hi int) (int, bool) {

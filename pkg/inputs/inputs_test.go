@@ -103,7 +103,7 @@ func TestSpecsAreConsistent(t *testing.T) {
 		InlineSessionPolicy, ManagedSessionPolicies, RoleChaining, RoleExternalID, WebIdentityTokenFile,
 		STSEndpoint, HTTPProxy, NoProxy, OutputEnvCredentials, OutputCredentials, MaskAWSAccountID,
 		UnsetCurrentCreds, AllowedAccountIDs, RetryMaxAttempts, DisableRetry, ActionTimeoutS, DebugClaims, TrustPolicy,
-		RoleSkipSessionTagging, TransitiveTagKeys, CustomTags}
+		RoleSkipSessionTagging, TransitiveTagKeys, CustomTags, AWSProfile, OverwriteAWSProfile}
 	if len(Specs) != len(names) {
 		t.Errorf("Specs has %d inputs, the package names %d", len(Specs), len(names))
 	}
@@ -166,7 +166,7 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 		{RoleDurationSeconds, itoa(int(unset.Duration / time.Second))},
 		{RetryMaxAttempts, itoa(unset.MaxAttempts)},
 		{RoleChaining, boolText(unset.RoleChaining)},
-		{OutputEnvCredentials, boolText(unset.OutputEnvCredentials)},
+		{OverwriteAWSProfile, boolText(unset.OverwriteProfile)},
 		{OutputCredentials, boolText(unset.OutputCredentials)},
 		{MaskAWSAccountID, boolText(unset.MaskAccountID)},
 		{UnsetCurrentCreds, boolText(unset.UnsetCurrentCreds)},
@@ -182,7 +182,8 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 	if unset.Timeout != 0 || unset.InlineSessionPolicy != "" || unset.ManagedSessionPolicies != nil ||
 		unset.AllowedAccountIDs != nil || unset.TokenFile != "" || unset.TrustPolicyFile != "" ||
 		unset.ExternalID != "" || unset.STSEndpoint != "" || unset.HTTPProxy != "" || unset.NoProxy != "" ||
-		unset.CustomTags != nil || unset.TransitiveTagKeys != nil || unset.Warnings != nil {
+		unset.CustomTags != nil || unset.TransitiveTagKeys != nil || unset.Warnings != nil || unset.Profile != "" ||
+		!unset.OutputEnvCredentials {
 		t.Errorf("inputs without a default are not empty: %+v", unset)
 	}
 }
@@ -820,8 +821,6 @@ func TestConfigureAWSCredentialsOnlyInputs(t *testing.T) {
 		{"aws-access-key-id", "AKIAIOSFODNN7EXAMPLE", "id-token: write"},
 		{"aws-secret-access-key", secret, "id-token: write"},
 		{"aws-session-token", secret, "role-chaining: true"},
-		{"aws-profile", "prod", "AWS_PROFILE"},
-		{"overwrite-aws-profile", "true", "AWS_PROFILE"},
 		{"force-skip-oidc", "true", "role-chaining: true"},
 		{"use-existing-credentials", "true", "`if:` condition"},
 	}
@@ -837,7 +836,7 @@ func TestConfigureAWSCredentialsOnlyInputs(t *testing.T) {
 		})
 	}
 	t.Run("ignores boolean ones set to false", func(t *testing.T) {
-		in := mustLoad(t, with("force-skip-oidc", "false", "use-existing-credentials", "False", "overwrite-aws-profile", "FALSE", "special-characters-workaround", "false"))
+		in := mustLoad(t, with("force-skip-oidc", "false", "use-existing-credentials", "False", "special-characters-workaround", "false"))
 		if in.Warnings != nil {
 			t.Errorf("warnings %q for inputs set to false", in.Warnings)
 		}
@@ -855,4 +854,32 @@ func TestConfigureAWSCredentialsOnlyInputs(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestAWSProfile(t *testing.T) {
+	t.Run("output-env-credentials defaults to false with a profile, as in configure-aws-credentials", func(t *testing.T) {
+		in := mustLoad(t, with("aws-profile", "prod"))
+		if in.Profile != "prod" || in.OverwriteProfile || in.OutputEnvCredentials {
+			t.Errorf("loaded %+v", in)
+		}
+		if in := mustLoad(t, with("aws-profile", "prod", "output-env-credentials", "true", "overwrite-aws-profile", "true")); !in.OutputEnvCredentials || !in.OverwriteProfile {
+			t.Errorf("explicit true did not load: %+v", in)
+		}
+		if in := mustLoad(t, with("output-env-credentials", "false")); in.OutputEnvCredentials {
+			t.Error("explicit false without a profile loaded as true")
+		}
+	})
+	for _, tc := range []struct {
+		name, input, want string
+		env               runnerEnv
+	}{
+		{"a name with a space", AWSProfile, "white space", with("aws-profile", "my prod")},
+		{"a name with a bracket", AWSProfile, "brackets", with("aws-profile", "prod]")},
+		{"a name with a slash", AWSProfile, "path separators", with("aws-profile", "../prod")},
+		{"overwrite without a profile", OverwriteAWSProfile, "only applies with aws-profile", with("overwrite-aws-profile", "true")},
+		{"a profile without a role", AWSProfile, "needs role-to-assume", with("role-to-assume", "", "debug-claims", "true", "aws-profile", "p")},
+		{"a non-boolean overwrite", OverwriteAWSProfile, "not a boolean", with("aws-profile", "p", "overwrite-aws-profile", "yes")},
+	} {
+		t.Run("rejects "+tc.name, func(t *testing.T) { wantOneProblem(t, tc.env, tc.input, tc.want) })
+	}
 }

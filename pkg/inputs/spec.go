@@ -36,6 +36,8 @@ const (
 	HTTPProxy              = "http-proxy"
 	NoProxy                = "no-proxy"
 	OutputEnvCredentials   = "output-env-credentials"
+	AWSProfile             = "aws-profile"
+	OverwriteAWSProfile    = "overwrite-aws-profile"
 	OutputCredentials      = "output-credentials"
 	MaskAWSAccountID       = "mask-aws-account-id"
 	UnsetCurrentCreds      = "unset-current-credentials"
@@ -67,7 +69,11 @@ var Specs = []Spec{
 	{STSEndpoint, "", false, "STS endpoint URL. Defaults to AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the regional endpoint."},
 	{HTTPProxy, "", false, "Proxy URL for calls to STS. Defaults to HTTPS_PROXY/HTTP_PROXY from the environment."},
 	{NoProxy, "", false, "Comma-separated hosts that bypass the proxy. Defaults to NO_PROXY from the environment."},
-	{OutputEnvCredentials, "true", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION to later steps."},
+	{AWSProfile, "", false, "Write the credentials to this named profile in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a per-job directory unless the job sets them) instead of exporting them as variables; several steps can write several profiles. No white space, brackets or slashes."},
+	{OverwriteAWSProfile, "false", false, "Replace aws-profile when a file already has it; otherwise the step fails rather than overwrite it."},
+	// No default in action.yml: the runner would pass it as if given, and
+	// the default depends on aws-profile, as in configure-aws-credentials.
+	{OutputEnvCredentials, "", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and AWS_REGION to later steps (and AWS_PROFILE with aws-profile). Default: true, or false when aws-profile is given."},
 	{OutputCredentials, "false", false, "Also set the credentials as step outputs (aws-access-key-id, aws-secret-access-key, aws-session-token, aws-expiration)."},
 	{MaskAWSAccountID, "false", false, "Mask the AWS account ID and the role ARN in logs."},
 	{UnsetCurrentCreds, "false", false, "Clear AWS credential variables already set in the job before this step exports its own."},
@@ -115,7 +121,6 @@ type Foreign struct {
 
 const (
 	fixStaticKeys = "static access keys are what this action replaces: remove the aws-access-key-id, aws-secret-access-key and aws-session-token inputs (and their secrets) and give the job `permissions: id-token: write`; to assume a role with credentials from an earlier step, use role-chaining: true"
-	fixProfile    = "credentials are exported as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which the AWS CLI and SDKs read before any profile: remove aws-profile and overwrite-aws-profile, and --profile or AWS_PROFILE from later steps"
 )
 
 // Foreigns lists them. The runner hands a container action every `with:`
@@ -126,8 +131,6 @@ var Foreigns = []Foreign{
 	{Name: "aws-access-key-id", Fatal: true, Fix: fixStaticKeys},
 	{Name: "aws-secret-access-key", Fatal: true, Fix: fixStaticKeys},
 	{Name: "aws-session-token", Fatal: true, Fix: fixStaticKeys},
-	{Name: "aws-profile", Fatal: true, Fix: fixProfile},
-	{Name: "overwrite-aws-profile", Boolean: true, Fatal: true, Fix: fixProfile},
 	{Name: "force-skip-oidc", Boolean: true, Fatal: true, Fix: "to assume role-to-assume with credentials already in the environment, use role-chaining: true instead"},
 	{Name: "use-existing-credentials", Boolean: true, Fatal: true, Fix: "this action always assumes role-to-assume; to skip the step when the job already has credentials, give the step an `if:` condition instead"},
 	{Name: "special-characters-workaround", Boolean: true, Fix: "it is ignored: this action does not request credentials again until the secret key has no special characters"},

@@ -84,6 +84,12 @@ func (r *Runner) SetEnv(name, value string) error {
 	return r.fileCommand("GITHUB_ENV", name, value, r.a.SetEnv)
 }
 
+// SaveState passes name=value to this action's post step (as
+// STATE_<name>) through GITHUB_STATE.
+func (r *Runner) SaveState(name, value string) error {
+	return r.fileCommand("GITHUB_STATE", name, value, r.a.SaveState)
+}
+
 // SetOutput sets a step output through GITHUB_OUTPUT.
 func (r *Runner) SetOutput(name, value string) error {
 	return r.fileCommand("GITHUB_OUTPUT", name, value, r.a.SetOutput)

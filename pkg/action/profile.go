@@ -1,0 +1,156 @@
+package action
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/awsprofile"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/jobdir"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+	"github.com/org/oidc-aws-action/pkg/workflow"
+)
+
+// profileTarget is where aws-profile goes, settled before any network call
+// so that a step that cannot write its profile fails before it spends a
+// token.
+type profileTarget struct {
+	dir   *jobdir.Dir
+	files awsprofile.Files
+	// export lists the variables for later steps: the files this step
+	// chose, never one the job set itself.
+	export [][2]string
+	shown  string // the files as later steps name them, for the log
+	// hasPost: the runner offers GITHUB_STATE, so the post step will
+	// learn what to remove (a run by hand has neither).
+	hasPost bool
+}
+
+// profileFileVars are the variables that name the two files, as the AWS CLI
+// and SDKs read them.
+var profileFileVars = []struct{ variable, file string }{
+	{"AWS_CONFIG_FILE", "config"},
+	{"AWS_SHARED_CREDENTIALS_FILE", "credentials"},
+}
+
+// planProfile finds the files: where the job's AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE point, when set and reachable from here, and
+// otherwise the job's directory for this action (package jobdir says why
+// not ~/.aws).
+func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget, error) {
+	d, err := jobdir.Find(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+	}
+	t := &profileTarget{dir: d, files: awsprofile.Files{UID: d.UID, GID: d.GID}, hasPost: getenv("GITHUB_STATE") != ""}
+	var shown []string
+	for _, v := range profileFileVars {
+		path := getenv(v.variable)
+		if path != "" {
+			if err := d.Reachable(v.variable, path); err != nil {
+				return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+			}
+			shown = append(shown, v.variable+" ("+path+")")
+		} else {
+			var later string
+			path, later = d.File(v.file)
+			t.export = append(t.export, [2]string{v.variable, later})
+			shown = append(shown, later)
+		}
+		if v.file == "config" {
+			t.files.Config = path
+		} else {
+			t.files.Credentials = path
+		}
+	}
+	t.shown = strings.Join(shown, " and ")
+	if !in.OverwriteProfile {
+		exists, err := t.files.Exists(in.Profile)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+		}
+		if exists {
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(in.Profile), t.shown)
+		}
+	}
+	return t, nil
+}
+
+// write puts the credentials in the profile, records what the post step
+// must remove, and tells later steps where the files are.
+func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexchange.Credentials) error {
+	state := cleanupState{Profile: in.Profile, Config: t.files.Config, Credentials: t.files.Credentials}
+	if len(t.export) > 0 {
+		created, err := t.dir.Create()
+		if err != nil {
+			return fmt.Errorf("cannot create this job's directory for aws-profile: %w", err)
+		}
+		if created {
+			state.Dir = t.dir.Path
+		}
+	}
+	created, err := t.files.Write(awsprofile.Profile{
+		Name:   in.Profile,
+		Region: in.Region,
+		Credentials: &awsprofile.Credentials{
+			AccessKeyID:     cr.AccessKeyID,
+			SecretAccessKey: cr.SecretAccessKey,
+			SessionToken:    cr.SessionToken,
+		},
+	}, in.OverwriteProfile)
+	// Record even a failed write: the directory may be new.
+	if created.Config {
+		state.Remove = append(state.Remove, t.files.Config)
+	}
+	if created.Credentials {
+		state.Remove = append(state.Remove, t.files.Credentials)
+	}
+	if t.hasPost {
+		if serr := saveCleanup(r, state); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write profile %s: %w", quote(in.Profile), err)
+	}
+	exports := t.export
+	if in.OutputEnvCredentials {
+		// As configure-aws-credentials does: with the variables exported
+		// too, AWS_PROFILE names the profile they came with.
+		exports = append(exports, [2]string{"AWS_PROFILE", in.Profile})
+	}
+	for _, kv := range exports {
+		if err := r.SetEnv(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	r.Infof("Wrote profile %s to %s", quote(in.Profile), workflow.Escape(t.shown))
+	return nil
+}
+
+// cleanupState tells the post step what this step wrote. Files it created
+// are removed whole; in files that were there before only the profile is
+// taken out.
+type cleanupState struct {
+	Profile     string   `json:"profile,omitempty"`
+	Config      string   `json:"config,omitempty"`
+	Credentials string   `json:"credentials,omitempty"`
+	Remove      []string `json:"remove,omitempty"`
+	// Dir is the job's directory when this step created it: removed once
+	// empty, after the later steps' post steps (which run first) emptied it.
+	Dir string `json:"dir,omitempty"`
+}
+
+// stateKey names the state the post step reads as STATE_OIDC_AWS_CLEANUP.
+// Its presence is also how the binary knows it runs as the post step: the
+// runner starts post-entrypoint with the same image and arguments.
+const stateKey = "OIDC_AWS_CLEANUP"
+
+func saveCleanup(r *workflow.Runner, s cleanupState) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return r.SaveState(stateKey, string(b))
+}

@@ -1,0 +1,177 @@
+// Package jobdir finds where a step of this action can leave files for the
+// job's later steps, and the paths those steps know them by.
+//
+// The action runs in its own container, and the runner lays it out
+// differently from the steps after it. What follows is read from
+// actions/runner (src/Runner.Worker):
+//
+//   - Handlers/ContainerActionHandler.cs, RunAsync: the action's container
+//     gets the runner's temp directory (HostContext.GetDirectory(
+//     WellKnownDirectory.Temp)) mounted at /github/runner_temp, its
+//     _github_home at /github/home (also the container's HOME),
+//     _github_workflow at /github/workflow, _runner_file_commands at
+//     /github/file_commands and the workspace at /github/workspace; every
+//     environment value is passed through ContainerInfo.
+//     TranslateToContainerPath, so RUNNER_TEMP reads /github/runner_temp
+//     and GITHUB_ENV /github/file_commands/set_env_<id>. Nothing else of the
+//     runner's disk is visible: ~/.aws in the container is in _github_home,
+//     not in the runner user's home.
+//   - Container/ContainerInfo.cs, TranslateToContainerPath: a value is
+//     rewritten only when it equals a mapped host directory or starts with
+//     it and a slash. RUNNER_WORKSPACE (the runner context's workspace,
+//     Work/<pipeline directory>, set in JobExtension.cs) is the parent of
+//     the workspace, matches no mapping and reaches the container as the
+//     runner's own path.
+//   - Runner.Common/HostContext.cs, GetDirectory: Temp is Work/_temp. So
+//     the runner's path of /github/runner_temp is
+//     dirname(RUNNER_WORKSPACE)/_temp.
+//   - FileCommandManager.cs: values written to GITHUB_ENV are stored as
+//     they are, untranslated.
+//   - Later steps: in a plain job they run on the runner and see its paths
+//     as they are. In a `container:` job, Handlers/StepHost.cs
+//     (ContainerStepHost.ExecuteAsync) passes each environment value
+//     through the job container's TranslateToContainerPath, whose mappings
+//     (ContainerInfo's constructor and ContainerOperationProvider.cs) put
+//     Work, and so Work/_temp, at /__w: the runner's path <Work>/_temp/x
+//     reaches a later `run:` step as /__w/_temp/x, where the job container
+//     has it mounted. A later container action gets it as
+//     /github/runner_temp/x the same way.
+//
+// So the step writes its files under /github/runner_temp and exports the
+// runner's own path of them: the runner itself turns that into each later
+// step's view, plain or container job. The job container's /__w path would
+// be wrong for a later container action, which the runner would not
+// translate. Where the layout is not the one above, Find fails rather than
+// guess.
+package jobdir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Name is the directory's name in the runner's temp directory, which the
+// runner empties at the start and end of every job.
+const Name = "oidc-aws"
+
+// The container action's mounts, from ContainerActionHandler.RunAsync.
+const (
+	containerTemp         = "/github/runner_temp"
+	containerFileCommands = "/github/file_commands"
+)
+
+// containerMounts are the directories a container action can reach that
+// later steps see too.
+var containerMounts = []string{containerTemp, "/github/home", "/github/workflow", "/github/workspace"}
+
+// Dir is the job's directory for this action's files.
+type Dir struct {
+	// Path is where this process reaches the directory.
+	Path string
+	// UID and GID own the runner's own files (the GITHUB_ENV file); the
+	// directory and files are given to them so that later steps, run as
+	// the runner's user, can read them.
+	UID, GID int
+	// later is the directory as later steps name it.
+	later     string
+	container bool
+}
+
+// Find works out the directory from the step's environment; it creates
+// nothing.
+func Find(getenv func(string) string) (*Dir, error) {
+	temp, envFile := getenv("RUNNER_TEMP"), getenv("GITHUB_ENV")
+	if temp == "" || envFile == "" {
+		return nil, errors.New("RUNNER_TEMP or GITHUB_ENV is not set, so this step cannot tell where later steps would find its files; run it as a step of a GitHub Actions job")
+	}
+	d := &Dir{}
+	if temp == containerTemp {
+		// The runner's container action layout.
+		if !within(envFile, containerFileCommands) {
+			return nil, fmt.Errorf("RUNNER_TEMP is %s but GITHUB_ENV is %s, not under %s: this is not the runner's container layout, so this step cannot tell where later steps would find its files", containerTemp, envFile, containerFileCommands)
+		}
+		ws := getenv("RUNNER_WORKSPACE")
+		if !filepath.IsAbs(ws) || filepath.Clean(ws) != ws || filepath.Dir(ws) == ws || within(ws, "/github") {
+			return nil, fmt.Errorf("RUNNER_WORKSPACE is %q, not the runner's own path of the job's work directory, so this step cannot tell where later steps would find its files", ws)
+		}
+		d.container = true
+		d.Path = filepath.Join(containerTemp, Name)
+		d.later = filepath.Join(filepath.Dir(ws), "_temp", Name)
+	} else {
+		// The binary runs where the runner's paths are valid as they are.
+		if !filepath.IsAbs(temp) {
+			return nil, fmt.Errorf("RUNNER_TEMP is %q, not an absolute path, so this step cannot tell where later steps would find its files", temp)
+		}
+		if st, err := os.Stat(temp); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("RUNNER_TEMP %s is not a directory here, so files written there would not reach later steps", temp)
+		}
+		d.Path = filepath.Join(temp, Name)
+		d.later = d.Path
+	}
+	st, err := os.Stat(envFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the owner of GITHUB_ENV: %w", err)
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil, errors.New("cannot read the owner of GITHUB_ENV on this system")
+	}
+	d.UID, d.GID = int(sys.Uid), int(sys.Gid)
+	return d, nil
+}
+
+// File returns where this process writes the named file in the directory
+// and the path to export for later steps.
+func (d *Dir) File(name string) (path, later string) {
+	return filepath.Join(d.Path, name), filepath.Join(d.later, name)
+}
+
+// Create makes the directory, mode 0700, owned by UID and GID. It reports
+// whether this call created it. One already there (from an earlier step)
+// must be a directory, not a symlink, owned by UID or root.
+func (d *Dir) Create() (bool, error) {
+	err := os.Mkdir(d.Path, 0o700)
+	created := err == nil
+	if err != nil && !errors.Is(err, os.ErrExist) {
+		return false, err
+	}
+	st, err := os.Lstat(d.Path)
+	if err != nil {
+		return created, err
+	}
+	sys, _ := st.Sys().(*syscall.Stat_t)
+	if !st.IsDir() || sys == nil || (int(sys.Uid) != d.UID && sys.Uid != 0) {
+		return created, fmt.Errorf("%s exists but is not a directory of this job's runner user; remove it", d.Path)
+	}
+	if err := os.Chown(d.Path, d.UID, d.GID); err != nil {
+		return created, err
+	}
+	return created, os.Chmod(d.Path, 0o700)
+}
+
+// Reachable checks a path the job set in a variable such as
+// AWS_CONFIG_FILE, as this process sees it, before the step writes there.
+// In the container only the runner's mounts reach later steps.
+func (d *Dir) Reachable(variable, p string) error {
+	if !filepath.IsAbs(p) {
+		return fmt.Errorf("%s is %q, not an absolute path, so this step cannot tell which file later steps would read; set it to an absolute path such as ${{ runner.temp }}/aws/config, or unset it", variable, p)
+	}
+	if !d.container {
+		return nil
+	}
+	for _, m := range containerMounts {
+		if within(filepath.Clean(p), m) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is %s, which this action's container cannot reach: the runner mounts only RUNNER_TEMP, GITHUB_WORKSPACE and HOME's stand-in into it. Fix: point it under ${{ runner.temp }} or the workspace, or unset it to use this action's per-job directory", variable, p)
+}
+
+// within reports whether p is dir or under it.
+func within(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}
