@@ -156,3 +156,30 @@ func TestRequestKeys(t *testing.T) {
 		})
 	}
 }
+
+// The class where an independent evaluator (MinIO, pkg/internal/iamdiff)
+// disagrees with us: a set operator on a negated operator. AWS's own table
+// decides it.
+func TestSetOperatorOnNegatedOperator(t *testing.T) {
+	const doc = `IAM User Guide, multivalued context key examples: "ForAllValues:StringNotLike": {"aws:TagKeys": "key1*"}: key1:legal -> No match; key1:hr, key1:personnel -> No match; key2:audit -> Match; no aws:TagKeys in the request context -> Match.`
+	cond := `{"ForAllValues:StringNotLike":{"token.actions.githubusercontent.com:amr":"key1*"}}`
+	tests := []struct {
+		amr     any
+		allowed bool
+	}{
+		{[]any{"key1:legal"}, false},
+		{[]any{"key1:hr", "key1:personnel"}, false},
+		{[]any{"key2:audit"}, true},
+		{nil, true},
+	}
+	for _, tt := range tests {
+		c := mustCompile(t, stmt(cond))
+		claims := baseClaims()
+		if tt.amr != nil {
+			claims["amr"] = tt.amr
+		}
+		if got := c.Check(Request{Issuer: ghIssuer, Claims: claims}).Allowed; got != tt.allowed {
+			t.Errorf("amr %v: Allowed = %v, want %v, per %s", tt.amr, got, tt.allowed, doc)
+		}
+	}
+}
