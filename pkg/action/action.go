@@ -119,6 +119,7 @@ var credentialVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS
 func Run(ctx context.Context, o Options) int {
 	o.defaults()
 	r := workflow.New(o.Stdout, o.Getenv)
+	accounts := newAccountMask(r, o.Getenv)
 	// First of all, before anything can fail: the post step runs the same
 	// binary and knows itself by this state (see stateKey).
 	if o.Getenv("GITHUB_STATE") != "" {
@@ -127,7 +128,8 @@ func Run(ctx context.Context, o Options) int {
 			return ExitFailed
 		}
 	}
-	if err := run(ctx, r, o); err != nil {
+	if err := run(ctx, r, o, accounts); err != nil {
+		accounts.failure(err)
 		reportFailure(r, err)
 		return ExitFailed
 	}
@@ -159,7 +161,7 @@ func (o *Options) defaults() {
 }
 
 // run is one action run; every error it returns is a *Failure.
-func run(ctx context.Context, r *workflow.Runner, o Options) error {
+func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMask) error {
 	in, err := inputs.Load(o.Getenv)
 	if err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
@@ -189,6 +191,7 @@ func run(ctx context.Context, r *workflow.Runner, o Options) error {
 		if policy, err = loadTrustPolicy(in.TrustPolicyFile); err != nil {
 			return &Failure{Stage: StageInputs, Err: err}
 		}
+		accounts.in(policy.text)
 	}
 	// The client checks the endpoint and proxy settings from the
 	// environment; do it before this step leaves any trace.

@@ -21,6 +21,7 @@ type trustCheck struct {
 	name     string
 	compiled *trustpolicy.Compiled
 	allowed  bool
+	text     string // the file as read, to find the accounts it names
 }
 
 func loadTrustPolicy(path string) (*trustCheck, error) {
@@ -47,7 +48,7 @@ func loadTrustPolicy(path string) (*trustCheck, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input \"trust-policy\": %q: %w", path, err)
 	}
-	return &trustCheck{file: path, name: docs[0].Name, compiled: c}, nil
+	return &trustCheck{file: path, name: docs[0].Name, compiled: c, text: string(data)}, nil
 }
 
 // report evaluates the policy against the token and the session name the

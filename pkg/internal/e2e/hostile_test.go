@@ -227,3 +227,62 @@ func TestTheRequestTokenFollowsNoRedirect(t *testing.T) {
 		t.Error("credentials were exported")
 	}
 }
+
+// TestMaskAccountIDHidesEveryAccountOnEveryPath runs the step with
+// mask-aws-account-id: true down each path, and reads the log as the runner
+// shows it (masks applied): no account ID the step knows may be visible.
+func TestMaskAccountIDHidesEveryAccountOnEveryPath(t *testing.T) {
+	t.Parallel()
+	const foreign = "999999999999"
+	pr := map[string]any{"event_name": "pull_request", "ref": "refs/pull/7/merge"}
+	cases := []struct {
+		name     string
+		claims   map[string]any
+		with     map[string]string
+		fault    *localsts.Fault
+		env      map[string]string
+		wantExit int
+		wantLog  string
+	}{
+		{name: "success, with debug-claims and the trust-policy report", with: map[string]string{"debug-claims": "true", "trust-policy": "trust.json"}, wantExit: 0, wantLog: "Assumed the role"},
+		{name: "refused: the diagnosis names the provider ARN", claims: pr, wantExit: 1, wantLog: "Why STS refused"},
+		{name: "refused, with the trust-policy report that denies", claims: pr, with: map[string]string{"trust-policy": "trust.json"}, wantExit: 1, wantLog: "DENIES"},
+		{name: "STS's message quotes ARNs of the account (role chaining)", with: map[string]string{"role-chaining": "true"},
+			env:   map[string]string{"AWS_ACCESS_KEY_ID": "ASIAEXAMPLESOURCE001", "AWS_SECRET_ACCESS_KEY": "c2VjcmV0", "AWS_SESSION_TOKEN": "dG9rZW4="},
+			fault: &localsts.Fault{Kind: localsts.FaultAccessDenied}, wantExit: 1, wantLog: "is not authorized"},
+		{name: "STS's message quotes ARNs of the account (web identity)", fault: &localsts.Fault{Kind: localsts.FaultRegionDisabled}, wantExit: 1, wantLog: "RegionDisabledException"},
+		{name: "an invalid role-to-assume is echoed in a validation error", with: map[string]string{"role-to-assume": "arn:aws:iam::" + sandbox.Account + ":rol/deploy"}, wantExit: 1, wantLog: "role-to-assume"},
+		{name: "the role's account is not in allowed-account-ids", with: map[string]string{"allowed-account-ids": foreign}, wantExit: 1, wantLog: "allowed-account-ids"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sb := start(t, sandbox.Options{Claims: tc.claims})
+			if tc.fault != nil {
+				sb.STS.Inject(*tc.fault)
+			}
+			with := map[string]string{"mask-aws-account-id": "true"}
+			for k, v := range tc.with {
+				with[k] = v
+			}
+			st := newStep(t, sb, with)
+			if err := os.WriteFile(filepath.Join(st.Dir, "trust.json"), []byte(sandbox.DefaultTrustPolicy), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.env {
+				st.Env[k] = v
+			}
+			r := runStep(t, sb, st)
+			r.wantExit(t, tc.wantExit)
+			r.wantLog(t, tc.wantLog)
+			for _, acct := range []string{sandbox.Account, foreign} {
+				if strings.Contains(r.log.Text(), acct) {
+					t.Errorf("the log shows account %s:\n%s", acct, r.log.Text())
+				}
+				if strings.Contains(r.res.Summary, acct) {
+					t.Errorf("the step summary shows account %s", acct)
+				}
+			}
+		})
+	}
+}
