@@ -48,7 +48,9 @@ type ConditionResult struct {
 	Reason   string
 	Fix      string
 	// Suggested holds the conditions that would let this token through in
-	// place of this one, when explain can name them; nil otherwise.
+	// place of this one, meant to be written together (e.g. the exact sub
+	// and the repository_id that pins it), when explain can name them; nil
+	// otherwise. None draws a lint warning.
 	Suggested []Condition
 }
 
