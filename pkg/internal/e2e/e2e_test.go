@@ -602,6 +602,18 @@ func TestTrustPolicyInput(t *testing.T) {
 		r.wantExit(t, 1)
 		r.wantLog(t, "DENIES this token", "repo:octo-org/octo-repo:pull_request", "AccessDenied")
 	})
+	t.Run("the report checks sts:RoleSessionName against role-session-name", func(t *testing.T) {
+		t.Parallel()
+		sb := start(t, sandbox.Options{})
+		st := newStep(t, sb, map[string]string{"trust-policy": "trust.json", "role-session-name": "deploy-42"})
+		withSession := strings.Replace(sandbox.DefaultTrustPolicy, `"token.actions.githubusercontent.com:aud"`, `"sts:RoleSessionName": "deploy-42", "token.actions.githubusercontent.com:aud"`, 1)
+		if err := os.WriteFile(filepath.Join(st.Dir, "trust.json"), []byte(withSession), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runStep(t, sb, st)
+		r.wantExit(t, 0)
+		r.wantLog(t, "allows this token", `sts:RoleSessionName`)
+	})
 	t.Run("a policy that lets any repository in is flagged even when it works", func(t *testing.T) {
 		t.Parallel()
 		anyRepo := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` +
