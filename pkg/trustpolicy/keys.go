@@ -121,7 +121,8 @@ func requestKeyAbsence(key string) (why string, absent bool) {
 
 // ConditionKeyProvided reports whether IAM provides the condition key for a
 // sts:AssumeRoleWithWebIdentity call with a token from issuer (its iss, with
-// or without https://, or the host/path of its OIDC provider). Key names are
+// or without https://, the host/path of its OIDC provider, or the provider's
+// ARN as Principal.Federated names it). Key names are
 // compared ignoring case, issuer path included.
 //
 // ok is false when IAM never sets the key for such a call: a claim that is
@@ -133,6 +134,9 @@ func requestKeyAbsence(key string) (why string, absent bool) {
 // Keys this package does not judge (most aws:* global keys) report ok.
 func ConditionKeyProvided(issuer, key string) (ok bool, nearest string) {
 	host := issuerHost(issuer)
+	if a, isARN := parseProviderARN(issuer); isARN {
+		host = a.hostPath
+	}
 	if claim, mine := issuerClaim(host, key); mine {
 		if claimIsKey(host, claim) {
 			return true, ""
@@ -147,6 +151,9 @@ func ConditionKeyProvided(issuer, key string) (ok bool, nearest string) {
 	case !hasColon:
 		return false, ""
 	case looksLikeIssuer(prefix):
+		if host == "" {
+			return false, ""
+		}
 		if claimIsKey(host, claim) {
 			return false, host + ":" + strings.ToLower(claim)
 		}

@@ -56,6 +56,9 @@ func TestConditionKeyProvided(t *testing.T) {
 		{docTags, gh, "aws:RequestTag/team", false, ""},
 		{docTags, gh, "aws:TagKeys", false, ""},
 		{docMissing, gh, "aws:SourceIp", true, ""}, // not judged: a global key the request may carry
+		{docSTSKeys, "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com", "token.actions.githubusercontent.com:ref_type", false, "token.actions.githubusercontent.com:ref"},
+		{docSTSKeys, "token.actions.githubusercontent.com", "token.actions.githubusercontent.com:actor", true, ""},
+		{docWIFKeys, "", "token.actions.githubusercontent.com:sub", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
