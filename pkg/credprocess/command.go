@@ -1,0 +1,104 @@
+package credprocess
+
+import (
+	"regexp"
+	"strings"
+)
+
+// DirVariable names the variable the step exports with the per-job
+// directory, where the helper's executable and its cache are. The
+// credential_process line finds the executable through it instead of
+// naming a path: the runner rewrites paths in each later step's
+// environment (a `container:` job sees the runner's work directory at
+// /__w), but never inside a file, so a path written into the config file
+// would be wrong in a container job.
+const DirVariable = "OIDC_AWS_JOB_DIR"
+
+// Executable is the helper's file name in the per-job directory.
+const Executable = "oidc-aws"
+
+// commandPrefix runs the helper from DirVariable. The AWS CLI splits the
+// line into words as a POSIX shell would and runs them without a shell;
+// aws-sdk-go-v2 and most other SDKs hand the whole line to sh -c. An
+// explicit sh -c gives both the same expansion.
+var commandPrefix = []string{"sh", "-c", `exec "$` + DirVariable + `/` + Executable + `" ` + Command + ` "$@"`, Executable}
+
+// ProfileCommand is the credential_process line that runs the helper with
+// args, quoted so that sh and the CLI's splitting both read args back
+// unchanged.
+func ProfileCommand(args []string) string {
+	words := make([]string, 0, len(commandPrefix)+len(args))
+	for _, w := range append(append([]string(nil), commandPrefix...), args...) {
+		words = append(words, shellQuote(w))
+	}
+	return strings.Join(words, " ")
+}
+
+var bareWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+
+func shellQuote(w string) string {
+	if bareWord.MatchString(w) {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// ParseProfileCommand returns the helper flags of a credential_process line
+// that ProfileCommand wrote, and false for any other line. A role-chaining
+// step reads its source profile's flags this way.
+func ParseProfileCommand(line string) ([]string, bool) {
+	words, ok := splitWords(line)
+	if !ok || len(words) < len(commandPrefix) {
+		return nil, false
+	}
+	for i, w := range commandPrefix {
+		if words[i] != w {
+			return nil, false
+		}
+	}
+	return words[len(commandPrefix):], true
+}
+
+// splitWords splits what shellQuote writes: words apart by blanks, each
+// made of bare characters, single-quoted runs and backslash escapes.
+// Double quotes and other shell syntax are refused rather than guessed at.
+func splitWords(line string) ([]string, bool) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case c == '\'':
+			end := strings.IndexByte(line[i+1:], '\'')
+			if end < 0 {
+				return nil, false
+			}
+			cur.WriteString(line[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case c == '\\':
+			if i+1 >= len(line) {
+				return nil, false
+			}
+			i++
+			cur.WriteByte(line[i])
+			inWord = true
+		case strings.IndexByte("\"`$&|;<>()*?[#~!{}\n\r", c) >= 0:
+			return nil, false
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, true
+}
