@@ -147,37 +147,41 @@ func arnWithin(re *regexp.Regexp, s string) bool {
 
 // Load reads and validates every input. getenv is os.Getenv in production;
 // Relative file paths are resolved against GITHUB_WORKSPACE, where the runner
-// mounts the repository.
+// mounts the repository. Every step below records its problems and goes on,
+// so that one failed run lists all there is to fix.
 func Load(getenv func(string) string) (*Inputs, error) {
 	r := &reader{getenv: getenv}
-	in := &Inputs{
-		Region:            r.str(AWSRegion),
-		Audience:          r.str(Audience),
-		SessionName:       r.str(RoleSessionName),
-		RoleChaining:      r.boolean(RoleChaining),
-		ExternalID:        r.str(RoleExternalID),
-		STSEndpoint:       r.str(STSEndpoint),
-		HTTPProxy:         r.str(HTTPProxy),
-		NoProxy:           r.str(NoProxy),
-		Profile:           r.str(AWSProfile),
-		OverwriteProfile:  r.boolean(OverwriteAWSProfile),
-		OutputCredentials: r.boolean(OutputCredentials),
-		MaskAccountID:     r.boolean(MaskAWSAccountID),
-		UnsetCurrentCreds: r.boolean(UnsetCurrentCreds),
-		DebugClaims:       r.boolean(DebugClaims),
-	}
-	disableRetry := r.boolean(DisableRetry)
-
+	in := &Inputs{DebugClaims: r.boolean(DebugClaims)}
 	in.Role = r.role(in.DebugClaims)
+	r.session(in)
+	r.chaining(in)
+	r.files(in)
+	r.network(in)
+	r.outputs(in)
+	in.AllowedAccountIDs = r.accounts(in.Role, in.MaskAccountID)
+	r.limits(in)
+	in.Warnings = r.unsupported()
+	if len(r.problems) > 0 {
+		return nil, &Error{Problems: r.problems}
+	}
+	return in, nil
+}
+
+// session reads what the STS request asks for: the region it goes to, the
+// token's audience, and the session's name, lifetime and policies.
+func (r *reader) session(in *Inputs) {
+	in.Region = r.str(AWSRegion)
 	switch {
 	case in.Region == "":
 		r.fail(AWSRegion, "is required, e.g. aws-region: us-east-1")
 	case !validRegion(in.Region):
 		r.fail(AWSRegion, fmt.Sprintf("%s is not a region name; want lower-case letters, digits and hyphens, e.g. us-east-1", quote(in.Region)))
 	}
+	in.Audience = r.str(Audience)
 	if !validAudience(in.Audience) {
 		r.fail(Audience, fmt.Sprintf("%s is not a valid audience; want 1-256 printable characters without spaces, e.g. sts.amazonaws.com", quote(in.Audience)))
 	}
+	in.SessionName = r.str(RoleSessionName)
 	if !validSession(in.SessionName) {
 		r.fail(RoleSessionName, fmt.Sprintf("%s is not a valid session name; want 2-64 characters of letters, digits and +=,.@_-", quote(in.SessionName)))
 	}
@@ -186,6 +190,16 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	}
 	in.InlineSessionPolicy = r.policy()
 	in.ManagedSessionPolicies = r.policyARNs()
+}
+
+// chaining reads role-chaining and what only a chained AssumeRole sends: an
+// external ID and session tags.
+func (r *reader) chaining(in *Inputs) {
+	in.RoleChaining = r.boolean(RoleChaining)
+	if in.RoleChaining && in.Role.IsZero() {
+		r.fail(RoleChaining, "needs role-to-assume")
+	}
+	in.ExternalID = r.str(RoleExternalID)
 	if in.ExternalID != "" {
 		switch {
 		case !in.RoleChaining:
@@ -197,24 +211,47 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	in.SkipSessionTagging = r.boolean(RoleSkipSessionTagging)
 	in.CustomTags = r.customTags(in.RoleChaining, in.SkipSessionTagging)
 	in.TransitiveTagKeys = r.transitiveTagKeys(in.RoleChaining, in.SkipSessionTagging, in.CustomTags)
-	if in.RoleChaining && in.Role.IsZero() {
-		r.fail(RoleChaining, "needs role-to-assume")
-	}
+}
+
+// files reads the inputs that name files in the workspace.
+func (r *reader) files(in *Inputs) {
 	in.TokenFile = r.path(WebIdentityTokenFile)
 	if in.TokenFile != "" && in.RoleChaining {
 		r.fail(WebIdentityTokenFile, "cannot be combined with role-chaining: true, which uses the credentials already in the environment")
 	}
 	in.TrustPolicyFile = r.path(TrustPolicy)
+}
+
+// network reads where calls to STS go.
+func (r *reader) network(in *Inputs) {
+	in.STSEndpoint = r.str(STSEndpoint)
 	r.url(STSEndpoint, in.STSEndpoint)
+	in.HTTPProxy = r.str(HTTPProxy)
 	r.url(HTTPProxy, in.HTTPProxy)
+	in.NoProxy = r.str(NoProxy)
 	if strings.ContainsAny(in.NoProxy, "\r\n") {
 		r.fail(NoProxy, "must be one line of comma-separated hosts")
 	}
-	in.AllowedAccountIDs = r.accounts(in.Role, in.MaskAccountID)
+}
+
+// outputs reads where the credentials go (the environment, step outputs,
+// an AWS profile) and what the log may show.
+func (r *reader) outputs(in *Inputs) {
+	in.Profile = r.str(AWSProfile)
+	in.OverwriteProfile = r.boolean(OverwriteAWSProfile)
+	in.OutputEnvCredentials = r.outputEnvCredentials(in.Profile != "")
+	in.OutputCredentials = r.boolean(OutputCredentials)
+	in.MaskAccountID = r.boolean(MaskAWSAccountID)
+	in.UnsetCurrentCreds = r.boolean(UnsetCurrentCreds)
+	r.profile(in)
+}
+
+// limits reads how often calls are tried and how long the step may take.
+func (r *reader) limits(in *Inputs) {
 	if n, ok := r.integer(RetryMaxAttempts, 1, 100); ok {
 		in.MaxAttempts = n
 	}
-	if disableRetry {
+	if r.boolean(DisableRetry) {
 		in.MaxAttempts = 1
 	}
 	if r.str(ActionTimeoutS) != "" {
@@ -222,13 +259,6 @@ func Load(getenv func(string) string) (*Inputs, error) {
 			in.Timeout = time.Duration(n) * time.Second
 		}
 	}
-	in.OutputEnvCredentials = r.outputEnvCredentials(in.Profile != "")
-	r.profile(in)
-	in.Warnings = r.unsupported()
-	if len(r.problems) > 0 {
-		return nil, &Error{Problems: r.problems}
-	}
-	return in, nil
 }
 
 // role parses role-to-assume, which only debug-claims can do without.
