@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/action"
+	"github.com/org/oidc-aws-action/pkg/caroots"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -47,6 +48,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	useFallbackRoots(args)
 	if len(args) == 0 {
 		// action.yml's post-entrypoint starts this same binary.
 		if action.IsPost(os.Getenv) {
@@ -64,7 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "policy":
 		return policycmd.Run(args[1:], stdin, stdout, stderr)
 	case credprocess.Command:
-		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version})
+		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version, BeforeNetwork: caroots.Use})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "oidc-aws", version)
 		return 0

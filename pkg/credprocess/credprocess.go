@@ -77,6 +77,10 @@ type Options struct {
 	Timeout time.Duration
 	// Version goes into the User-Agent.
 	Version string
+	// BeforeNetwork, when set, runs before the helper's first network call.
+	// The binary registers its compiled-in CA roots there: that costs more
+	// than a whole answer from the cache, which needs none.
+	BeforeNetwork func()
 }
 
 func (o *Options) defaults() {

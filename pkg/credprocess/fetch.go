@@ -70,6 +70,9 @@ func (h *helper) cached(ctx context.Context, key string, fetch func() (stsexchan
 var stsBackoff = retry.Backoff{Base: 500 * time.Millisecond, Cap: 5 * time.Second}
 
 func (h *helper) client(in *inputs.Inputs) (*stsexchange.Client, error) {
+	if h.o.BeforeNetwork != nil {
+		h.o.BeforeNetwork()
+	}
 	return stsexchange.New(stsexchange.Options{
 		Region:    in.Region,
 		Endpoint:  in.STSEndpoint,

@@ -193,7 +193,7 @@ func TestShippedBinaryCarriesCARoots(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !linked {
-		t.Errorf("the binary does not link %s, so on scratch (no CA files) every HTTPS call would fail; keep the blank import in cmd/oidc-aws/roots.go", fallbackModule)
+		t.Errorf("the binary does not link %s, so on scratch (no CA files) every HTTPS call would fail; keep pkg/caroots in cmd/oidc-aws/roots.go", fallbackModule)
 	}
 	for k, want := range map[string]string{"CGO_ENABLED": "0", "-trimpath": "true"} {
 		if settings[k] != want {
