@@ -275,13 +275,16 @@ func envCredentials(getenv func(string) string) (stsexchange.Credentials, error)
 		SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
 		SessionToken:    getenv("AWS_SESSION_TOKEN"),
 	}
-	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return c, &fixedError{
-			msg: fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", inputs.RoleChaining),
-			fix: "run this action once without role-chaining in an earlier step",
-		}
+	if c.AccessKeyID != "" && c.SecretAccessKey != "" {
+		return c, nil
 	}
-	return c, nil
+	if name := getenv("AWS_PROFILE"); name != "" {
+		return profileCredentials(getenv, name)
+	}
+	return c, &fixedError{
+		msg: fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with keys)", inputs.RoleChaining),
+		fix: "run this action once without role-chaining in an earlier step",
+	}
 }
 
 // exchange holds the state of one run's token and STS calls.

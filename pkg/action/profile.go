@@ -2,6 +2,7 @@ package action
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -153,4 +154,30 @@ func saveCleanup(r *workflow.Runner, s cleanupState) error {
 		return err
 	}
 	return r.SaveState(stateKey, string(b))
+}
+
+// profileCredentials reads the source credentials of role chaining from a
+// profile, as configure-aws-credentials does when the step sets
+// AWS_PROFILE to an earlier step's aws-profile.
+func profileCredentials(getenv func(string) string, name string) (stsexchange.Credentials, error) {
+	fail := func(err error) (stsexchange.Credentials, error) {
+		return stsexchange.Credentials{}, &fixedError{
+			msg: fmt.Sprintf("input %q: AWS_PROFILE is %s but its credentials cannot be read: %s", inputs.RoleChaining, quote(name), workflow.Escape(err.Error())),
+			fix: "name a profile an earlier step of this action wrote with aws-profile, with AWS_SHARED_CREDENTIALS_FILE as that step exported it",
+		}
+	}
+	path := getenv("AWS_SHARED_CREDENTIALS_FILE")
+	if path == "" {
+		return fail(errors.New("AWS_SHARED_CREDENTIALS_FILE is not set, and this container's ~/.aws is not the runner user's"))
+	}
+	if d, err := jobdir.Find(getenv); err != nil {
+		return fail(err)
+	} else if err := d.Reachable("AWS_SHARED_CREDENTIALS_FILE", path); err != nil {
+		return fail(err)
+	}
+	keys, err := awsprofile.Files{Credentials: path}.StaticKeys(name)
+	if err != nil {
+		return fail(err)
+	}
+	return stsexchange.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken}, nil
 }

@@ -184,6 +184,29 @@ func (f Files) Write(p Profile, overwrite bool) (Created, error) {
 	return created, nil
 }
 
+// StaticKeys reads the profile's static keys from the credentials file,
+// for a step that assumes another role with them (role chaining from an
+// earlier step's profile).
+func (f Files) StaticKeys(name string) (*Credentials, error) {
+	file, _, err := load(f.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if file == nil || !hasSection(file, name) {
+		return nil, fmt.Errorf("%s has no profile %q", f.Credentials, name)
+	}
+	s := file.Section(name)
+	c := &Credentials{
+		AccessKeyID:     s.Key("aws_access_key_id").String(),
+		SecretAccessKey: s.Key("aws_secret_access_key").String(),
+		SessionToken:    s.Key("aws_session_token").String(),
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return nil, fmt.Errorf("profile %q in %s has no aws_access_key_id and aws_secret_access_key", name, f.Credentials)
+	}
+	return c, nil
+}
+
 // Remove takes the profile out of both files, leaving everything else in
 // them; a missing file or profile is no error.
 func (f Files) Remove(name string) error {

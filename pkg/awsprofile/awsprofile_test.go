@@ -267,3 +267,22 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+func TestStaticKeysReadsWhatWriteWrote(t *testing.T) {
+	f := files(t)
+	if _, err := f.Write(Profile{Name: "hub", Credentials: static}, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.StaticKeys("hub")
+	if err != nil || *got != *static {
+		t.Errorf("StaticKeys = %+v, %v; want %+v", got, err, static)
+	}
+	if _, err := f.Write(Profile{Name: "refresh", CredentialProcess: "cmd"}, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"refresh", "missing"} {
+		if _, err := f.StaticKeys(name); err == nil {
+			t.Errorf("StaticKeys(%q) succeeded", name)
+		}
+	}
+}

@@ -375,19 +375,62 @@ func TestAJobSetConfigFile(t *testing.T) {
 	os.Chown(own, runnerUID, runnerUID)
 	j.Env["AWS_CONFIG_FILE"] = own
 	st, _ = j.NewStep()
-	if res, err = j.RunAction(ctx, w.bin, st, w.stepEnv(t, with)); err != nil || res.ExitCode != 0 {
-		t.Fatalf("reachable AWS_CONFIG_FILE: %v %+v\n%s", err, res, res.Log().Text())
-	}
+	res, err = j.RunAction(ctx, w.bin, st, w.stepEnv(t, with))
+	succeeded(t, "reachable AWS_CONFIG_FILE", res, err)
 	j.Apply(st)
 	if j.Env["AWS_CONFIG_FILE"] != own {
 		t.Errorf("AWS_CONFIG_FILE became %q", j.Env["AWS_CONFIG_FILE"])
 	}
 	res, err = j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--profile", "dev", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text"}, nil)
-	if err != nil || res.ExitCode != 0 || strings.TrimSpace(string(res.Stdout)) != w.assumed("dev") {
-		t.Errorf("aws CLI: %v %+v %s", err, res, res.Stderr)
+	succeeded(t, "aws CLI", res, err)
+	if got := strings.TrimSpace(string(res.Stdout)); got != w.assumed("dev") {
+		t.Errorf("aws CLI: %q", got)
 	}
 	b, _ := os.ReadFile(own)
 	if !strings.Contains(string(b), "# the job's own") || !strings.Contains(string(b), "[profile mine]") {
 		t.Errorf("the job's config file lost its own content:\n%s", b)
+	}
+}
+
+// TestRoleChainingFromAProfile: configure-aws-credentials' pattern for
+// chaining with profiles, where the second step names the first profile in
+// AWS_PROFILE, works here too.
+func TestRoleChainingFromAProfile(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	jobRoot, err := os.MkdirTemp(w.root, "job-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(jobRoot, 0o755)
+	j, err := NewJob(jobRoot, runnerUID, runnerUID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := j.NewStep()
+	res, err := j.RunAction(ctx, w.bin, st, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["dev"], "aws-profile": "hub"}))
+	succeeded(t, "first step", res, err)
+	j.Apply(st)
+	env := w.stepEnv(t, map[string]string{"role-to-assume": w.roles["prod"], "aws-profile": "target", "role-chaining": "true"})
+	env["AWS_PROFILE"] = "hub" // the step's own env:, as in configure-aws-credentials' README
+	st, _ = j.NewStep()
+	res, err = j.RunAction(ctx, w.bin, st, env)
+	succeeded(t, "chained step", res, err)
+	j.Apply(st)
+	res, err = j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--profile", "target", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text"}, nil)
+	succeeded(t, "aws CLI with the chained profile", res, err)
+	if got := strings.TrimSpace(string(res.Stdout)); got != w.assumed("prod") {
+		t.Errorf("aws CLI with the chained profile: %q", got)
+	}
+}
+
+func succeeded(t *testing.T, what string, res *Result, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("%s: exit %d\n%s\nstderr: %s", what, res.ExitCode, res.Log().Text(), res.Stderr)
 	}
 }
