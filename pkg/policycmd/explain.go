@@ -75,13 +75,13 @@ func parseExplainFlags(args []string, stdout, stderr io.Writer) (explainOptions,
 
 // loadExplainPolicies reads --policy and picks --role.
 func loadExplainPolicies(in *inputReader, o explainOptions, stderr io.Writer) ([]trustpolicy.Document, int) {
-	data, err := in.read("--policy", o.policyPath)
+	data, err := in.read(o.policyPath, trustpolicy.MaxInputBytes)
 	if err != nil {
-		return nil, inputError(stderr, "explain", err)
+		return nil, inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", displayPath(o.policyPath), err))
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
 	if err != nil {
-		return nil, inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", strconv.Quote(o.policyPath), err))
+		return nil, inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", displayPath(o.policyPath), err))
 	}
 	if o.role == "" {
 		return docs, -1
@@ -104,9 +104,9 @@ func loadExplainPolicies(in *inputReader, o explainOptions, stderr io.Writer) ([
 func loadExplainToken(in *inputReader, o explainOptions, now time.Time) (*explainToken, error) {
 	t := &explainToken{}
 	if o.tokenPath != "" {
-		raw, err := in.read("--token", o.tokenPath)
+		raw, err := in.read(o.tokenPath, maxClaimsBytes)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--token %s: %w", displayPath(o.tokenPath), err)
 		}
 		if t.claims, err = claims.Decode(string(raw)); err != nil {
 			return nil, fmt.Errorf("--token %s: %w", strconv.Quote(o.tokenPath), err)
@@ -116,9 +116,9 @@ func loadExplainToken(in *inputReader, o explainOptions, now time.Time) (*explai
 			t.expired = fmt.Sprintf("the token expired at %s; STS refuses it with ExpiredTokenException before it reads the trust policy. Request a new token (they live for minutes) and explain that one", exp.UTC().Format(time.RFC3339))
 		}
 	} else {
-		raw, err := in.read("--claims", o.claimsPath)
+		raw, err := in.read(o.claimsPath, maxClaimsBytes)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--claims %s: %w", displayPath(o.claimsPath), err)
 		}
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.UseNumber()

@@ -1,27 +1,55 @@
 package policycmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
-// located is a finding with the file it came from and its best-guess line.
+// located is a finding with the file and document it came from and its
+// line: right, or 0 when it cannot be known.
 type located struct {
 	trustpolicy.Finding
+	File     string
+	Document string // "" when the file holds a single policy
+	Line     int
+}
+
+// failure is a file lint could not check, with why.
+type failure struct {
 	File string
-	Line int
+	Err  error
+}
+
+// lintReport is everything lint found, for any output format.
+type lintReport struct {
+	findings []located
+	failures []failure
+	checked  int // files read and parsed
+}
+
+// failOn maps --fail-on to the lowest severity rank that fails the run.
+var failOn = map[string]int{
+	"error":   trustpolicy.SeverityRank("error"),
+	"warning": trustpolicy.SeverityRank("warning"),
+	"info":    trustpolicy.SeverityRank("info"),
+	"none":    0,
 }
 
 func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	format := fs.String("format", "text", "")
+	threshold := fs.String("fail-on", "warning", "")
+	var ignore listFlag
+	fs.Var(&ignore, "ignore", "")
 	// Accept flags after file names too: `lint a.json --format sarif`.
 	var files []string
 	rest := args
@@ -44,60 +72,91 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return usageError(stderr, "lint", fmt.Sprintf("invalid --format %s: want text, json or sarif", strconv.Quote(*format)))
 	}
+	minRank, ok := failOn[*threshold]
+	if !ok {
+		return usageError(stderr, "lint", fmt.Sprintf("invalid --fail-on %s: want error, warning, info or none", strconv.Quote(*threshold)))
+	}
+	ignored := map[string]bool{}
+	for _, id := range ignore {
+		if !knownRule(id) {
+			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are OIDC000 to %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), lastRule()))
+		}
+		ignored[id] = true
+	}
 
-	in := &inputReader{stdin: stdin}
-	var all []located
-	badInput := false
-	for _, file := range files {
-		data, err := in.read("FILE", file)
-		if err != nil {
-			fmt.Fprintf(stderr, "lint: %v\n", err)
-			badInput = true
-			continue
-		}
-		docs, err := trustpolicy.ParseDocuments(data)
-		if err != nil {
-			fmt.Fprintf(stderr, "lint: %s: %v\n", strconv.Quote(file), err)
-			badInput = true
-			continue
-		}
-		for _, f := range trustpolicy.LintDocuments(docs) {
-			if len(docs) == 1 {
-				f.Document = "" // one policy per file: the file names it
-			}
-			all = append(all, located{Finding: f, File: file, Line: findLine(data, f)})
-		}
+	rep := lintFiles(files, &inputReader{stdin: stdin}, ignored)
+	for _, f := range rep.failures {
+		fmt.Fprintf(stderr, "lint: %s: %v\n", displayPath(f.File), f.Err)
 	}
 
 	var err error
 	switch *format {
 	case "json":
-		err = writeJSON(stdout, all)
+		err = writeJSON(stdout, rep)
 	case "sarif":
-		err = writeSARIF(stdout, all)
+		err = writeSARIF(stdout, rep)
 	default:
-		err = writeText(stdout, all, len(files))
+		err = writeText(stdout, rep)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "lint: failed to write findings: %v\n", err)
+		fmt.Fprintf(stderr, "lint: cannot write the findings: %v\n", err)
 		return ExitUsage
 	}
-	switch {
-	case badInput:
+	if len(rep.failures) > 0 {
 		return ExitUsage
-	case hasErrors(all):
-		return ExitFindings
+	}
+	for _, f := range rep.findings {
+		if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
+			return ExitFindings
+		}
 	}
 	return ExitOK
 }
 
-func hasErrors(fs []located) bool {
-	for _, f := range fs {
-		if f.Severity == "error" {
+func knownRule(id string) bool {
+	for _, r := range trustpolicy.Rules() {
+		if r.ID == id {
 			return true
 		}
 	}
 	return false
+}
+
+func lastRule() string {
+	rs := trustpolicy.Rules()
+	return rs[len(rs)-1].ID
+}
+
+// lintFiles reads, parses and lints each file, dropping ignored rules.
+func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintReport {
+	var rep lintReport
+	for _, file := range files {
+		data, err := in.read(file, trustpolicy.MaxInputBytes)
+		if err != nil {
+			rep.failures = append(rep.failures, failure{file, err})
+			continue
+		}
+		docs, err := trustpolicy.ParseDocuments(data)
+		if err != nil {
+			rep.failures = append(rep.failures, failure{file, err})
+			continue
+		}
+		rep.checked++
+		lines := newLineIndex(data)
+		for _, d := range docs {
+			for _, f := range trustpolicy.Lint(d.Policy) {
+				if ignored[f.ID] {
+					continue
+				}
+				l := located{Finding: f, File: file, Line: lines.line(findOffset(data, d, f))}
+				if len(docs) > 1 {
+					l.Document = d.Name
+				}
+				rep.findings = append(rep.findings, l)
+			}
+		}
+	}
+	return rep
 }
 
 // displayPath shows a path bare when that is unambiguous, quoted otherwise,
@@ -110,13 +169,23 @@ func displayPath(p string) string {
 	return q
 }
 
-func writeText(w io.Writer, fs []located, nfiles int) error {
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func writeText(w io.Writer, rep lintReport) error {
 	var b strings.Builder
 	counts := map[string]int{}
-	for _, f := range fs {
+	for _, f := range rep.findings {
 		counts[f.Severity]++
 		// Severity leads so no line can start with text from the input.
-		fmt.Fprintf(&b, "%s %s %s:%d", f.Severity, f.ID, displayPath(f.File), f.Line)
+		fmt.Fprintf(&b, "%s %s %s", f.Severity, f.ID, displayPath(f.File))
+		if f.Line > 0 {
+			fmt.Fprintf(&b, ":%d", f.Line)
+		}
 		if f.Document != "" {
 			fmt.Fprintf(&b, " %s", strconv.Quote(f.Document))
 		}
@@ -128,15 +197,15 @@ func writeText(w io.Writer, fs []located, nfiles int) error {
 			fmt.Fprintf(&b, "    fix: %s\n", oneLine(f.Fix))
 		}
 	}
-	noun := "files"
-	if nfiles == 1 {
-		noun = "file"
-	}
-	if len(fs) == 0 {
-		fmt.Fprintf(&b, "no findings in %d %s\n", nfiles, noun)
+	if len(rep.findings) == 0 {
+		fmt.Fprintf(&b, "no findings in %s", plural(rep.checked, "file", "files"))
 	} else {
-		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %d %s\n", counts["error"], counts["warning"], counts["info"], nfiles, noun)
+		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %s", counts["error"], counts["warning"], counts["info"], plural(rep.checked, "file", "files"))
 	}
+	if n := len(rep.failures); n > 0 {
+		fmt.Fprintf(&b, "; %s could not be checked", plural(n, "file", "files"))
+	}
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -150,7 +219,7 @@ func oneLine(s string) string {
 
 type jsonFinding struct {
 	File      string `json:"file"`
-	Line      int    `json:"line"`
+	Line      int    `json:"line,omitempty"`
 	Document  string `json:"document,omitempty"`
 	ID        string `json:"id"`
 	Severity  string `json:"severity"`
@@ -159,14 +228,24 @@ type jsonFinding struct {
 	Fix       string `json:"fix,omitempty"`
 }
 
-func writeJSON(w io.Writer, fs []located) error {
+type jsonFailure struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
+func writeJSON(w io.Writer, rep lintReport) error {
 	out := struct {
 		Findings []jsonFinding  `json:"findings"`
+		Failures []jsonFailure  `json:"failures"`
 		Summary  map[string]int `json:"summary"`
-	}{Findings: []jsonFinding{}, Summary: map[string]int{"error": 0, "warning": 0, "info": 0}}
-	for _, f := range fs {
+	}{Findings: []jsonFinding{}, Failures: []jsonFailure{},
+		Summary: map[string]int{"error": 0, "warning": 0, "info": 0, "files_checked": rep.checked, "files_failed": len(rep.failures)}}
+	for _, f := range rep.findings {
 		out.Summary[f.Severity]++
 		out.Findings = append(out.Findings, jsonFinding{f.File, f.Line, f.Document, f.ID, f.Severity, f.Statement, f.Message, f.Fix})
+	}
+	for _, f := range rep.failures {
+		out.Failures = append(out.Failures, jsonFailure{f.File, f.Err.Error()})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -182,8 +261,22 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation says whether the run checked everything it was given, so
+// a file that could not be read does not look like a clean scan.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -224,10 +317,25 @@ type sarifLocation struct {
 		ArtifactLocation struct {
 			URI string `json:"uri"`
 		} `json:"artifactLocation"`
-		Region struct {
-			StartLine int `json:"startLine"`
-		} `json:"region"`
+		Region *sarifRegion `json:"region,omitempty"`
 	} `json:"physicalLocation"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+func sarifLocationOf(file string, line int) sarifLocation {
+	var loc sarifLocation
+	uri := filepath.ToSlash(file)
+	if file == "-" {
+		uri = "stdin"
+	}
+	loc.PhysicalLocation.ArtifactLocation.URI = uri
+	if line > 0 {
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+	}
+	return loc
 }
 
 // InformationURI is where SARIF viewers link the tool name.
@@ -241,7 +349,7 @@ func sarifLevel(sev string) string {
 	return "note"
 }
 
-func writeSARIF(w io.Writer, fs []located) error {
+func writeSARIF(w io.Writer, rep lintReport) error {
 	driver := sarifDriver{Name: "oidc-aws", InformationURI: InformationURI}
 	index := map[string]int{}
 	for i, r := range trustpolicy.Rules() {
@@ -251,8 +359,13 @@ func writeSARIF(w io.Writer, fs []located) error {
 		driver.Rules = append(driver.Rules, sr)
 		index[r.ID] = i
 	}
-	run := sarifRun{Tool: sarifTool{driver}, Results: []sarifResult{}}
-	for _, f := range fs {
+	inv := sarifInvocation{ExecutionSuccessful: len(rep.failures) == 0}
+	for _, f := range rep.failures {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "error", Message: sarifText{"not checked: " + f.Err.Error()}, Locations: []sarifLocation{sarifLocationOf(f.File, 0)}})
+	}
+	run := sarifRun{Tool: sarifTool{driver}, Invocations: []sarifInvocation{inv}, Results: []sarifResult{}}
+	for _, f := range rep.findings {
 		msg := f.Message
 		if f.Statement != "" {
 			msg = "statement " + f.Statement + ": " + msg
@@ -263,13 +376,7 @@ func writeSARIF(w io.Writer, fs []located) error {
 		if f.Fix != "" {
 			msg += ". Fix: " + f.Fix
 		}
-		var loc sarifLocation
-		uri := filepath.ToSlash(f.File)
-		if f.File == "-" {
-			uri = "stdin"
-		}
-		loc.PhysicalLocation.ArtifactLocation.URI = uri
-		loc.PhysicalLocation.Region.StartLine = f.Line
+		loc := sarifLocationOf(f.File, f.Line)
 		run.Results = append(run.Results, sarifResult{RuleID: f.ID, RuleIndex: index[f.ID], Level: sarifLevel(f.Severity),
 			Message: sarifText{msg}, Locations: []sarifLocation{loc}})
 	}
@@ -293,79 +400,54 @@ func ruleName(summary string) string {
 	return b.String()
 }
 
-// findLine guesses the 1-based line a finding is about: the document (by
-// terraform address or role name), then the statement's Sid, then the
-// offending value, as it appears in plain or JSON-in-a-string form.
-func findLine(data []byte, f trustpolicy.Finding) int {
-	text := string(data)
-	anchor := 0
-	find := func(from int, needle string) int {
-		if needle == "" || from > len(text) {
-			return -1
-		}
-		for _, form := range []string{jsonQuote(needle), escapedQuote(needle)} {
-			if i := strings.Index(text[from:], form); i >= 0 {
-				return from + i
-			}
-		}
+// findOffset is the byte offset in data that finding f of document d is
+// about, or -1 when it cannot be known. A statement's finding points at its
+// evidence within the statement, or at the statement; a policy-wide one at
+// the policy. An encoded policy (URL-encoded get-role output, terraform) is
+// one JSON string, so one line holds all of it.
+func findOffset(data []byte, d trustpolicy.Document, f trustpolicy.Finding) int {
+	switch {
+	case d.Offset < 0:
 		return -1
+	case d.Encoded || f.Index < 0 || f.Index >= len(d.StatementOffsets):
+		return d.Offset
 	}
-	doc := f.Document
-	if d, ok := strings.CutSuffix(doc, " (prior state)"); ok {
-		// Prior-state roles repeat addresses from planned_values; look
-		// only in the prior_state block.
-		doc = d
-		if i := strings.Index(text, `"prior_state"`); i >= 0 {
-			anchor = i
+	start, end := d.StatementOffsets[f.Index], d.End
+	if f.Index+1 < len(d.StatementOffsets) {
+		end = d.StatementOffsets[f.Index+1]
+	}
+	if f.Evidence != "" && start <= end && end <= len(data) {
+		if i := bytes.Index(data[start:end], []byte(jsonQuote(f.Evidence))); i >= 0 {
+			return start + i
 		}
 	}
-	if i := find(anchor, doc); i >= 0 {
-		anchor = i
-	}
-	found := false
-	if f.Index >= 0 {
-		if sid := sidOf(f.Statement); sid != "" {
-			if i := find(anchor, sid); i >= 0 {
-				anchor, found = i, true
-			}
-		}
-	}
-	if f.Evidence != "" {
-		if i := find(anchor, f.Evidence); i >= 0 {
-			anchor, found = i, true
-		} else if !found {
-			if i := find(0, f.Evidence); i >= 0 {
-				anchor, found = i, true
-			}
-		}
-	}
-	if !found && anchor == 0 {
-		return 1
-	}
-	return 1 + strings.Count(text[:anchor], "\n")
+	return start
 }
 
-// sidOf recovers the Sid from a statement label such as `#2 "DenyPR"`.
-func sidOf(label string) string {
-	_, q, ok := strings.Cut(label, " ")
-	if !ok {
-		return ""
+// lineIndex turns byte offsets into 1-based line numbers.
+type lineIndex []int // offsets of each '\n'
+
+func newLineIndex(data []byte) lineIndex {
+	var idx lineIndex
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return idx
+		}
+		idx = append(idx, i+j)
+		i += j + 1
 	}
-	s, err := strconv.Unquote(q)
-	if err != nil {
-		return ""
+}
+
+// line is 0 for an unknown (negative) offset.
+func (idx lineIndex) line(off int) int {
+	if off < 0 {
+		return 0
 	}
-	return s
+	return 1 + sort.SearchInts(idx, off)
 }
 
 func jsonQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// escapedQuote is s as it appears inside a JSON string that itself holds
-// JSON, as terraform's assume_role_policy does: \"value\".
-func escapedQuote(s string) string {
-	q := jsonQuote(jsonQuote(s))
-	return q[1 : len(q)-1]
 }

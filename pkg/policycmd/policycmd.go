@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -78,38 +77,6 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// inputReader reads files, or stdin for "-", refusing more than
-// trustpolicy.MaxInputBytes so a wrong path (a log, a binary) fails fast.
-type inputReader struct {
-	stdin     io.Reader
-	stdinUsed bool
-}
-
-func (r *inputReader) read(flagName, path string) ([]byte, error) {
-	var src io.Reader
-	if path == "-" {
-		if r.stdinUsed {
-			return nil, fmt.Errorf("%s: stdin (\"-\") can be read only once", flagName)
-		}
-		r.stdinUsed = true
-		src = r.stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: failed to open %s: %w", flagName, strconv.Quote(path), errors.Unwrap(err))
-		}
-		defer f.Close()
-		src = f
-	}
-	data, err := io.ReadAll(io.LimitReader(src, trustpolicy.MaxInputBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: failed to read %s: %w", flagName, strconv.Quote(path), err)
-	}
-	if len(data) > trustpolicy.MaxInputBytes {
-		return nil, fmt.Errorf("%s: %s is larger than %d bytes; pass a single policy, role or terraform plan", flagName, strconv.Quote(path), trustpolicy.MaxInputBytes)
-	}
-	return data, nil
-}
 
 func inputError(stderr io.Writer, cmd string, err error) int {
 	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)

@@ -97,8 +97,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"explain without claims", []string{"explain", "--policy", "testdata/main-only.json"}, "", 2, "", "explain: missing --claims FILE or --token FILE"},
 		{"explain with both claims and token", []string{"explain", "--policy", "p", "--claims", "c", "--token", "t"}, "", 2, "", "explain: --claims and --token both given"},
 		{"explain with an unknown flag", []string{"explain", "--polcy", "x"}, "", 2, "", "explain: flag provided but not defined: -polcy"},
-		{"explain with a missing file", []string{"explain", "--policy", "testdata/nope.json", "--claims", "testdata/claims_main.json"}, "", 2, "", `explain: --policy: failed to open "testdata/nope.json"`},
-		{"explain with a non-policy file", []string{"explain", "--policy", "testdata/claims_main.json", "--claims", "testdata/claims_main.json"}, "", 2, "", `explain: --policy "testdata/claims_main.json": failed to parse policy input: unrecognised JSON`},
+		{"explain with a missing file", []string{"explain", "--policy", "testdata/nope.json", "--claims", "testdata/claims_main.json"}, "", 2, "", "explain: --policy testdata/nope.json: no such file or directory\n"},
+		{"explain with a non-policy file", []string{"explain", "--policy", "testdata/claims_main.json", "--claims", "testdata/claims_main.json"}, "", 2, "", "explain: --policy testdata/claims_main.json: unrecognised JSON"},
 		{"explain with claims that are not an object", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-"}, "[1]", 2, "", `explain: --claims "-": want a JSON object of claims`},
 		{"explain with claims lacking iss and --issuer", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-", "--issuer", "token.actions.githubusercontent.com"}, `{"sub":"repo:octo-org/octo-repo:ref:refs/heads/main","aud":"sts.amazonaws.com"}`, 0, "decision: allowed", ""},
 		{"explain with --issuer unlike the claims' iss", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "testdata/claims_main.json", "--issuer", "https://ghes.example.com/_services/token"}, "", 2, "", `explain: --issuer "https://ghes.example.com/_services/token" differs from the claims' iss`},
@@ -106,19 +106,29 @@ func TestRunExitCodes(t *testing.T) {
 		{"explain without --session-name cannot see sts:RoleSessionName", []string{"explain", "--policy", "testdata/session-name.json", "--claims", "testdata/claims_main.json"}, "", 1, "explain --session-name NAME", ""},
 		{"explain names the key IAM has instead of a claim", []string{"explain", "--policy", "testdata/keyless-claim.json", "--claims", "testdata/claims_main.json"}, "", 1, `IAM has no condition key "token.actions.githubusercontent.com:repository_owner"; this condition never sees the claim`, ""},
 		{"explain with claims lacking iss", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "-"}, `{"sub":"x"}`, 2, "", `explain: the claims have no "iss"`},
-		{"explain with stdin used twice", []string{"explain", "--policy", "-", "--claims", "-"}, string(policy), 2, "", `explain: --claims: stdin ("-") can be read only once`},
+		{"explain with stdin used twice", []string{"explain", "--policy", "-", "--claims", "-"}, string(policy), 2, "", `explain: --claims -: stdin ("-") can be read only once`},
 		{"explain a plan allows if any role allows", []string{"explain", "--policy", "testdata/terraform-plan.json", "--claims", "testdata/claims_main.json"}, "", 0, "summary: 4 of 4 policies allow this token", ""},
 		{"explain a plan with --role picks one", []string{"explain", "--policy", "testdata/terraform-plan.json", "--role", "module.ci.aws_iam_role.this[0]", "--claims", "testdata/claims_pull_request.json"}, "", 0, "decision: allowed", ""},
 		{"explain a plan with an unknown --role", []string{"explain", "--policy", "testdata/terraform-plan.json", "--role", "aws_iam_role.nope", "--claims", "testdata/claims_main.json"}, "", 2, "", `explain: --role "aws_iam_role.nope" names no policy`},
 		{"explain another action", []string{"explain", "--policy", "testdata/main-only.json", "--claims", "testdata/claims_main.json", "--action", "sts:TagSession"}, "", 1, `action "sts:TagSession" matches none of Action`, ""},
 		{"lint a clean policy", []string{"lint", "testdata/good.json"}, "", 0, "no findings in 1 file", ""},
-		{"lint warnings only exit 0", []string{"lint", "testdata/org-wide.json"}, "", 0, "warning OIDC003", ""},
+		{"lint fails on warnings by default", []string{"lint", "testdata/deny-pull-requests.json"}, "", 1, "warning OIDC004", ""},
+		{"lint --fail-on error passes warnings", []string{"lint", "--fail-on", "error", "testdata/deny-pull-requests.json"}, "", 0, "warning OIDC004", ""},
+		{"lint --fail-on info fails on an info", []string{"lint", "--fail-on", "info", "testdata/main-only.json"}, "", 1, "info OIDC010", ""},
+		{"lint --fail-on none reports but passes", []string{"lint", "--fail-on", "none", "testdata/stringequals-wildcard.json"}, "", 0, "error OIDC005", ""},
+		{"lint with a bad --fail-on", []string{"lint", "--fail-on", "fatal", "testdata/good.json"}, "", 2, "", `lint: invalid --fail-on "fatal": want error, warning, info or none`},
+		{"lint --ignore drops a reviewed rule", []string{"lint", "--ignore", "OIDC004", "--ignore", "OIDC010", "testdata/deny-pull-requests.json"}, "", 0, "no findings in 1 file", ""},
+		{"lint --ignore keeps the other rules", []string{"lint", "--ignore", "OIDC010", "testdata/stringequals-wildcard.json"}, "", 1, "error OIDC005", ""},
+		{"lint with an unknown --ignore", []string{"lint", "--ignore", "OIDC999", "testdata/good.json"}, "", 2, "", `lint: invalid --ignore "OIDC999": no such rule`},
+		{"lint an org-wide subject is an error", []string{"lint", "--fail-on", "error", "testdata/org-wide.json"}, "", 1, "error OIDC003", ""},
 		{"lint errors exit 1", []string{"lint", "testdata/stringequals-wildcard.json"}, "", 1, "error OIDC005", ""},
 		{"lint accepts flags after files", []string{"lint", "testdata/good.json", "--format", "json"}, "", 0, `"findings": []`, ""},
 		{"lint reads stdin", []string{"lint", "-"}, string(policy), 0, "info OIDC010 -:", ""},
 		{"lint without files", []string{"lint"}, "", 2, "", "lint: missing FILE"},
 		{"lint with a bad format", []string{"lint", "--format", "xml", "testdata/good.json"}, "", 2, "", `lint: invalid --format "xml"`},
-		{"lint with an unreadable file still reports the others", []string{"lint", "testdata/nope.json", "testdata/stringequals-wildcard.json"}, "", 2, "error OIDC005", `lint: FILE: failed to open "testdata/nope.json"`},
+		{"lint with an unreadable file still reports the others", []string{"lint", "testdata/nope.json", "testdata/stringequals-wildcard.json"}, "", 2, "error OIDC005", "lint: testdata/nope.json: no such file or directory\n"},
+		{"lint counts only the files it checked", []string{"lint", "testdata/nope.json", "testdata/good.json"}, "", 2, "no findings in 1 file; 1 file could not be checked\n", "lint: testdata/nope.json: no such file or directory\n"},
+		{"lint names a file it cannot parse", []string{"lint", "testdata/claims_main.json"}, "", 2, "no findings in 0 files; 1 file could not be checked\n", "lint: testdata/claims_main.json: unrecognised JSON"},
 		{"generate json", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--account", "123456789012"}, "", 0, `"Version": "2012-10-17"`, ""},
 		{"generate without a context", []string{"generate", "--repo", "octo-org/octo-repo", "--account", "123456789012"}, "", 2, "", "generate: failed to generate policy: no context given"},
 		{"generate with a bad account names the flag", []string{"generate", "--repo", "o/r", "--branch", "main", "--account", "42"}, "", 2, "", `generate: invalid --account "42"`},
@@ -252,7 +262,7 @@ func TestSARIFShape(t *testing.T) {
 	}{
 		"OIDC005": {"error", "testdata/stringequals-wildcard.json", 14},
 		"OIDC010": {"note", "testdata/stringequals-wildcard.json", 14},
-		"OIDC003": {"warning", "testdata/org-wide.json", 16},
+		"OIDC003": {"error", "testdata/org-wide.json", 16},
 	}
 	if len(log.Runs[0].Results) != len(want) {
 		t.Errorf("got %d results, want %d", len(log.Runs[0].Results), len(want))
@@ -276,7 +286,7 @@ func TestSARIFShape(t *testing.T) {
 func TestHelpDocumentsEveryFlag(t *testing.T) {
 	flags := map[string][]string{
 		"explain":  {"--policy", "--claims", "--token", "--action", "--role", "--session-name", "--issuer"},
-		"lint":     {"--format"},
+		"lint":     {"--format", "--fail-on", "--ignore"},
 		"generate": {"--repo", "--branch", "--environment", "--tag", "--pull-request", "--account", "--provider-arn", "--audience", "--issuer", "--partition", "--format"},
 	}
 	for cmd, fs := range flags {

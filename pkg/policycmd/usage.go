@@ -71,26 +71,38 @@ Examples:
   oidc-aws policy explain --policy plan.json --role aws_iam_role.deploy --claims claims.json
 `
 
-const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] FILE...
+const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] [--fail-on LEVEL] [--ignore RULE]... FILE...
 
-Check trust policies for GitHub Actions OIDC mistakes: no subject condition,
-subjects that admit any repository, any repository of an owner, or any
-branch; wildcards under StringEquals; ForAllValues: in an Allow; missing or
-wildcard audience; condition keys for a different issuer than the provider;
-name-only subjects that a repository rename could hand to someone else.
+Check trust policies for GitHub Actions OIDC mistakes: policies that can
+never admit a GitHub job (no statement allows sts:AssumeRoleWithWebIdentity
+for a Federated principal), subjects that admit any repository, any
+repository of an owner, or any branch; wildcards under StringEquals;
+ForAllValues: in an Allow; missing or wildcard audience; condition keys for
+a different issuer than the provider; name-only subjects that a repository
+rename could hand to someone else.
 
 Flags:
   --format FORMAT   text (default), json, or sarif (SARIF 2.1.0 for
                     github/codeql-action/upload-sarif)
+  --fail-on LEVEL   the lowest severity that fails the run: error, warning
+                    (default), info, or none (report only)
+  --ignore RULE     drop every finding of RULE (e.g. OIDC010), for a
+                    reviewed exception; repeat for more rules
 
 FILE may be a policy document, ` + "`aws iam get-role`" + ` output or ` + "`terraform show -json`" + `
-output; "-" reads stdin.
+output (up to 256 MiB); "-" reads stdin. A FILE that cannot be read or
+parsed is named on stderr, left out of the summary's count of checked
+files, and recorded in SARIF as a failed run.
 
-Exit status: 1 if any error-level finding, 0 otherwise, 2 for bad flags or
-unreadable input.
+Exit status:
+  0  no finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  bad flags, or a FILE that could not be read or parsed (the other
+     files are still checked and reported)
 
 Examples:
   oidc-aws policy lint trust.json
+  oidc-aws policy lint --fail-on error --ignore OIDC010 iam/*.json
   oidc-aws policy lint --format sarif plan.json > oidc.sarif
 `
 

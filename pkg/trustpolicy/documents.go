@@ -3,6 +3,7 @@ package trustpolicy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -15,6 +16,27 @@ import (
 type Document struct {
 	Name   string
 	Policy *Policy
+	// Where the document sits in the input, so findings can name a line
+	// that is right or none at all. Offset is the byte offset of the
+	// policy's JSON object, or of the JSON string holding it when Encoded;
+	// -1 when unknown. A JSON string never spans lines, so everything in an
+	// Encoded document is on Offset's line.
+	Offset  int
+	Encoded bool
+	// StatementOffsets are the byte offsets of each statement (in order)
+	// and End the offset just past the policy; set only when the policy is
+	// JSON in the input itself (not Encoded).
+	StatementOffsets []int
+	End              int
+}
+
+// present records whether a top-level key is there (and not null) without
+// copying its value, which in a terraform plan can be most of the input.
+type present bool
+
+func (p *present) UnmarshalJSON(b []byte) error {
+	*p = string(b) != "null"
+	return nil
 }
 
 // ParseDocuments reads every trust policy in data, which may be a bare
@@ -22,47 +44,170 @@ type Document struct {
 // `terraform show -json` output for a plan or a state.
 func ParseDocuments(data []byte) ([]Document, error) {
 	if len(data) > MaxInputBytes {
-		return nil, fmt.Errorf("failed to parse policy input: it is %d bytes, more than the %d allowed; pass a single policy, role or plan", len(data), MaxInputBytes)
+		return nil, fmt.Errorf("the input is %d bytes, more than the %d allowed", len(data), MaxInputBytes)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // editors on Windows add a BOM
-	var top map[string]json.RawMessage
+	base := 0
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) { // editors on Windows add a BOM
+		data, base = data[3:], 3
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil {
+			err = errors.New("found " + jsonKind(v))
+		}
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	var top struct{ Statement, Role, Roles present }
+	var tf struct {
+		Values        present `json:"values"`
+		PlannedValues present `json:"planned_values"`
+		PriorState    present `json:"prior_state"`
+		FormatVersion present `json:"format_version"`
+	}
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("failed to parse policy input: not a JSON object: %w", err)
+		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
+	if err := json.Unmarshal(data, &tf); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	var docs []Document
+	var err error
 	switch {
-	case top["Statement"] != nil:
-		p, err := parsePolicyJSON(data, "policy")
-		if err != nil {
-			return nil, err
+	case bool(top.Statement):
+		var p *Policy
+		if p, err = parsePolicyJSON(data, "policy"); err == nil {
+			docs = []Document{locateInline(Document{Name: "policy", Policy: p}, data, 0)}
 		}
-		return []Document{{Name: "policy", Policy: p}}, nil
-	case top["Role"] != nil:
-		d, err := parseRole(top["Role"], "Role")
-		if err != nil {
-			return nil, err
+	case bool(top.Role):
+		raw, off := member(data, "Role")
+		var d Document
+		if d, err = parseRole(raw, "Role"); err == nil {
+			docs = []Document{locateRole(d, raw, off)}
 		}
-		return []Document{d}, nil
-	case top["Roles"] != nil:
-		var roles []json.RawMessage
-		if err := json.Unmarshal(top["Roles"], &roles); err != nil {
-			return nil, fmt.Errorf("failed to parse `aws iam list-roles` output: Roles is not a list: %w", err)
-		}
-		var docs []Document
-		for i, r := range roles {
-			d, err := parseRole(r, fmt.Sprintf("Roles[%d]", i))
-			if err != nil {
-				return nil, err
-			}
-			docs = append(docs, d)
-		}
-		if len(docs) == 0 {
-			return nil, fmt.Errorf("failed to parse `aws iam list-roles` output: the Roles list is empty")
-		}
-		return docs, nil
-	case top["values"] != nil || top["planned_values"] != nil || top["prior_state"] != nil || top["format_version"] != nil:
-		return parseTerraform(top)
+	case bool(top.Roles):
+		docs, err = parseRoles(data)
+	case bool(tf.Values || tf.PlannedValues || tf.PriorState || tf.FormatVersion):
+		docs, err = parseTerraform(data)
+	default:
+		err = errors.New("unrecognised JSON; want a policy document (with \"Statement\"), `aws iam get-role --output json` output (with \"Role\"), or `terraform show -json` output (with \"values\" or \"planned_values\")")
 	}
-	return nil, fmt.Errorf("failed to parse policy input: unrecognised JSON; want a policy document (with \"Statement\"), `aws iam get-role --output json` output (with \"Role\"), or `terraform show -json` output (with \"values\" or \"planned_values\")")
+	if err != nil {
+		return nil, err
+	}
+	for i := range docs {
+		d := &docs[i]
+		if d.Offset >= 0 {
+			d.Offset += base
+			d.End += base
+			for j := range d.StatementOffsets {
+				d.StatementOffsets[j] += base
+			}
+		}
+	}
+	return docs, nil
+}
+
+func parseRoles(data []byte) ([]Document, error) {
+	raw, off := member(data, "Roles")
+	elems, offs, err := elements(raw)
+	if err != nil {
+		return nil, fmt.Errorf("`aws iam list-roles` output: Roles is not a list: %w", err)
+	}
+	var docs []Document
+	for i, r := range elems {
+		d, err := parseRole(r, fmt.Sprintf("Roles[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, locateRole(d, r, off+offs[i]))
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("`aws iam list-roles` output: the Roles list is empty")
+	}
+	return docs, nil
+}
+
+// locateRole places a role's policy: inline JSON gets statement offsets;
+// the API's URL-encoded string is one line.
+func locateRole(d Document, role []byte, roleOff int) Document {
+	raw, off := member(role, "AssumeRolePolicyDocument")
+	if raw == nil {
+		d.Offset = -1
+		return d
+	}
+	if raw[0] == '"' {
+		d.Offset, d.End, d.Encoded = roleOff+off, roleOff+off+len(raw), true
+		return d
+	}
+	return locateInline(d, raw, roleOff+off)
+}
+
+// locateInline sets the offsets of a policy written as JSON at off.
+func locateInline(d Document, policy []byte, off int) Document {
+	d.Offset, d.End = off+leadingSpace(policy), off+len(policy)
+	raw, soff := member(policy, "Statement")
+	if raw == nil {
+		return d
+	}
+	if raw[0] == '{' {
+		d.StatementOffsets = []int{off + soff}
+		return d
+	}
+	if _, offs, err := elements(raw); err == nil {
+		for _, o := range offs {
+			d.StatementOffsets = append(d.StatementOffsets, off+soff+o)
+		}
+	}
+	return d
+}
+
+func leadingSpace(b []byte) int { return len(b) - len(bytes.TrimLeft(b, " \t\r\n")) }
+
+// member returns the value of key in the JSON object obj, with the value's
+// byte offset in obj; nil if absent. obj must be valid JSON.
+func member(obj []byte, key string) ([]byte, int) {
+	d := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, 0
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, 0
+		}
+		var raw json.RawMessage
+		start := int(d.InputOffset())
+		if err := d.Decode(&raw); err != nil {
+			return nil, 0
+		}
+		if t == key {
+			start += bytes.Index(obj[start:], raw)
+			return obj[start : start+len(raw)], start
+		}
+	}
+	return nil, 0
+}
+
+// elements splits a JSON list into its elements with their offsets.
+func elements(list []byte) ([][]byte, []int, error) {
+	d := json.NewDecoder(bytes.NewReader(list))
+	if t, err := d.Token(); err != nil || t != json.Delim('[') {
+		return nil, nil, errors.New("want a list")
+	}
+	var out [][]byte
+	var offs []int
+	for d.More() {
+		var raw json.RawMessage
+		start := int(d.InputOffset())
+		if err := d.Decode(&raw); err != nil {
+			return nil, nil, err
+		}
+		start += bytes.Index(list[start:], raw)
+		out = append(out, list[start:start+len(raw)])
+		offs = append(offs, start)
+	}
+	return out, offs, nil
 }
 
 func parseRole(raw json.RawMessage, path string) (Document, error) {
@@ -108,10 +253,14 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 type tfModule struct {
 	Address   string `json:"address"`
 	Resources []struct {
-		Address string         `json:"address"`
-		Mode    string         `json:"mode"`
-		Type    string         `json:"type"`
-		Values  map[string]any `json:"values"`
+		Address string `json:"address"`
+		Mode    string `json:"mode"`
+		Type    string `json:"type"`
+		// Only the one attribute: a plan's other values can be most of a
+		// 100 MB input, and decoding them would cost many times that.
+		Values struct {
+			AssumeRolePolicy any `json:"assume_role_policy"`
+		} `json:"values"`
 	} `json:"resources"`
 	ChildModules []tfModule `json:"child_modules"`
 }
@@ -120,42 +269,41 @@ type tfValues struct {
 	RootModule *tfModule `json:"root_module"`
 }
 
-func parseTerraform(top map[string]json.RawMessage) ([]Document, error) {
+func parseTerraform(data []byte) ([]Document, error) {
+	var top struct {
+		PlannedValues *tfValues `json:"planned_values"`
+		PriorState    *struct {
+			Values *tfValues `json:"values"`
+		} `json:"prior_state"`
+		Values *tfValues `json:"values"`
+	}
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("terraform JSON: %w", err)
+	}
 	type source struct {
-		raw    json.RawMessage
-		suffix string
+		v       *tfValues
+		section string // the top-level key the values are under
+		suffix  string
 	}
 	var sources []source
-	if top["planned_values"] != nil {
-		sources = append(sources, source{top["planned_values"], ""})
+	if top.PlannedValues != nil {
+		sources = append(sources, source{top.PlannedValues, "planned_values", ""})
 	}
-	if top["prior_state"] != nil {
-		var prior struct {
-			Values json.RawMessage `json:"values"`
-		}
-		if err := json.Unmarshal(top["prior_state"], &prior); err != nil {
-			return nil, fmt.Errorf("failed to parse terraform plan: prior_state: %w", err)
-		}
-		if prior.Values != nil {
-			sources = append(sources, source{prior.Values, " (prior state)"})
-		}
+	if top.PriorState != nil && top.PriorState.Values != nil {
+		sources = append(sources, source{top.PriorState.Values, "prior_state", " (prior state)"})
 	}
-	if top["values"] != nil {
-		sources = append(sources, source{top["values"], ""})
+	if top.Values != nil {
+		sources = append(sources, source{top.Values, "values", ""})
 	}
 
 	var docs []Document
 	seen := map[string]bool{}
 	for _, src := range sources {
-		var v tfValues
-		if err := json.Unmarshal(src.raw, &v); err != nil {
-			return nil, fmt.Errorf("failed to parse terraform JSON: %w", err)
-		}
-		if v.RootModule == nil {
+		if src.v.RootModule == nil {
 			continue
 		}
 		found := map[string]string{}
-		walkTerraform(v.RootModule, found, 0)
+		walkTerraform(src.v.RootModule, found, 0)
 		addrs := make([]string, 0, len(found))
 		for a := range found {
 			addrs = append(addrs, a)
@@ -172,13 +320,67 @@ func parseTerraform(top map[string]json.RawMessage) ([]Document, error) {
 			if err != nil {
 				return nil, err
 			}
-			docs = append(docs, Document{Name: addr + src.suffix, Policy: p})
+			off := locateTerraform(data, src.section, addr, found[addr])
+			docs = append(docs, Document{Name: addr + src.suffix, Policy: p, Offset: off, Encoded: true, End: off})
 		}
 	}
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("failed to parse terraform JSON: no aws_iam_role resource with a known assume_role_policy; run `terraform show -json` on a plan or state that manages the role")
+		return nil, errors.New("terraform JSON: no aws_iam_role resource with a known assume_role_policy; run `terraform show -json` on a plan or state that manages the role")
 	}
 	return docs, nil
+}
+
+// locateTerraform finds the assume_role_policy string of the resource at
+// addr, searching after the section's key, and returns its offset only if
+// the string there is exactly policy; -1 otherwise, so a line is never
+// guessed.
+func locateTerraform(data []byte, section, addr, policy string) int {
+	from := bytes.Index(data, []byte(jsonQuote(section)))
+	if from < 0 {
+		return -1
+	}
+	addrText := []byte(jsonQuote(addr))
+	for {
+		i := bytes.Index(data[from:], addrText)
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		from = at + len(addrText)
+		if !afterKey(data[:at], "address") {
+			continue
+		}
+		k := bytes.Index(data[from:], []byte(`"assume_role_policy"`))
+		if k < 0 {
+			return -1
+		}
+		v := from + k + len(`"assume_role_policy"`)
+		v += leadingSpace(data[v:])
+		if v >= len(data) || data[v] != ':' {
+			continue
+		}
+		v++
+		v += leadingSpace(data[v:])
+		d := json.NewDecoder(bytes.NewReader(data[v:]))
+		if t, err := d.Token(); err == nil && t == policy {
+			return v
+		}
+	}
+}
+
+// afterKey reports whether before ends with `"key":` (spaces allowed).
+func afterKey(before []byte, key string) bool {
+	b := bytes.TrimRight(before, " \t\r\n")
+	b, ok := bytes.CutSuffix(b, []byte(":"))
+	if !ok {
+		return false
+	}
+	return bytes.HasSuffix(bytes.TrimRight(b, " \t\r\n"), []byte(jsonQuote(key)))
+}
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // maxModuleDepth stops hostile input from recursing without bound; real
@@ -193,7 +395,7 @@ func walkTerraform(m *tfModule, found map[string]string, depth int) {
 		if r.Type != "aws_iam_role" || (r.Mode != "" && r.Mode != "managed") {
 			continue
 		}
-		if s, ok := r.Values["assume_role_policy"].(string); ok && strings.TrimSpace(s) != "" && r.Address != "" {
+		if s, ok := r.Values.AssumeRolePolicy.(string); ok && strings.TrimSpace(s) != "" && r.Address != "" {
 			found[r.Address] = s
 		}
 	}

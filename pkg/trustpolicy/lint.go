@@ -1,7 +1,6 @@
 package trustpolicy
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -10,7 +9,6 @@ import (
 type Finding struct {
 	ID       string
 	Severity string // "error", "warning" or "info"
-	Document string // set by LintDocuments
 	// Statement labels the statement ("#1 \"GitHub\""); "" for the policy.
 	Statement string
 	Index     int // 0-based statement index; -1 for the policy as a whole
@@ -24,123 +22,129 @@ type Finding struct {
 // Rule describes a lint rule for documentation and SARIF.
 type Rule struct {
 	ID       string
-	Severity string // default severity; a finding may be milder
+	Severity string // default severity; a finding may differ, as its message says
 	Summary  string
 	Help     string
 }
 
+// lintRule is a Rule with the check that reports it. A check looks at the
+// whole policy (policy) or at one statement at a time (statement); each
+// rule has exactly one.
+type lintRule struct {
+	Rule
+	policy    func(r *reporter, p *Policy)
+	statement func(r *reporter, s *stmtFacts)
+}
+
 // Rules lists every lint rule in ID order.
 func Rules() []Rule {
-	return []Rule{
-		{"OIDC000", "error", "Policy does not compile", "IAM would reject this policy (unknown operator, bad Effect, missing Action or Principal). Fix the statement named in the message."},
-		{"OIDC001", "error", "GitHub trust without a subject condition", "Without a condition on sub (or job_workflow_ref), every GitHub Actions workflow of every repository can assume the role. Add StringEquals on \"token.actions.githubusercontent.com:sub\"."},
-		{"OIDC002", "error", "Subject admits any repository", "A sub pattern such as \"*\" or \"repo:*\" matches workflows in every repository on GitHub, including an attacker's. Name the owner and repository."},
-		{"OIDC003", "warning", "Subject admits any repository of an owner", "A pattern such as \"repo:org/*\" lets any repository of the owner assume the role; anyone able to create or push to one of them can. Name the repositories."},
-		{"OIDC004", "warning", "Subject admits any ref or context of a repository", "A pattern such as \"repo:org/repo:*\" matches every branch, tag, environment and pull request, so anyone who can push a branch can assume the role. Name the branch, tag or environment."},
-		{"OIDC005", "error", "Wildcard under StringEquals", "StringEquals compares literally, so \"*\" and \"?\" only match those characters; the condition almost certainly never matches a real token. Use StringLike."},
-		{"OIDC006", "warning", "ForAllValues: in an Allow", "ForAllValues: is true when the key is absent from the request, so the condition does not require it. Use ForAnyValue:, or add a Null false condition on the key."},
-		{"OIDC007", "warning", "No audience condition", "Without a condition on aud the role accepts every audience registered on the provider. Add StringEquals \"HOST:aud\": \"sts.amazonaws.com\"."},
-		{"OIDC008", "warning", "Wildcard audience", "An aud pattern of \"*\" checks nothing. Name the audience, usually \"sts.amazonaws.com\"."},
-		{"OIDC009", "error", "Condition key for a different issuer", "A condition key's issuer prefix does not name the provider in Principal.Federated, so IAM never sets it: positive conditions always fail, negated ones always pass. Use the provider's host/path as the prefix."},
-		{"OIDC010", "info", "Subject names a repository by name only", "Repository and owner names can be renamed or transferred and later reused by someone else. Use the immutable subject form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add a condition on repository_id."},
-		{"OIDC011", "error", "Resource in a trust policy", "IAM rejects Resource and NotResource in role trust policies (MalformedPolicyDocument). Remove them."},
-		{"OIDC012", "warning", "Wildcard principal", "Principal \"*\" trusts every AWS principal and identity provider; only the conditions stand between the role and the world. Name the OIDC provider in Principal.Federated."},
-		{"OIDC013", "warning", "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?."},
-		{"OIDC014", "info", "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags)."},
-	}
-}
-
-func ruleSeverity(id string) string {
-	for _, r := range Rules() {
-		if r.ID == id {
-			return r.Severity
-		}
-	}
-	return "error"
-}
-
-// LintDocuments lints each document, naming it in every finding.
-func LintDocuments(docs []Document) []Finding {
-	var out []Finding
-	for _, d := range docs {
-		for _, f := range Lint(d.Policy) {
-			f.Document = d.Name
-			out = append(out, f)
-		}
+	out := make([]Rule, len(lintRules))
+	for i, r := range lintRules {
+		out[i] = r.Rule
 	}
 	return out
 }
 
-// HasErrors reports whether any finding is error-level.
-func HasErrors(fs []Finding) bool {
-	for _, f := range fs {
-		if f.Severity == "error" {
-			return true
+// Severities in increasing order of weight; SeverityRank orders them for a
+// threshold such as `lint --fail-on`.
+var severities = []string{"info", "warning", "error"}
+
+// SeverityRank is 1 for info, 2 for warning, 3 for error and 0 for anything
+// else.
+func SeverityRank(sev string) int {
+	for i, s := range severities {
+		if s == sev {
+			return i + 1
 		}
 	}
-	return false
+	return 0
 }
 
-// Lint checks a trust policy for OIDC mistakes. Findings come in statement
-// order, and within a statement in rule order.
+// Lint checks a trust policy for OIDC mistakes. Policy-wide findings come
+// first, then statements in order; within each, findings follow the rule
+// table's order.
 func Lint(p *Policy) []Finding {
 	var out []Finding
-	if _, err := p.Compile(); err != nil {
-		out = append(out, Finding{ID: "OIDC000", Severity: "error", Index: -1, Message: err.Error(), Fix: "fix the statement named above; IAM rejects the policy as written"})
+	for i := range lintRules {
+		if lr := &lintRules[i]; lr.policy != nil {
+			lr.policy(&reporter{rule: &lr.Rule, out: &out, index: -1}, p)
+		}
 	}
 	if p == nil {
 		return out
 	}
 	for i := range p.Statements {
-		out = append(out, lintStatement(i, &p.Statements[i])...)
+		facts := statementFacts(i, &p.Statements[i])
+		for j := range lintRules {
+			if lr := &lintRules[j]; lr.statement != nil {
+				lr.statement(&reporter{rule: &lr.Rule, out: &out, index: i, label: facts.label, sid: facts.s.Sid}, facts)
+			}
+		}
 	}
 	return out
 }
 
-// subject-scope levels, from broadest to narrowest.
-const (
-	scopeAnyRepo = iota
-	scopeOwner
-	scopeRepo
-	scopeExact
-)
+// reporter adds findings for one rule at one place in the policy.
+type reporter struct {
+	rule  *Rule
+	out   *[]Finding
+	index int
+	label string
+	sid   string
+}
+
+// report adds a finding at the rule's default severity.
+func (r *reporter) report(msg, fix, evidence string) { r.reportAs(r.rule.Severity, msg, fix, evidence) }
+
+// reportAs adds a finding at a severity the situation decides.
+func (r *reporter) reportAs(sev, msg, fix, evidence string) {
+	if evidence == "" {
+		evidence = r.sid
+	}
+	*r.out = append(*r.out, Finding{ID: r.rule.ID, Severity: sev, Statement: r.label, Index: r.index, Message: msg, Fix: fix, Evidence: evidence})
+}
+
+// stmtFacts is what the statement rules share about one statement, worked
+// out once.
+type stmtFacts struct {
+	s     *Statement
+	label string
+	allow bool
+	// providers are the OIDC provider host/paths in Principal.Federated.
+	providers         []string
+	wildcardPrincipal bool
+	conds             []lintCond
+	// github is true when the statement trusts a GitHub issuer, by its
+	// provider or, without one, by its condition keys.
+	github bool
+}
 
 type lintCond struct {
 	Condition
 	cc     compiledCond
-	claim  string // claim name when the key has an issuer prefix
+	claim  string // claim name (lower case) when the key has an issuer prefix
 	prefix string // issuer host/path part of the key
 }
 
-func lintStatement(i int, s *Statement) []Finding {
-	label := statementLabel(i, s.Sid)
-	var out []Finding
-	add := func(id, sev, msg, fix, evidence string) {
-		if sev == "" {
-			sev = ruleSeverity(id)
-		}
-		if evidence == "" {
-			evidence = s.Sid
-		}
-		out = append(out, Finding{ID: id, Severity: sev, Statement: label, Index: i, Message: msg, Fix: fix, Evidence: evidence})
-	}
-	allow := s.Effect == "Allow"
+// restricts reports whether c is a positive string condition on an
+// issuer's claim in an Allow, the only kind that narrows who gets in.
+func (f *stmtFacts) restricts(c *lintCond) bool {
+	return f.allow && c.prefix != "" && !c.cc.spec.negated && c.cc.spec.family <= famStringLike
+}
 
-	var providers []string // OIDC provider host/paths trusted
-	var wildcardPrincipal bool
+func statementFacts(i int, s *Statement) *stmtFacts {
+	f := &stmtFacts{s: s, label: statementLabel(i, s.Sid), allow: s.Effect == "Allow"}
 	if s.Principal != nil {
-		wildcardPrincipal = s.Principal.Wildcard
+		f.wildcardPrincipal = s.Principal.Wildcard
 		for _, a := range s.Principal.AWS {
-			wildcardPrincipal = wildcardPrincipal || a == "*"
+			f.wildcardPrincipal = f.wildcardPrincipal || a == "*"
 		}
-		for _, f := range s.Principal.Federated {
-			if a, ok := parseProviderARN(f); ok {
-				providers = append(providers, a.hostPath)
+		for _, p := range s.Principal.Federated {
+			if a, ok := parseProviderARN(p); ok {
+				f.providers = append(f.providers, a.hostPath)
 			}
 		}
 	}
-
-	var conds []lintCond
 	for _, c := range s.Conditions {
 		cc, err := parseOperator(c.Operator)
 		if err != nil {
@@ -150,168 +154,17 @@ func lintStatement(i int, s *Statement) []Finding {
 		if pre, claim, ok := cutLast(c.Key, ":"); ok && (strings.Contains(pre, ".") || strings.Contains(pre, "/")) {
 			lc.prefix, lc.claim = pre, strings.ToLower(claim)
 		}
-		conds = append(conds, lc)
+		f.conds = append(f.conds, lc)
 	}
-
-	github := false
-	for _, h := range providers {
-		github = github || isGitHubIssuer(h)
+	for _, h := range f.providers {
+		f.github = f.github || isGitHubIssuer(h)
 	}
-	if len(providers) == 0 {
-		for _, c := range conds {
-			github = github || (c.prefix != "" && isGitHubIssuer(c.prefix))
+	if len(f.providers) == 0 {
+		for _, c := range f.conds {
+			f.github = f.github || (c.prefix != "" && isGitHubIssuer(c.prefix))
 		}
 	}
-
-	if s.Resource != nil || s.NotResource != nil {
-		add("OIDC011", "", "the statement has Resource or NotResource, which IAM rejects in a role trust policy", "remove Resource/NotResource; the role itself is the resource", "Resource")
-	}
-	if allow && wildcardPrincipal {
-		sev := "warning"
-		if len(s.Conditions) == 0 {
-			sev = "error"
-		}
-		add("OIDC012", sev, "Principal \"*\" trusts every caller; only the conditions restrict who can assume the role", "set Principal to {\"Federated\": \"arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com\"}", "*")
-	}
-	if allow && (s.NotAction != nil || anyBroadAction(s.Action)) {
-		add("OIDC014", "", "the statement allows more STS actions than sts:AssumeRoleWithWebIdentity", "set Action to \"sts:AssumeRoleWithWebIdentity\" (plus \"sts:TagSession\" only if you pass session tags)", "")
-	}
-
-	// Subject scope: conditions AND together, so the narrowest restricting
-	// condition decides; within one condition values OR, so its broadest
-	// value decides.
-	scope, scopeEvidence, scopeClaim, restricted := -1, "", "", false
-	contextRestricted := false
-	hasAud := false
-	for _, c := range conds {
-		if !allow || c.prefix == "" || c.cc.spec.negated || c.cc.spec.family > famStringLike {
-			continue
-		}
-		like := c.cc.spec.family == famStringLike
-		switch c.claim {
-		case "ref", "environment", "workflow_ref", "event_name", "job_workflow_sha", "workflow_sha":
-			if !anyWildcardOnly(c.Values, like) {
-				contextRestricted = true
-			}
-		case "aud":
-			hasAud = true
-		}
-		lvl, ev, ok := claimScope(c.claim, c.Values, like)
-		if !ok {
-			continue
-		}
-		restricted = true
-		if lvl > scope {
-			scope, scopeEvidence, scopeClaim = lvl, ev, c.claim
-		}
-	}
-	if allow && github && !restricted {
-		host := hostFor(providers)
-		add("OIDC001", "", "no condition on sub or job_workflow_ref: any GitHub Actions workflow, in any repository, can assume this role",
-			fmt.Sprintf("add StringEquals %s: \"repo:OWNER/REPO:ref:refs/heads/main\" (or run `oidc-aws policy generate`)", quote(host+":sub")), s.Sid)
-	}
-	if allow && restricted {
-		if scope == scopeRepo && contextRestricted {
-			scope = scopeExact
-		}
-		switch scope {
-		case scopeAnyRepo:
-			add("OIDC002", "", fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", scopeClaim, quote(scopeEvidence)),
-				"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", scopeEvidence)
-		case scopeOwner:
-			add("OIDC003", "", fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", scopeClaim, quote(scopeEvidence)),
-				"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", scopeEvidence)
-		case scopeRepo:
-			add("OIDC004", "", fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", scopeClaim, quote(scopeEvidence)),
-				"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", scopeEvidence)
-		}
-	}
-
-	for _, c := range conds {
-		fam := c.cc.spec.family
-		if fam == famString || fam == famStringIgnoreCase {
-			for _, v := range c.Values {
-				if strings.ContainsAny(v, "*?") {
-					sev := "warning"
-					msg := fmt.Sprintf("%s matches %s literally (\"*\" and \"?\" are not wildcards here)", c.Operator, quote(v))
-					if allow && !c.cc.spec.negated {
-						sev = "error"
-						msg += ", so no real token matches and this statement probably never applies"
-					}
-					add("OIDC005", sev, msg, fmt.Sprintf("use %s instead of %s", strings.Replace(c.Operator, c.cc.base, likeFor(c.cc.spec.negated), 1), c.Operator), v)
-					break
-				}
-			}
-		}
-		if fam == famStringLike {
-			for _, v := range c.Values {
-				if strings.ContainsAny(v, "^$[]()+\\") || strings.Contains(v, ".*") {
-					add("OIDC013", "", fmt.Sprintf("StringLike pattern %s looks like a regular expression, but only * and ? are special", quote(v)), "rewrite the pattern with * (any characters) and ? (one character)", v)
-					break
-				}
-			}
-		}
-		if allow && c.cc.set == setAllValues && !c.cc.spec.negated && !hasNullFalse(conds, c.Key) {
-			add("OIDC006", "", fmt.Sprintf("%s on %s is true when the token has no such claim, so it does not require it", c.Operator, quote(c.Key)),
-				fmt.Sprintf("use %s, or add \"Null\": {%s: \"false\"}", strings.Replace(c.Operator, "ForAllValues:", "ForAnyValue:", 1), quote(c.Key)), c.Key)
-		}
-		if allow && github && c.claim == "aud" && fam == famStringLike && !c.cc.spec.negated {
-			for _, v := range c.Values {
-				if strings.Trim(v, "*?") == "" {
-					add("OIDC008", "", fmt.Sprintf("aud pattern %s accepts every audience", quote(v)), "use StringEquals with the audience the workflow requests, usually \"sts.amazonaws.com\"", v)
-					break
-				}
-			}
-		}
-	}
-	if allow && github && !hasAud {
-		add("OIDC007", "", "no condition on aud: IAM only checks the audience against the provider's client ID list, shared by every role that trusts it",
-			fmt.Sprintf("add StringEquals %s: \"sts.amazonaws.com\"", quote(hostFor(providers)+":aud")), s.Sid)
-	}
-
-	if len(providers) > 0 {
-		for _, c := range conds {
-			if c.prefix == "" {
-				continue
-			}
-			match := false
-			for _, h := range providers {
-				match = match || sameIssuer(c.prefix, h)
-			}
-			if !match {
-				claim := c.Key[len(c.prefix)+1:]
-				outcome := "always fails"
-				if c.cc.spec.negated || c.cc.ifExists || c.cc.set == setAllValues {
-					outcome = "always passes"
-				}
-				add("OIDC009", "", fmt.Sprintf("condition key %s is for issuer %s, but Principal.Federated trusts %s; IAM never sets the key, so the condition %s",
-					quote(c.Key), quote(c.prefix), quoteList(providers), outcome),
-					fmt.Sprintf("rename the key to %s, or point Principal.Federated at the provider for %s", quote(providers[0]+":"+claim), quote(c.prefix)), c.Key)
-			}
-		}
-	}
-
-	if allow && github {
-		hasID := false
-		for _, c := range conds {
-			if !c.cc.spec.negated && (c.claim == "repository_id" || c.claim == "repository_owner_id") {
-				hasID = true
-			}
-		}
-		if !hasID {
-			for _, c := range conds {
-				if c.claim != "sub" || c.cc.spec.negated || c.cc.spec.family > famStringLike {
-					continue
-				}
-				if v, ok := firstNameOnlySubject(c.Values); ok {
-					add("OIDC010", "", fmt.Sprintf("sub %s names the repository by name; after a rename or transfer, a new repository with the old name would get the same subject", quote(v)),
-						fmt.Sprintf("use the immutable form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add StringEquals %s", quote(c.prefix+":repository_id")), v)
-					break
-				}
-			}
-		}
-	}
-	return out
+	return f
 }
 
 func likeFor(negated bool) string {
@@ -329,10 +182,13 @@ func hostFor(providers []string) string {
 }
 
 // isGitHubIssuer recognises github.com's issuer (with or without an
-// enterprise slug) and GitHub Enterprise Server's /_services/token path.
+// enterprise slug), GHE.com's token.actions.SUBDOMAIN.ghe.com and GitHub
+// Enterprise Server's /_services/token path.
 func isGitHubIssuer(hostPath string) bool {
 	h := strings.ToLower(hostPath)
-	return h == "token.actions.githubusercontent.com" || strings.HasPrefix(h, "token.actions.githubusercontent.com/") ||
+	host, _, _ := strings.Cut(h, "/")
+	return host == "token.actions.githubusercontent.com" ||
+		strings.HasPrefix(host, "token.actions.") && strings.HasSuffix(host, ".ghe.com") ||
 		strings.HasSuffix(h, "/_services/token")
 }
 
@@ -370,6 +226,48 @@ func hasNullFalse(conds []lintCond, key string) bool {
 	return false
 }
 
+// subject-scope levels, from broadest to narrowest.
+const (
+	scopeAnyRepo = iota
+	scopeOwner
+	scopeRepo
+	scopeExact
+)
+
+// subjectScope works out how far the statement's identity conditions let
+// in: conditions AND together, so the narrowest restricting condition
+// decides; within one condition values OR, so its broadest value decides.
+// ok is false when no condition restricts the repository at all.
+func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) {
+	scope = -1
+	contextRestricted := false
+	for i := range f.conds {
+		c := &f.conds[i]
+		if !f.restricts(c) {
+			continue
+		}
+		like := c.cc.spec.family == famStringLike
+		switch c.claim {
+		case "ref", "environment", "workflow_ref", "event_name", "job_workflow_sha", "workflow_sha":
+			if !anyWildcardOnly(c.Values, like) {
+				contextRestricted = true
+			}
+		}
+		lvl, ev, isID := claimScope(c.claim, c.Values, like)
+		if !isID {
+			continue
+		}
+		ok = true
+		if lvl > scope {
+			scope, evidence, claim = lvl, ev, c.claim
+		}
+	}
+	if scope == scopeRepo && contextRestricted {
+		scope = scopeExact
+	}
+	return scope, evidence, claim, ok
+}
+
 // claimScope grades the values of a positive condition on a claim that
 // identifies a repository. ok is false for claims that do not. The result
 // is the broadest value's level, since values OR together.
@@ -377,7 +275,7 @@ func claimScope(claim string, vals []string, like bool) (level int, evidence str
 	var grade func(string) int
 	switch claim {
 	case "sub":
-		grade = func(v string) int { return subjectScope(v, like) }
+		grade = func(v string) int { return subjectLevel(v, like) }
 	case "job_workflow_ref":
 		grade = func(v string) int { return pathScope(v, like, scopeExact) }
 	case "repository":
@@ -407,11 +305,11 @@ func wildAt(v string, like bool) int {
 	return strings.IndexAny(v, "*?")
 }
 
-// subjectScope grades a sub value such as "repo:org/repo:ref:refs/heads/main"
+// subjectLevel grades a sub value such as "repo:org/repo:ref:refs/heads/main"
 // or the immutable "repo:org@1/repo@2:...". Subjects in a custom format
 // (set through GitHub's OIDC subject customisation) are graded only for a
 // leading wildcard.
-func subjectScope(v string, like bool) int {
+func subjectLevel(v string, like bool) int {
 	w := wildAt(v, like)
 	if w < 0 {
 		return scopeExact

@@ -22,7 +22,7 @@ func TestLintExamples(t *testing.T) {
 		{"good.json", ""},
 		{"main-only.json", "OIDC010/info"},
 		{"stringequals-wildcard.json", "OIDC005/error OIDC010/info"},
-		{"org-wide.json", "OIDC003/warning"},
+		{"org-wide.json", "OIDC003/error"},
 		{"no-subject.json", "OIDC001/error"},
 		{"wrong-issuer-key.json", "OIDC009/error OIDC009/error OIDC010/info"},
 		{"deny-pull-requests.json", "OIDC004/warning OIDC010/info"},
@@ -40,36 +40,41 @@ func TestLintExamples(t *testing.T) {
 	}
 }
 
+// Each case cites the documentation sentence (or the fact) that makes the
+// policy wrong, so a reviewer can check the rule against its source.
 func TestLintRules(t *testing.T) {
 	const k = "token.actions.githubusercontent.com:"
 	aud := `"StringEquals":{"` + k + `aud":"sts.amazonaws.com"}`
+	const like = `IAM User Guide, condition operators: StringLike is "Case-sensitive matching. The values can include multi-character match wildcards (*) and single-character match wildcards (?) anywhere in the string."`
+	const subs = `GitHub, OIDC reference: the subject of a push to a branch is "repo:ORG-NAME/REPO-NAME:ref:refs/heads/BRANCH-NAME"; anyone who can create a repository or push a branch in the matched space gets a matching token.`
 	tests := []struct {
 		name string
+		why  string
 		cond string
 		want string
 	}{
-		{"a star subject admits any repository", `{` + aud + `,"StringLike":{"` + k + `sub":"*"}}`, "OIDC002/error"},
-		{"repo star admits any repository", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:*"}}`, "OIDC002/error"},
-		{"a wildcard in the owner admits any repository", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org*"}}`, "OIDC002/error"},
-		{"an owner wildcard admits the owner's repositories", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/*"}}`, "OIDC003/warning"},
-		{"an immutable owner wildcard is owner-wide too", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1000001/*"}}`, "OIDC003/warning"},
-		{"a repository-name prefix is owner-wide", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/octo-*:ref:refs/heads/main"}}`, "OIDC003/warning OIDC010/info"},
-		{"a context wildcard admits every ref", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/octo-repo:*"}}`, "OIDC004/warning OIDC010/info"},
-		{"an immutable context wildcard admits every ref without the name-only note", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"}}`, "OIDC004/warning"},
-		{"a ref condition narrows a context wildcard", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"},"StringEqualsIgnoreCase":{"` + k + `ref":"refs/heads/main"}}`, ""},
-		{"branch patterns are fine", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/release/*"}}`, ""},
-		{"the broadest value decides", `{` + aud + `,"StringLike":{"` + k + `sub":["repo:octo-org@1/octo-repo@2:ref:refs/heads/main","repo:*"]}}`, "OIDC002/error"},
-		{"the narrowest condition decides", `{"StringLike":{"` + k + `sub":"*"},"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `job_workflow_ref":"octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"}}`, ""},
-		{"a repository_owner condition alone is owner-wide", `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_owner":"octo-org"}}`, "OIDC003/warning"},
-		{"a negated subject condition does not restrict", `{` + aud + `,"StringNotEquals":{"` + k + `sub":"repo:evil/repo:ref:refs/heads/main"}}`, "OIDC001/error"},
-		{"a star under StringEquals is an error", `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/*"}}`, "OIDC005/error"},
-		{"ForAllValues in an Allow is a warning", `{` + aud + `,"ForAllValues:StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC006/warning"},
-		{"ForAllValues with Null false is fine", `{` + aud + `,"ForAllValues:StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"Null":{"` + k + `sub":"false"}}`, ""},
-		{"no aud condition is a warning", `{"StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC007/warning"},
-		{"a wildcard aud is a warning", `{"StringLike":{"` + k + `aud":"*"},"StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC008/warning"},
-		{"a regular expression in StringLike is a warning", `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/(main|dev)"}}`, "OIDC013/warning"},
-		{"a name-only subject is an info", `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main"}}`, "OIDC010/info"},
-		{"a repository_id condition answers the name-only note", `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main","` + k + `repository_id":"2000002"}}`, ""},
+		{"a star subject admits any repository", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"*"}}`, "OIDC002/error"},
+		{"repo star admits any repository", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:*"}}`, "OIDC002/error"},
+		{"a wildcard in the owner admits any repository", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org*"}}`, "OIDC002/error"},
+		{"an owner wildcard admits the owner's repositories", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/*"}}`, "OIDC003/error"},
+		{"an immutable owner wildcard is owner-wide too", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1000001/*"}}`, "OIDC003/error"},
+		{"a repository-name prefix is owner-wide", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/octo-*:ref:refs/heads/main"}}`, "OIDC003/error OIDC010/info"},
+		{"a context wildcard admits every ref", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/octo-repo:*"}}`, "OIDC004/warning OIDC010/info"},
+		{"an immutable context wildcard admits every ref without the name-only note", subs, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"}}`, "OIDC004/warning"},
+		{"a ref condition narrows a context wildcard", `IAM User Guide, condition logic: "If you specify multiple condition operators, or multiple keys attached to a single condition operator, the conditions are evaluated using a logical AND."`, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"},"StringEqualsIgnoreCase":{"` + k + `ref":"refs/heads/main"}}`, ""},
+		{"branch patterns are fine", like, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/release/*"}}`, ""},
+		{"the broadest value decides", `IAM User Guide, condition logic: "If a single condition key has multiple values, the condition is evaluated using a logical OR."`, `{` + aud + `,"StringLike":{"` + k + `sub":["repo:octo-org@1/octo-repo@2:ref:refs/heads/main","repo:*"]}}`, "OIDC002/error"},
+		{"the narrowest condition decides", `IAM User Guide, condition logic: keys under one operator "are evaluated using a logical AND".`, `{"StringLike":{"` + k + `sub":"*"},"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `job_workflow_ref":"octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"}}`, ""},
+		{"a repository_owner_id condition alone is owner-wide", `Service Authorization Reference, AWS STS: token.actions.githubusercontent.com:repository_owner_id is a condition key of AssumeRoleWithWebIdentity; it names an owner, not a repository.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_owner_id":"1000001"}}`, "OIDC003/error"},
+		{"a negated subject condition does not restrict", `IAM User Guide: a negated operator such as StringNotEquals matches every value but the ones listed, so it excludes one subject and admits all others.`, `{` + aud + `,"StringNotEquals":{"` + k + `sub":"repo:evil/repo:ref:refs/heads/main"}}`, "OIDC001/error"},
+		{"a star under StringEquals is an error", `IAM User Guide, condition operators: StringEquals is "Exact matching, case sensitive".`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/*"}}`, "OIDC005/error"},
+		{"ForAllValues in an Allow is a warning", `IAM User Guide, set operators: "The ForAllValues set operator also returns true if there are no context keys in the request."`, `{` + aud + `,"ForAllValues:StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC006/warning"},
+		{"ForAllValues with Null false is fine", `IAM User Guide, set operators: a Null condition with a false value checks "that the context key exists and its value is not null".`, `{` + aud + `,"ForAllValues:StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"Null":{"` + k + `sub":"false"}}`, ""},
+		{"no aud condition is a warning", `IAM User Guide, OIDC federation: IAM checks the token's aud only against the provider's client ID list, which every role trusting the provider shares.`, `{"StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC007/warning"},
+		{"a wildcard aud is a warning", like, `{"StringLike":{"` + k + `aud":"*"},"StringEquals":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"}}`, "OIDC008/warning"},
+		{"a regular expression in StringLike is a warning", like, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/(main|dev)"}}`, "OIDC013/warning"},
+		{"a name-only subject is an info", `GitHub, OIDC reference: repository and owner names can change hands; repository_id and repository_owner_id cannot.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main"}}`, "OIDC010/info"},
+		{"a repository_id condition answers the name-only note", `Service Authorization Reference, AWS STS: token.actions.githubusercontent.com:repository_id is a condition key of AssumeRoleWithWebIdentity.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main","` + k + `repository_id":"2000002"}}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +84,7 @@ func TestLintRules(t *testing.T) {
 			}
 			fs := Lint(p)
 			if got := lintIDs(fs); got != tt.want {
-				t.Errorf("findings = %q, want %q\n%s", got, tt.want, fmt.Sprint(fs))
+				t.Errorf("findings = %q, want %q\nbecause %s\n%s", got, tt.want, tt.why, fmt.Sprint(fs))
 			}
 			for _, f := range fs {
 				if f.Message == "" || f.Fix == "" || f.Statement != "#1" {
@@ -91,14 +96,29 @@ func TestLintRules(t *testing.T) {
 }
 
 func TestLintStatementShapes(t *testing.T) {
+	const fed = `"Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}`
+	const good = `"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:o@1/r@2:ref:refs/heads/main"}}`
 	tests := []struct {
-		name, doc, want string
+		name, why, doc, want string
 	}{
-		{"a wildcard principal without conditions is an error", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity"}]}`, "OIDC012/error"},
-		{"Resource in a trust policy is an error", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`, "OIDC011/error"},
-		{"sts star is a broad action", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:*"}]}`, "OIDC014/info"},
-		{"a policy that does not compile", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEqual":{"a:b":"c"}}}]}`, "OIDC000/error OIDC012/warning OIDC014/info"},
-		{"a Deny statement is not held to Allow rules", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"*"}}}]}`, ""},
+		{"a wildcard principal without conditions is an error", `IAM User Guide, Principal element: "*" in a trust policy means everyone; only conditions then narrow it.`,
+			`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity"}]}`, "OIDC012/error"},
+		{"Resource in a trust policy is an error", `IAM User Guide, Resource element: a role trust policy is a resource-based policy attached to the role, and IAM rejects Resource in it as MalformedPolicyDocument.`,
+			`{"Statement":[{"Effect":"Allow",` + fed + `,"Action":"sts:AssumeRoleWithWebIdentity","Resource":"*",` + good + `}]}`, "OIDC011/error"},
+		{"sts star is a broad action", `IAM User Guide, Action element: "sts:*" matches every STS action, more than a GitHub job needs.`,
+			`{"Statement":[{"Effect":"Allow",` + fed + `,"Action":"sts:*",` + good + `}]}`, "OIDC014/info"},
+		{"a policy that does not compile", `IAM User Guide, condition operators: operator names are fixed; "StringEqual" is not one.`,
+			`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEqual":{"a:b":"c"}}}]}`, "OIDC000/error OIDC012/warning OIDC014/info"},
+		{"a Deny statement is not held to Allow rules, but alone admits nobody", `IAM User Guide, policy evaluation: "By default, all requests are implicitly denied"; a Deny never allows.`,
+			`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"*"}}}]}`, "OIDC015/error"},
+		{"sts:AssumeRole only admits no web-identity token", `STS API reference, AssumeRoleWithWebIdentity: the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the identity provider; sts:AssumeRole is a different action.`,
+			`{"Statement":[{"Effect":"Allow",` + fed + `,"Action":"sts:AssumeRole",` + good + `}]}`, "OIDC015/error"},
+		{"a service principal admits no web-identity token", `IAM User Guide, Principal element: a Service principal is an AWS service, never an OIDC provider.`,
+			`{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`, "OIDC015/error"},
+		{"NotAction excluding the web-identity call admits no token", `IAM User Guide, NotAction: the statement matches every action except the ones listed.`,
+			`{"Statement":[{"Effect":"Allow",` + fed + `,"NotAction":"sts:AssumeRoleWith*",` + good + `}]}`, "OIDC015/error OIDC014/info"},
+		{"an action wildcard that covers the call is enough", `IAM User Guide, Action element: wildcards match action names, ignoring case.`,
+			`{"Statement":[{"Effect":"Allow",` + fed + `,"Action":"sts:assumerolewith*",` + good + `}]}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +127,7 @@ func TestLintStatementShapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := lintIDs(Lint(p)); got != tt.want {
-				t.Errorf("findings = %q, want %q", got, tt.want)
+				t.Errorf("findings = %q, want %q\nbecause %s", got, tt.want, tt.why)
 			}
 		})
 	}

@@ -70,10 +70,14 @@ func statementLabel(index int, sid string) string {
 // start of a line is a workflow command.
 func quote(s string) string { return strconv.Quote(s) }
 
-// MaxInputBytes bounds the documents we agree to parse. Real trust policies
-// are limited by IAM to 2,048 characters (4,096 with a quota increase);
-// terraform plans are larger but rarely approach a mebibyte.
-const MaxInputBytes = 1 << 20
+// MaxInputBytes bounds the inputs we agree to parse. Trust policies are
+// limited by IAM to 2,048 characters (4,096 with a quota increase), but a
+// `terraform show -json` plan holds every resource's values: a plan with
+// one role among thousands of S3 objects reaches megabytes, and large
+// estates reach hundreds. Parsing keeps only the roles' policies, so the
+// cost is about the input held once plus a scan (see
+// BenchmarkParseTerraformPlan).
+const MaxInputBytes = 256 << 20
 
 // ParseError says where in the input a policy could not be understood.
 type ParseError struct {

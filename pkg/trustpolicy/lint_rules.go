@@ -1,0 +1,262 @@
+package trustpolicy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// lintRules is the one table of lint rules: ID, default severity, summary,
+// help and the function that checks it, in ID order.
+var lintRules = []lintRule{
+	{Rule{"OIDC000", "error", "Policy does not compile", "IAM would reject this policy (unknown operator, bad Effect, missing Action or Principal). Fix the statement named in the message."}, lintCompiles, nil},
+	{Rule{"OIDC001", "error", "GitHub trust without a subject condition", "Without a condition on sub (or job_workflow_ref), every GitHub Actions workflow of every repository can assume the role. Add StringEquals on \"token.actions.githubusercontent.com:sub\"."}, nil, lintNoSubject},
+	{Rule{"OIDC002", "error", "Subject admits any repository", "A sub pattern such as \"*\" or \"repo:*\" matches workflows in every repository on GitHub, including an attacker's. Name the owner and repository."}, nil, lintAnyRepository},
+	{Rule{"OIDC003", "error", "Subject admits any repository of an owner", "A pattern such as \"repo:org/*\" lets any repository of the owner assume the role; anyone able to create or push to one of them can. Name the repositories."}, nil, lintOwnerWide},
+	{Rule{"OIDC004", "warning", "Subject admits any ref or context of a repository", "A pattern such as \"repo:org/repo:*\" matches every branch, tag, environment and pull request, so anyone who can push a branch can assume the role. Name the branch, tag or environment."}, nil, lintAnyContext},
+	{Rule{"OIDC005", "error", "Wildcard under StringEquals", "StringEquals compares literally, so \"*\" and \"?\" only match those characters; the condition almost certainly never matches a real token. Use StringLike."}, nil, lintWildcardUnderEquals},
+	{Rule{"OIDC006", "warning", "ForAllValues: in an Allow", "ForAllValues: is true when the key is absent from the request, so the condition does not require it. Use ForAnyValue:, or add a Null false condition on the key."}, nil, lintForAllValues},
+	{Rule{"OIDC007", "warning", "No audience condition", "Without a condition on aud the role accepts every audience registered on the provider. Add StringEquals \"HOST:aud\": \"sts.amazonaws.com\"."}, nil, lintNoAudience},
+	{Rule{"OIDC008", "warning", "Wildcard audience", "An aud pattern of \"*\" checks nothing. Name the audience, usually \"sts.amazonaws.com\"."}, nil, lintWildcardAudience},
+	{Rule{"OIDC009", "error", "Condition key for a different issuer", "A condition key's issuer prefix does not name the provider in Principal.Federated, so IAM never sets it: positive conditions always fail, negated ones always pass. Use the provider's host/path as the prefix."}, nil, lintOtherIssuerKey},
+	{Rule{"OIDC010", "info", "Subject names a repository by name only", "Repository and owner names can be renamed or transferred and later reused by someone else. Use the immutable subject form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add a condition on repository_id."}, nil, lintNameOnlySubject},
+	{Rule{"OIDC011", "error", "Resource in a trust policy", "IAM rejects Resource and NotResource in role trust policies (MalformedPolicyDocument). Remove them."}, nil, lintResource},
+	{Rule{"OIDC012", "warning", "Wildcard principal", "Principal \"*\" trusts every AWS principal and identity provider; only the conditions stand between the role and the world. Name the OIDC provider in Principal.Federated."}, nil, lintWildcardPrincipal},
+	{Rule{"OIDC013", "warning", "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?."}, nil, lintRegexInLike},
+	{Rule{"OIDC014", "info", "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags)."}, nil, lintBroadAction},
+	{Rule{"OIDC015", "error", "No statement admits a web-identity token", "No Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider."}, lintNoWebIdentity, nil},
+}
+
+// lintCompiles reports what IAM would reject outright.
+func lintCompiles(r *reporter, p *Policy) {
+	if _, err := p.Compile(); err != nil {
+		r.report(err.Error(), "fix the statement named above; IAM rejects the policy as written", "")
+	}
+}
+
+// lintNoWebIdentity: STS checks the role's trust policy for an Allow of
+// sts:AssumeRoleWithWebIdentity to the token's provider; without one,
+// every call is denied.
+func lintNoWebIdentity(r *reporter, p *Policy) {
+	if p == nil {
+		return
+	}
+	for i := range p.Statements {
+		if admitsWebIdentity(&p.Statements[i]) {
+			return
+		}
+	}
+	r.report("no Allow statement lets a Federated (OIDC) principal call sts:AssumeRoleWithWebIdentity, so STS refuses every GitHub token for this role",
+		"add a statement with \"Effect\": \"Allow\", \"Principal\": {\"Federated\": \"arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com\"} and \"Action\": \"sts:AssumeRoleWithWebIdentity\"", "")
+}
+
+// admitsWebIdentity reports whether s could allow a web-identity call at
+// all: an Allow whose principal can be an OIDC provider and whose actions
+// include sts:AssumeRoleWithWebIdentity.
+func admitsWebIdentity(s *Statement) bool {
+	if s.Effect != "Allow" || s.Principal == nil {
+		return false
+	}
+	p := s.Principal
+	if !p.Wildcard && len(p.Federated) == 0 && !slices.Contains(p.AWS, "*") {
+		return false
+	}
+	hit := false
+	if s.NotAction != nil {
+		hit = true
+		for _, a := range s.NotAction {
+			hit = hit && !globFold(a, DefaultAction)
+		}
+		return hit
+	}
+	for _, a := range s.Action {
+		hit = hit || globFold(a, DefaultAction)
+	}
+	return hit
+}
+
+// lintNoSubject: without an identity condition any workflow anywhere gets in.
+func lintNoSubject(r *reporter, f *stmtFacts) {
+	if !f.allow || !f.github {
+		return
+	}
+	if _, _, _, ok := f.subjectScope(); ok {
+		return
+	}
+	r.report("no condition on sub or job_workflow_ref: any GitHub Actions workflow, in any repository, can assume this role",
+		fmt.Sprintf("add StringEquals %s: \"repo:OWNER/REPO:ref:refs/heads/main\" (or run `oidc-aws policy generate`)", quote(hostFor(f.providers)+":sub")), "")
+}
+
+func lintAnyRepository(r *reporter, f *stmtFacts) {
+	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeAnyRepo {
+		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", claim, quote(ev)),
+			"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
+	}
+}
+
+func lintOwnerWide(r *reporter, f *stmtFacts) {
+	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeOwner {
+		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", claim, quote(ev)),
+			"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
+	}
+}
+
+func lintAnyContext(r *reporter, f *stmtFacts) {
+	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeRepo {
+		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", claim, quote(ev)),
+			"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", ev)
+	}
+}
+
+// lintWildcardUnderEquals: StringEquals has no wildcards, so "*" is a
+// literal star; in a positive Allow condition nothing real matches.
+func lintWildcardUnderEquals(r *reporter, f *stmtFacts) {
+	for _, c := range f.conds {
+		fam := c.cc.spec.family
+		if fam != famString && fam != famStringIgnoreCase {
+			continue
+		}
+		for _, v := range c.Values {
+			if !strings.ContainsAny(v, "*?") {
+				continue
+			}
+			sev := "warning"
+			msg := fmt.Sprintf("%s matches %s literally (\"*\" and \"?\" are not wildcards here)", c.Operator, quote(v))
+			if f.allow && !c.cc.spec.negated {
+				sev = "error"
+				msg += ", so no real token matches and this statement probably never applies"
+			}
+			r.reportAs(sev, msg, fmt.Sprintf("use %s instead of %s", strings.Replace(c.Operator, c.cc.base, likeFor(c.cc.spec.negated), 1), c.Operator), v)
+			break
+		}
+	}
+}
+
+func lintForAllValues(r *reporter, f *stmtFacts) {
+	for _, c := range f.conds {
+		if f.allow && c.cc.set == setAllValues && !c.cc.spec.negated && !hasNullFalse(f.conds, c.Key) {
+			r.report(fmt.Sprintf("%s on %s is true when the token has no such claim, so it does not require it", c.Operator, quote(c.Key)),
+				fmt.Sprintf("use %s, or add \"Null\": {%s: \"false\"}", strings.Replace(c.Operator, "ForAllValues:", "ForAnyValue:", 1), quote(c.Key)), c.Key)
+		}
+	}
+}
+
+func lintNoAudience(r *reporter, f *stmtFacts) {
+	if !f.allow || !f.github {
+		return
+	}
+	for i := range f.conds {
+		if f.restricts(&f.conds[i]) && f.conds[i].claim == "aud" {
+			return
+		}
+	}
+	r.report("no condition on aud: IAM only checks the audience against the provider's client ID list, shared by every role that trusts it",
+		fmt.Sprintf("add StringEquals %s: \"sts.amazonaws.com\"", quote(hostFor(f.providers)+":aud")), "")
+}
+
+func lintWildcardAudience(r *reporter, f *stmtFacts) {
+	if !f.allow || !f.github {
+		return
+	}
+	for _, c := range f.conds {
+		if c.claim != "aud" || c.cc.spec.family != famStringLike || c.cc.spec.negated {
+			continue
+		}
+		for _, v := range c.Values {
+			if strings.Trim(v, "*?") == "" {
+				r.report(fmt.Sprintf("aud pattern %s accepts every audience", quote(v)), "use StringEquals with the audience the workflow requests, usually \"sts.amazonaws.com\"", v)
+				break
+			}
+		}
+	}
+}
+
+// lintOtherIssuerKey: IAM names a provider's keys after the provider, so
+// a key for another issuer is never set for this statement's tokens.
+func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
+	if len(f.providers) == 0 {
+		return
+	}
+	for _, c := range f.conds {
+		if c.prefix == "" {
+			continue
+		}
+		match := false
+		for _, h := range f.providers {
+			match = match || sameIssuer(c.prefix, h)
+		}
+		if match {
+			continue
+		}
+		claim := c.Key[len(c.prefix)+1:]
+		outcome := "always fails"
+		if c.cc.spec.negated || c.cc.ifExists || c.cc.set == setAllValues {
+			outcome = "always passes"
+		}
+		r.report(fmt.Sprintf("condition key %s is for issuer %s, but Principal.Federated trusts %s; IAM never sets the key, so the condition %s",
+			quote(c.Key), quote(c.prefix), quoteList(f.providers), outcome),
+			fmt.Sprintf("rename the key to %s, or point Principal.Federated at the provider for %s", quote(f.providers[0]+":"+claim), quote(c.prefix)), c.Key)
+	}
+}
+
+// lintNameOnlySubject: a name can be given up and taken by someone else;
+// an ID cannot.
+func lintNameOnlySubject(r *reporter, f *stmtFacts) {
+	if !f.allow || !f.github {
+		return
+	}
+	for _, c := range f.conds {
+		if !c.cc.spec.negated && (c.claim == "repository_id" || c.claim == "repository_owner_id") {
+			return
+		}
+	}
+	for _, c := range f.conds {
+		if c.claim != "sub" || c.cc.spec.negated || c.cc.spec.family > famStringLike {
+			continue
+		}
+		if v, ok := firstNameOnlySubject(c.Values); ok {
+			r.report(fmt.Sprintf("sub %s names the repository by name; after a rename or transfer, a new repository with the old name would get the same subject", quote(v)),
+				fmt.Sprintf("use the immutable form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add StringEquals %s (`oidc-aws policy generate --repository-id` writes it)", quote(c.prefix+":repository_id")), v)
+			return
+		}
+	}
+}
+
+func lintResource(r *reporter, f *stmtFacts) {
+	if f.s.Resource != nil || f.s.NotResource != nil {
+		r.report("the statement has Resource or NotResource, which IAM rejects in a role trust policy", "remove Resource/NotResource; the role itself is the resource", "Resource")
+	}
+}
+
+func lintWildcardPrincipal(r *reporter, f *stmtFacts) {
+	if !f.allow || !f.wildcardPrincipal {
+		return
+	}
+	sev := r.rule.Severity
+	if len(f.s.Conditions) == 0 {
+		sev = "error"
+	}
+	r.reportAs(sev, "Principal \"*\" trusts every caller; only the conditions restrict who can assume the role",
+		"set Principal to {\"Federated\": \"arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com\"}", "*")
+}
+
+func lintRegexInLike(r *reporter, f *stmtFacts) {
+	for _, c := range f.conds {
+		if c.cc.spec.family != famStringLike {
+			continue
+		}
+		for _, v := range c.Values {
+			if strings.ContainsAny(v, "^$[]()+\\") || strings.Contains(v, ".*") {
+				r.report(fmt.Sprintf("StringLike pattern %s looks like a regular expression, but only * and ? are special", quote(v)), "rewrite the pattern with * (any characters) and ? (one character)", v)
+				break
+			}
+		}
+	}
+}
+
+func lintBroadAction(r *reporter, f *stmtFacts) {
+	if f.allow && (f.s.NotAction != nil || anyBroadAction(f.s.Action)) {
+		r.report("the statement allows more STS actions than sts:AssumeRoleWithWebIdentity",
+			"set Action to \"sts:AssumeRoleWithWebIdentity\" (plus \"sts:TagSession\" only if you pass session tags)", "")
+	}
+}
