@@ -6,12 +6,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/caroots"
@@ -46,10 +43,10 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	useFallbackRoots(args)
 	if len(args) == 0 {
+		ctx, stop := stopOnSignal(func(msg string) { workflow.New(os.Stdout, os.Getenv).Errorf("%s", msg) })
+		defer stop()
 		// action.yml's post-entrypoint starts this same binary.
 		if action.IsPost(os.Getenv) {
 			return action.Cleanup(ctx, action.Options{Version: version})
@@ -66,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "policy":
 		return policycmd.Run(args[1:], stdin, stdout, stderr)
 	case credprocess.Command:
+		ctx, stop := stopOnSignal(func(msg string) { fmt.Fprintln(stderr, "oidc-aws:", msg) })
+		defer stop()
 		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version, BeforeNetwork: caroots.Use})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "oidc-aws", version)

@@ -129,6 +129,11 @@ func Run(ctx context.Context, o Options) int {
 		}
 	}
 	if err := run(ctx, r, o, accounts); err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			// Stopped from outside (main cancels ctx on SIGTERM and
+			// SIGINT): say that, not what the interrupted call made of it.
+			err = &Failure{Stage: stageOf(err), Err: cause}
+		}
 		accounts.failure(err)
 		reportFailure(r, err)
 		return ExitFailed
@@ -160,6 +165,18 @@ func (o *Options) defaults() {
 	}
 }
 
+// errDeadline ends the run when action-timeout-s passes.
+var errDeadline = errors.New("the step's deadline (action-timeout-s) passed")
+
+// stageOf is the stage a run failed in.
+func stageOf(err error) Stage {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Stage
+	}
+	return StageInputs
+}
+
 // run is one action run; every error it returns is a *Failure.
 func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMask) error {
 	in, err := inputs.Load(o.Getenv)
@@ -168,6 +185,13 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 	}
 	if err := checkRunnerFiles(o.Getenv, in); err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
+	}
+	// The deadline covers everything from here, reading the input files
+	// included.
+	if in.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, in.Timeout, errDeadline)
+		defer cancel()
 	}
 	for _, w := range in.Warnings {
 		r.Warningf("%s", w)
@@ -188,7 +212,7 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 	}
 	var policy *trustCheck
 	if in.TrustPolicyFile != "" {
-		if policy, err = loadTrustPolicy(in.TrustPolicyFile); err != nil {
+		if policy, err = loadTrustPolicy(ctx, in.TrustPolicyFile); err != nil {
 			return &Failure{Stage: StageInputs, Err: err}
 		}
 		accounts.in(policy.text)
@@ -206,11 +230,6 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 	})
 	if err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
-	}
-	if in.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, in.Timeout)
-		defer cancel()
 	}
 	if in.UnsetCurrentCreds {
 		for _, k := range credentialVars {
@@ -324,7 +343,7 @@ func (x *exchange) refreshToken(ctx context.Context) error {
 	var tok string
 	var err error
 	if x.tokens == nil {
-		tok, err = idtoken.ReadFile(x.in.TokenFile)
+		tok, err = idtoken.ReadFile(ctx, x.in.TokenFile)
 	} else {
 		tok, err = x.tokens.Fetch(ctx, x.in.Audience)
 	}

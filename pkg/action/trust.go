@@ -1,12 +1,12 @@
 package action
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -24,18 +24,18 @@ type trustCheck struct {
 	text     string // the file as read, to find the accounts it names
 }
 
-func loadTrustPolicy(path string) (*trustCheck, error) {
-	f, err := os.Open(path)
+// loadTrustPolicy reads the file within ctx: a FIFO or device committed in
+// its place is refused rather than waited on (package inputfile).
+func loadTrustPolicy(ctx context.Context, path string) (*trustCheck, error) {
+	data, err := inputfile.Read(ctx, path, maxPolicyFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPolicyFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("input \"trust-policy\": %w", err)
-	}
-	if len(data) > maxPolicyFileBytes {
-		return nil, fmt.Errorf("input \"trust-policy\": %q is larger than %d bytes; a trust policy is at most a few KiB", path, maxPolicyFileBytes)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("input \"trust-policy\": %q: %w", path, err)
+		}
+		return nil, &fixedError{
+			msg: fmt.Sprintf("input \"trust-policy\": %q: %v", path, err),
+			fix: "give trust-policy the path of the role's trust policy, a JSON file of at most a few KiB (relative paths are read from GITHUB_WORKSPACE)",
+		}
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
 	if err != nil {

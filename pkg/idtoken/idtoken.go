@@ -14,12 +14,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/retry"
 )
 
@@ -238,37 +238,23 @@ func transportReason(err error) string {
 	return strconv.Quote(s)
 }
 
-// ReadFile reads a token from a file, as for web-identity-token-file.
-func ReadFile(path string) (string, error) {
+// ReadFile reads a token from a file, as for web-identity-token-file,
+// within ctx: a FIFO or device in its place is refused, not waited on.
+func ReadFile(ctx context.Context, path string) (string, error) {
 	const hint = "check web-identity-token-file: a relative path is read from GITHUB_WORKSPACE, and the file must hold one JWT"
 	fail := func(reason string, err error) (string, error) {
-		return "", &Error{Reason: "web-identity-token-file " + strconv.Quote(path) + ": " + reason, Hint: hint, Err: err}
+		return "", &Error{Reason: `input "web-identity-token-file": ` + strconv.Quote(path) + ": " + reason, Hint: hint, Err: err}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fail(fileReason(err), err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, claims.MaxTokenBytes+1))
-	if err != nil {
-		return fail(fileReason(err), err)
-	}
-	if len(b) > claims.MaxTokenBytes {
-		return fail(fmt.Sprintf("larger than %d bytes, so not a token", claims.MaxTokenBytes), nil)
+	b, err := inputfile.Read(ctx, path, claims.MaxTokenBytes)
+	switch {
+	case errors.Is(err, inputfile.ErrTooLarge):
+		return fail(fmt.Sprintf("larger than %d bytes, so not a token", claims.MaxTokenBytes), err)
+	case err != nil:
+		return fail(err.Error(), err)
 	}
 	tok := strings.TrimSpace(string(b))
 	if _, err := claims.Decode(tok); err != nil {
 		return fail(err.Error(), err)
 	}
 	return tok, nil
-}
-
-// fileReason is an os error without the operation and path, which the
-// message already names.
-func fileReason(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

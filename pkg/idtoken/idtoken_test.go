@@ -463,7 +463,7 @@ func TestReadFile(t *testing.T) {
 		return p
 	}
 	t.Run("reads a token with a trailing newline", func(t *testing.T) {
-		tok, err := ReadFile(write("good", testJWT+"\n"))
+		tok, err := ReadFile(context.Background(), write("good", testJWT+"\n"))
 		if err != nil {
 			t.Fatalf("ReadFile failed: %v", err)
 		}
@@ -472,7 +472,7 @@ func TestReadFile(t *testing.T) {
 		}
 	})
 	t.Run("reports a missing file", func(t *testing.T) {
-		_, err := ReadFile(filepath.Join(dir, "missing"))
+		_, err := ReadFile(context.Background(), filepath.Join(dir, "missing"))
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("error %v does not wrap fs.ErrNotExist", err)
 		}
@@ -481,14 +481,14 @@ func TestReadFile(t *testing.T) {
 		}
 	})
 	t.Run("refuses a file over the token size limit", func(t *testing.T) {
-		_, err := ReadFile(write("big", testJWT+strings.Repeat(" ", 64<<10)))
+		_, err := ReadFile(context.Background(), write("big", testJWT+strings.Repeat(" ", 64<<10)))
 		if err == nil || !strings.Contains(err.Error(), "larger than") {
 			t.Errorf("error = %v, want a size error", err)
 		}
 		assertNoSecrets(t, err)
 	})
 	t.Run("refuses a file that holds no JWT", func(t *testing.T) {
-		_, err := ReadFile(write("garbage", "this is not a token, but secret-ish text"))
+		_, err := ReadFile(context.Background(), write("garbage", "this is not a token, but secret-ish text"))
 		if err == nil || !strings.Contains(err.Error(), "web-identity-token-file") || !strings.Contains(err.Error(), "cannot be decoded") {
 			t.Fatalf("error = %v, want a decode error", err)
 		}
@@ -497,7 +497,7 @@ func TestReadFile(t *testing.T) {
 		}
 	})
 	t.Run("refuses a directory", func(t *testing.T) {
-		if _, err := ReadFile(dir); err == nil {
+		if _, err := ReadFile(context.Background(), dir); err == nil {
 			t.Error("ReadFile of a directory succeeded")
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -282,6 +284,142 @@ func TestMaskAccountIDHidesEveryAccountOnEveryPath(t *testing.T) {
 				if strings.Contains(r.res.Summary, acct) {
 					t.Errorf("the step summary shows account %s", acct)
 				}
+			}
+		})
+	}
+}
+
+// startStep starts the built binary as the runner would for st, without
+// waiting for it.
+func startStep(t *testing.T, st *sandbox.Step) (cmd *exec.Cmd, stdout *bytes.Buffer) {
+	t.Helper()
+	cmd = exec.Command(bin)
+	cmd.Env, cmd.Dir = st.Environ(), st.Dir
+	stdout = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, stdout
+}
+
+// waitExit waits for cmd, failing the test when it has not ended within
+// limit: the run hangs. limit is generous; only a hang exceeds it.
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("the step still runs after %s: it hangs", limit)
+		return -1
+	}
+}
+
+func TestFileInputsThatCouldHangAreRefused(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, input string
+		make        func(t *testing.T, path string)
+		want        string
+	}{
+		{"trust-policy is a FIFO", "trust-policy", mkfifo, "a named pipe (FIFO), not a regular file"},
+		{"trust-policy is a committed symlink to /dev/ptmx", "trust-policy", symlinkTo("/dev/ptmx"), "a character device, not a regular file"},
+		{"trust-policy is a committed symlink to /dev/stdout", "trust-policy", symlinkTo("/dev/stdout"), "not a regular file"},
+		{"web-identity-token-file is a FIFO", "web-identity-token-file", mkfifo, "a named pipe (FIFO), not a regular file"},
+		{"web-identity-token-file is a committed symlink to /dev/ptmx", "web-identity-token-file", symlinkTo("/dev/ptmx"), "a character device, not a regular file"},
+		{"web-identity-token-file is a committed symlink to /dev/stdout", "web-identity-token-file", symlinkTo("/dev/stdout"), "not a regular file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sb := start(t, sandbox.Options{})
+			st := newStep(t, sb, map[string]string{tc.input: "committed"})
+			tc.make(t, filepath.Join(st.Dir, "committed"))
+			cmd, out := startStep(t, st)
+			if code := waitExit(t, cmd, 30*time.Second); code != 1 {
+				t.Fatalf("exit code %d, want 1\n%s", code, out)
+			}
+			log := runnersim.ParseLog(out.Bytes())
+			if len(log.Errors) != 1 || !strings.Contains(log.Errors[0], `input "`+tc.input+`"`) || !strings.Contains(log.Errors[0], tc.want) {
+				t.Errorf("errors %q, want one naming input %q and saying %q", log.Errors, tc.input, tc.want)
+			}
+			if n := sb.STS.Stats().Requests; n != 0 {
+				t.Errorf("STS got %d requests", n)
+			}
+		})
+	}
+}
+
+func mkfifo(t *testing.T, path string) {
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlinkTo(target string) func(t *testing.T, path string) {
+	return func(t *testing.T, path string) {
+		if err := os.Symlink(target, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestASignalEndsTheRunPromptlyWithAClearMessage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		sig    syscall.Signal
+		hang   func(sb *sandbox.Sandbox)
+		waited func(sb *sandbox.Sandbox) bool
+		stage  string
+	}{
+		{"SIGTERM while the token endpoint hangs", syscall.SIGTERM,
+			func(sb *sandbox.Sandbox) { sb.Issuer.Inject(localgh.Fault{Kind: localgh.FaultHang}) },
+			func(sb *sandbox.Sandbox) bool { return sb.Issuer.Stats().InFlight > 0 }, "token request"},
+		{"SIGINT while the token endpoint hangs", syscall.SIGINT,
+			func(sb *sandbox.Sandbox) { sb.Issuer.Inject(localgh.Fault{Kind: localgh.FaultHang}) },
+			func(sb *sandbox.Sandbox) bool { return sb.Issuer.Stats().InFlight > 0 }, "token request"},
+		{"SIGTERM while STS hangs", syscall.SIGTERM,
+			func(sb *sandbox.Sandbox) { sb.STS.Inject(localsts.Fault{Kind: localsts.FaultHang}) },
+			func(sb *sandbox.Sandbox) bool { return sb.STS.Stats().InFlight > 0 }, "STS call"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sb := start(t, sandbox.Options{})
+			tc.hang(sb)
+			st := newStep(t, sb, nil)
+			cmd, out := startStep(t, st)
+			deadline := time.Now().Add(time.Minute)
+			for !tc.waited(sb) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the request never arrived\n%s", out)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := waitExit(t, cmd, 30*time.Second); code != 1 {
+				t.Fatalf("exit code %d, want 1\n%s", code, out)
+			}
+			log := runnersim.ParseLog(out.Bytes())
+			name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[tc.sig]
+			if len(log.Errors) != 1 || !strings.HasPrefix(log.Errors[0], tc.stage+" failed: stopped by "+name) {
+				t.Errorf("errors %q, want one saying the %s was stopped by %s", log.Errors, tc.stage, name)
 			}
 		})
 	}
