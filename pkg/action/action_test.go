@@ -511,7 +511,7 @@ func TestEveryFailureSaysStageWhatAndFixOnce(t *testing.T) {
 		{"a job without id-token permission", nil, []string{"ACTIONS_ID_TOKEN_REQUEST_URL"}, 0,
 			"token request failed: the runner offers no OIDC token", "permissions: id-token: write"},
 		{"a missing token file", map[string]string{"web-identity-token-file": "/nonexistent/token"}, nil, 0,
-			`token request failed: web-identity-token-file "/nonexistent/token": no such file`, "check web-identity-token-file"},
+			`token request failed: input "web-identity-token-file": "/nonexistent/token": no such file`, "check web-identity-token-file"},
 		{"a role STS refuses", map[string]string{"role-to-assume": "arn:aws:iam::" + sandbox.Account + ":role/not-there"}, nil, 0,
 			"STS call failed: AssumeRoleWithWebIdentity: AccessDenied", "token.actions.githubusercontent.com:sub"},
 		{"throttling past the last attempt", map[string]string{"retry-max-attempts": "1"}, nil, localsts.FaultThrottling,
