@@ -4,8 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,8 +28,12 @@ import (
 type faultCase struct {
 	name   string
 	inject func(sb *sandbox.Sandbox)
-	opts   sandbox.Options
-	with   map[string]string
+	// setup, if set, prepares what a case needs beyond a server fault (a
+	// FIFO, a listener) and returns inputs to add; it may register checks
+	// with t.Cleanup.
+	setup func(t *testing.T, sb *sandbox.Sandbox) map[string]string
+	opts  sandbox.Options
+	with  map[string]string
 	// expect is the promised behaviour, for the report.
 	expect  string
 	succeed bool
@@ -206,6 +217,74 @@ func faultCases() []faultCase {
 			expect: "deadline failure", say: []string{"deadline"},
 			stsRequests: 1, minted: 1, within: deadlineKept,
 		},
+		{
+			name:   "token endpoint redirects to another port",
+			setup:  redirectElsewhere,
+			expect: "fast clear failure, request token not sent", say: []string{"token request", "redirect", "not followed"},
+			stsRequests: 0, minted: 0, within: fastFailure,
+		},
+		{
+			name:   "STS answers shell syntax in the role ARN",
+			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultAnswerValues, Values: map[string]string{"Arn": "arn:aws:sts::" + sandbox.Account + ":assumed-role/deploy/$(id)"}}),
+			expect: "fast failure, nothing exported, value withheld", say: []string{"AssumedRoleUser.Arn", "value withheld"},
+			stsRequests: 1, minted: 1, within: fastFailure,
+		},
+		{
+			name:   "STS answers shell syntax in the session token",
+			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultAnswerValues, Values: map[string]string{"SessionToken": "IQoJb3JpZ2lu`id`"}}),
+			expect: "fast failure, nothing exported, value withheld", say: []string{"Credentials.SessionToken", "value withheld"},
+			stsRequests: 1, minted: 1, within: fastFailure,
+		},
+		{
+			name: "STS answers as MinIO does (no ARN, JWT session token)",
+			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultAnswerValues, Values: map[string]string{
+				"Arn": "", "AssumedRoleId": "", "AccessKeyId": "Z4OGCWS7Z9H3KSPBE3DD", "SecretAccessKey": "mX+fTXtRb0GEqH3V2XJb2oDg4Zs1NXRdlVa/Qk3T",
+				"SessionToken": "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJhY2Nlc3NLZXkiOiJaNE9HQ1dTN1oifQ.3r-vQ_lTx0Nf8a9"}}),
+			expect: "credentials", succeed: true, stsRequests: 1, minted: 1, within: fastFailure,
+		},
+		{
+			name:   "trust-policy is a FIFO",
+			setup:  inputAt("trust-policy", func(t *testing.T, p string) error { return syscall.Mkfifo(p, 0o644) }),
+			expect: "fast clear failure", say: []string{`input "trust-policy"`, "named pipe (FIFO), not a regular file"},
+			stsRequests: 0, minted: 0, within: fastFailure,
+		},
+		{
+			name:   "web-identity-token-file is a symlink to /dev/ptmx",
+			setup:  inputAt("web-identity-token-file", func(t *testing.T, p string) error { return os.Symlink("/dev/ptmx", p) }),
+			expect: "fast clear failure", say: []string{`input "web-identity-token-file"`, "character device, not a regular file"},
+			stsRequests: 0, minted: 0, within: fastFailure,
+		},
+	}
+}
+
+// redirectElsewhere makes the token endpoint answer 302 to a listener on
+// the same host and another port, and fails the case if the runner's
+// request token ever reaches it: Go's client would keep the Authorization
+// header there.
+func redirectElsewhere(t *testing.T, sb *sandbox.Sandbox) map[string]string {
+	var reached atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(func() {
+		elsewhere.Close()
+		if n := reached.Load(); n != 0 {
+			t.Errorf("the redirect target got %d requests", n)
+		}
+	})
+	sb.Issuer.Inject(localgh.Fault{Kind: localgh.FaultRedirect, Location: elsewhere.URL + "/token"})
+	return nil
+}
+
+// inputAt makes a path with mk and gives it to the named input.
+func inputAt(input string, mk func(t *testing.T, path string) error) func(*testing.T, *sandbox.Sandbox) map[string]string {
+	return func(t *testing.T, _ *sandbox.Sandbox) map[string]string {
+		p := filepath.Join(t.TempDir(), "committed")
+		if err := mk(t, p); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{input: p}
 	}
 }
 
@@ -256,7 +335,15 @@ func runFaultCase(t *testing.T, bin string, c faultCase) matrixRow {
 	if c.inject != nil {
 		c.inject(sb)
 	}
-	st := newStep(t, sb, "", c.with)
+	with := c.with
+	if c.setup != nil {
+		with = maps.Clone(with)
+		if with == nil {
+			with = map[string]string{}
+		}
+		maps.Copy(with, c.setup(t, sb))
+	}
+	st := newStep(t, sb, "", with)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	run, err := Measure(ctx, st, bin)
