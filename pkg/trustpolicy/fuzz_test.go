@@ -43,6 +43,7 @@ func FuzzParseDocuments(f *testing.F) {
 			if d.Policy == nil || d.Name == "" {
 				t.Fatalf("document %+v lacks a name or policy", d)
 			}
+			checkOffsets(t, data, d)
 			_, _ = d.Policy.Compile()
 			_ = Lint(d.Policy)
 			_ = d.Policy.Terraform()
@@ -142,4 +143,36 @@ func FuzzCheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkOffsets holds a document's position to what lint relies on: inside
+// the input, statements in order within the policy, and an encoded policy
+// starting at a JSON string.
+func checkOffsets(t *testing.T, data []byte, d Document) {
+	t.Helper()
+	if d.Offset < 0 {
+		if d.StatementOffsets != nil {
+			t.Fatalf("statement offsets without a document offset: %+v", d)
+		}
+		return
+	}
+	if d.Offset >= len(data) || d.End > len(data) || d.End < d.Offset {
+		t.Fatalf("document offsets %d..%d outside the %d-byte input", d.Offset, d.End, len(data))
+	}
+	if d.Encoded && (data[d.Offset] != '"' || d.StatementOffsets != nil) {
+		t.Fatalf("encoded document at %d does not start a JSON string: %q", d.Offset, data[d.Offset:])
+	}
+	if !d.Encoded && data[d.Offset] != '{' {
+		t.Fatalf("inline document at %d does not start an object", d.Offset)
+	}
+	prev := d.Offset
+	for _, o := range d.StatementOffsets {
+		if o <= prev || o >= d.End || data[o] != '{' {
+			t.Fatalf("statement offset %d out of order or not at an object (document %d..%d)", o, d.Offset, d.End)
+		}
+		prev = o
+	}
+	if n := len(d.StatementOffsets); n > 0 && n != len(d.Policy.Statements) {
+		t.Fatalf("%d statement offsets for %d statements", n, len(d.Policy.Statements))
+	}
 }

@@ -25,6 +25,7 @@ var lintRules = []lintRule{
 	{Rule{"OIDC013", "warning", "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?."}, nil, lintRegexInLike},
 	{Rule{"OIDC014", "info", "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags)."}, nil, lintBroadAction},
 	{Rule{"OIDC015", "error", "No statement admits a web-identity token", "No Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider."}, lintNoWebIdentity, nil},
+	{Rule{"OIDC016", "error", "Condition key IAM does not provide", "IAM turns only documented claims into condition keys (aud, sub, amr, azp for every provider; for GitHub's issuers also actor, actor_id, enterprise_id, environment, job_workflow_ref, ref, repository, repository_id, repository_owner_id, workflow). On any other key a positive operator is always false and a negated one always true, so an Allow never admits anyone, or a Deny locks everyone out. Use the key the message names, or a sub pattern."}, nil, lintAbsentKey},
 }
 
 // lintCompiles reports what IAM would reject outright.
@@ -77,7 +78,7 @@ func admitsWebIdentity(s *Statement) bool {
 
 // lintNoSubject: without an identity condition any workflow anywhere gets in.
 func lintNoSubject(r *reporter, f *stmtFacts) {
-	if !f.allow || !f.github {
+	if !f.allow || !f.github || f.neverMatches() {
 		return
 	}
 	if _, _, _, ok := f.subjectScope(); ok {
@@ -88,6 +89,9 @@ func lintNoSubject(r *reporter, f *stmtFacts) {
 }
 
 func lintAnyRepository(r *reporter, f *stmtFacts) {
+	if f.neverMatches() {
+		return
+	}
 	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeAnyRepo {
 		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", claim, quote(ev)),
 			"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
@@ -95,6 +99,9 @@ func lintAnyRepository(r *reporter, f *stmtFacts) {
 }
 
 func lintOwnerWide(r *reporter, f *stmtFacts) {
+	if f.neverMatches() {
+		return
+	}
 	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeOwner {
 		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", claim, quote(ev)),
 			"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
@@ -102,6 +109,9 @@ func lintOwnerWide(r *reporter, f *stmtFacts) {
 }
 
 func lintAnyContext(r *reporter, f *stmtFacts) {
+	if f.neverMatches() {
+		return
+	}
 	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeRepo {
 		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", claim, quote(ev)),
 			"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", ev)
@@ -142,7 +152,7 @@ func lintForAllValues(r *reporter, f *stmtFacts) {
 }
 
 func lintNoAudience(r *reporter, f *stmtFacts) {
-	if !f.allow || !f.github {
+	if !f.allow || !f.github || f.neverMatches() {
 		return
 	}
 	for i := range f.conds {
@@ -202,7 +212,7 @@ func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
 // lintNameOnlySubject: a name can be given up and taken by someone else;
 // an ID cannot.
 func lintNameOnlySubject(r *reporter, f *stmtFacts) {
-	if !f.allow || !f.github {
+	if !f.allow || !f.github || f.neverMatches() {
 		return
 	}
 	for _, c := range f.conds {

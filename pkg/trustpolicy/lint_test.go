@@ -26,6 +26,8 @@ func TestLintExamples(t *testing.T) {
 		{"no-subject.json", "OIDC001/error"},
 		{"wrong-issuer-key.json", "OIDC009/error OIDC009/error OIDC010/info"},
 		{"deny-pull-requests.json", "OIDC004/warning OIDC010/info"},
+		{"keyless-claim.json", "OIDC016/error"},
+		{"deny-keyless-claim.json", "OIDC010/info OIDC016/error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -46,6 +48,7 @@ func TestLintRules(t *testing.T) {
 	const k = "token.actions.githubusercontent.com:"
 	aud := `"StringEquals":{"` + k + `aud":"sts.amazonaws.com"}`
 	const like = `IAM User Guide, condition operators: StringLike is "Case-sensitive matching. The values can include multi-character match wildcards (*) and single-character match wildcards (?) anywhere in the string."`
+	const keyDoc = `Service Authorization Reference, AWS STS, condition keys of AssumeRoleWithWebIdentity: for GitHub's issuers IAM provides aud, sub, amr, azp, actor, actor_id, enterprise_id, environment, job_workflow_ref, ref, repository, repository_id, repository_owner_id and workflow; any other claim is no key, and a positive operator on a missing key is false.`
 	const subs = `GitHub, OIDC reference: the subject of a push to a branch is "repo:ORG-NAME/REPO-NAME:ref:refs/heads/BRANCH-NAME"; anyone who can create a repository or push a branch in the matched space gets a matching token.`
 	tests := []struct {
 		name string
@@ -75,6 +78,13 @@ func TestLintRules(t *testing.T) {
 		{"a regular expression in StringLike is a warning", like, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/(main|dev)"}}`, "OIDC013/warning"},
 		{"a name-only subject is an info", `GitHub, OIDC reference: repository and owner names can change hands; repository_id and repository_owner_id cannot.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main"}}`, "OIDC010/info"},
 		{"a repository_id condition answers the name-only note", `Service Authorization Reference, AWS STS: token.actions.githubusercontent.com:repository_id is a condition key of AssumeRoleWithWebIdentity.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org/octo-repo:ref:refs/heads/main","` + k + `repository_id":"2000002"}}`, ""},
+		{"a claim IAM does not provide makes an Allow never match", keyDoc, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main","` + k + `repository_owner":"octo-org"}}`, "OIDC016/error"},
+		{"each keyless claim of the issue is caught", keyDoc, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main","` + k + `ref_type":"branch","` + k + `event_name":"push","` + k + `head_ref":"x","` + k + `runner_environment":"github-hosted","` + k + `repository_visibility":"private"}}`, "OIDC016/error OIDC016/error OIDC016/error OIDC016/error OIDC016/error"},
+		{"a keyless claim alone does not read as owner-wide", keyDoc, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_owner":"octo-org"}}`, "OIDC016/error"},
+		{"a negated operator on a keyless claim restricts nothing", keyDoc + ` A negated operator on a missing key is true.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"StringNotEquals":{"` + k + `event_name":"pull_request"}}`, "OIDC016/warning"},
+		{"IfExists on a keyless claim restricts nothing", keyDoc + ` "...IfExists" is true when the key is absent.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"StringEqualsIfExists":{"` + k + `ref_type":"branch"}}`, "OIDC016/warning"},
+		{"key names ignore case, issuer path included", `IAM User Guide, condition element: "Condition key names are not case-sensitive."`, `{"StringEquals":{"TOKEN.actions.githubusercontent.com:AUD":"sts.amazonaws.com","Token.Actions.GitHubUserContent.com:Repository_ID":"2000002","token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:ref:refs/heads/main"}}`, ""},
+		{"session tags are never in a GitHub token", `IAM User Guide, passing session tags with AssumeRoleWithWebIdentity: tags come only from the token's https://aws.amazon.com/tags claim, which GitHub does not send.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main","aws:RequestTag/team":"ops"}}`, "OIDC016/error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,8 +75,8 @@ func quote(s string) string { return strconv.Quote(s) }
 // `terraform show -json` plan holds every resource's values: a plan with
 // one role among thousands of S3 objects reaches megabytes, and large
 // estates reach hundreds. Parsing keeps only the roles' policies, so the
-// cost is about the input held once plus a scan (see
-// BenchmarkParseTerraformPlan).
+// cost is about the input held once plus a scan (see policycmd's
+// BenchmarkLintTerraformPlan).
 const MaxInputBytes = 256 << 20
 
 // ParseError says where in the input a policy could not be understood.

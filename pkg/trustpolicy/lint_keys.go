@@ -1,0 +1,102 @@
+package trustpolicy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Rule OIDC016: a condition on a key IAM does not put in the request of a
+// web-identity call. IAM turns only documented claims into condition keys
+// (see ConditionKeyProvided); on any other key a positive operator is
+// false and a negated one true, whatever the token says.
+
+// absentKeys lists the statement's conditions on keys IAM does not provide
+// for its issuer, with what each condition evaluates to. Keys named for
+// another issuer are OIDC009's.
+func (f *stmtFacts) absentKeys() []absentKey {
+	issuer := ""
+	switch {
+	case len(f.providers) > 0:
+		issuer = f.providers[0]
+	case f.github:
+		for _, c := range f.conds {
+			if c.prefix != "" && isGitHubIssuer(c.prefix) {
+				issuer = c.prefix
+				break
+			}
+		}
+	}
+	if issuer == "" {
+		return nil
+	}
+	var out []absentKey
+	for _, c := range f.conds {
+		// Key names are case-insensitive, issuer path included.
+		if c.prefix != "" && !strings.EqualFold(c.prefix, issuer) {
+			continue
+		}
+		if ok, nearest := ConditionKeyProvided(issuer, c.Key); !ok {
+			out = append(out, absentKey{c: c, nearest: nearest, result: trueWhenAbsent(&c.cc)})
+		}
+	}
+	return out
+}
+
+type absentKey struct {
+	c       lintCond
+	nearest string
+	result  bool // what the condition evaluates to with the key absent
+}
+
+// trueWhenAbsent is IAM's verdict on a condition whose key is not in the
+// request: IfExists and ForAllValues: pass, ForAnyValue: fails, a negated
+// operator passes, Null passes only when it asks for absence.
+func trueWhenAbsent(cc *compiledCond) bool {
+	switch {
+	case cc.spec.family == famNull:
+		for _, v := range cc.Values {
+			if strings.EqualFold(v, "true") {
+				return true
+			}
+		}
+		return false
+	case cc.ifExists, cc.set == setAllValues:
+		return true
+	case cc.set == setAnyValue:
+		return false
+	}
+	return cc.spec.negated
+}
+
+// neverMatches reports whether some condition can never be true because
+// IAM does not provide its key, so the statement never applies.
+func (f *stmtFacts) neverMatches() bool {
+	for _, a := range f.absentKeys() {
+		if !a.result {
+			return true
+		}
+	}
+	return false
+}
+
+func lintAbsentKey(r *reporter, f *stmtFacts) {
+	for _, a := range f.absentKeys() {
+		fix := fmt.Sprintf("remove the condition on %s", quote(a.c.Key))
+		if a.nearest != "" {
+			fix = fmt.Sprintf("condition on %s instead, which IAM provides", quote(a.nearest))
+		} else if a.c.claim != "" {
+			fix += ", or express it as a sub pattern"
+		}
+		what := fmt.Sprintf("IAM has no condition key %s for this issuer, so %s never sees the token's value", quote(a.c.Key), a.c.Operator)
+		switch {
+		case f.allow && !a.result:
+			r.reportAs("error", what+" and is always false: this statement never lets anyone in", fix, a.c.Key)
+		case f.allow:
+			r.reportAs("warning", what+" and always passes: it restricts nothing", fix, a.c.Key)
+		case !a.result:
+			r.reportAs("warning", what+" and is always false: this Deny never applies", fix, a.c.Key)
+		default:
+			r.reportAs("error", what+" and always passes: this Deny applies to every request and locks everyone out", fix, a.c.Key)
+		}
+	}
+}
