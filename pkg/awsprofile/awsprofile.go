@@ -307,7 +307,40 @@ func load(path string) (*ini.File, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("%s is not an INI file: %w", path, err)
 	}
+	if err := roundTrips(file); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
 	return file, true, nil
+}
+
+// ErrNotKept is wrapped by the error for an existing file that the INI
+// writer would not give back as it was read (odd quoting, say): rather
+// than change a user's settings, the file is left alone.
+var ErrNotKept = errors.New("its settings would not survive a rewrite")
+
+// roundTrips checks that writing the file and reading it back gives every
+// section, key and value as read.
+func roundTrips(file *ini.File) error {
+	var b strings.Builder
+	if _, err := file.WriteTo(&b); err != nil {
+		return err
+	}
+	again, err := ini.LoadSources(loadOptions, []byte(b.String()))
+	if err != nil || len(again.Sections()) != len(file.Sections()) {
+		return ErrNotKept
+	}
+	for _, s := range file.Sections() {
+		t, err := again.GetSection(s.Name())
+		if err != nil || len(t.Keys()) != len(s.Keys()) {
+			return ErrNotKept
+		}
+		for _, k := range s.Keys() {
+			if !t.HasKey(k.Name()) || t.Key(k.Name()).Value() != k.Value() {
+				return fmt.Errorf("%w (the value of %s in [%s])", ErrNotKept, k.Name(), s.Name())
+			}
+		}
+	}
+	return nil
 }
 
 // save replaces path with the file's text, mode 0600: a new file gets

@@ -286,3 +286,15 @@ func TestStaticKeysReadsWhatWriteWrote(t *testing.T) {
 		}
 	}
 }
+
+func TestAFileThatWouldChangeOnRewriteIsLeftAlone(t *testing.T) {
+	f := files(t)
+	odd := "[profile mine]\nx = ` padded `\n"
+	os.WriteFile(f.Config, []byte(odd), 0o600)
+	if _, err := f.Write(Profile{Name: "p", Credentials: static}, false); !errors.Is(err, ErrNotKept) {
+		t.Fatalf("err = %v, want ErrNotKept", err)
+	}
+	if read(t, f.Config) != odd {
+		t.Error("the file changed")
+	}
+}

@@ -1,7 +1,9 @@
 package awsprofile
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"gopkg.in/ini.v1"
@@ -9,23 +11,35 @@ import (
 
 // FuzzWriteKeepsOtherProfiles: whatever a user's config file holds, adding
 // a profile leaves every other section as the readers saw it before, and
-// the new profile reads back exactly.
+// the new profile reads back exactly; or the write is refused and the file
+// left untouched.
 func FuzzWriteKeepsOtherProfiles(f *testing.F) {
 	f.Add([]byte(userConfig))
 	f.Add([]byte(userCredentials))
 	f.Add([]byte("[profile deploy]\nregion=x\n"))
 	f.Add([]byte("top = level\n[a]\nk = \"quoted\"\nm = `tick`\nn = \"\"\"multi\nline\"\"\"\n"))
+	// One directory for all inputs: a fresh one each time would cost more
+	// than the write under test.
+	dir := f.TempDir()
+	fs := Files{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials"), UID: -1, GID: -1}
 	f.Fuzz(func(t *testing.T, existing []byte) {
 		before, err := ini.LoadSources(loadOptions, existing)
 		if err != nil {
 			return
 		}
-		fs := files(t)
+		os.Remove(fs.Credentials)
 		if err := os.WriteFile(fs.Config, existing, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		cmd := `"/x y/oidc-aws" credential-process --tag 'a=b;c'`
 		if _, err := fs.Write(Profile{Name: "deploy", Region: "us-east-1", CredentialProcess: cmd}, true); err != nil {
+			if errors.Is(err, ErrNotKept) {
+				// Refused, and the file left as it was.
+				if b, _ := os.ReadFile(fs.Config); string(b) != string(existing) {
+					t.Fatal("a refused write changed the file")
+				}
+				return
+			}
 			t.Fatalf("Write: %v", err)
 		}
 		after, err := ini.LoadSources(loadOptions, fs.Config)
