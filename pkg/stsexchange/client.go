@@ -29,8 +29,8 @@ import (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultTimeout          = 10 * time.Second
-	DefaultMaxResponseBytes = 1 << 20
+	defaultTimeout          = 10 * time.Second
+	defaultMaxResponseBytes = 1 << 20
 )
 
 // Options configures a Client.
@@ -48,9 +48,9 @@ type Options struct {
 	HTTPProxy string
 	// NoProxy is the no-proxy input; "" means NO_PROXY/no_proxy.
 	NoProxy string
-	// Timeout bounds one call, including reading the answer; 0 means DefaultTimeout.
+	// Timeout bounds one call, including reading the answer; 0 means defaultTimeout.
 	Timeout time.Duration
-	// MaxResponseBytes bounds the (decompressed) answer; 0 means DefaultMaxResponseBytes.
+	// MaxResponseBytes bounds the (decompressed) answer; 0 means defaultMaxResponseBytes.
 	MaxResponseBytes int64
 	// Transport replaces the proxy-aware transport (tests); HTTPProxy and
 	// NoProxy are then ignored.
@@ -101,21 +101,17 @@ type AssumeRoleInput struct {
 	Source            Credentials
 }
 
-// Result is a successful answer. Every string in it has been checked to be
-// free of control characters and line breaks, and the credentials and the
-// assumed role's ARN and ID to have the shapes STS gives them. AssumedRoleARN and
-// AssumedRoleID may be empty (MinIO returns an empty AssumedRoleUser);
-// SubjectFromToken, Audience and Provider are only set by
-// AssumeRoleWithWebIdentity.
+// Result is a successful answer: what the action exports. Every string in
+// it has been checked to be free of control characters and line breaks, and
+// to have the shape STS gives it. AssumedRoleARN may be empty (MinIO
+// returns an empty AssumedRoleUser).
 type Result struct {
-	Credentials      Credentials
-	AssumedRoleARN   string
-	AssumedRoleID    string
-	SubjectFromToken string
-	Audience         string
-	Provider         string
-	RequestID        string
+	Credentials    Credentials
+	AssumedRoleARN string
 }
+
+// field is one named value of an answer, for the checks in finish.
+type field struct{ name, value string }
 
 // The length is checked apart: a counted repetition costs RE2 one state per
 // count, compiled at every start.
@@ -141,14 +137,14 @@ func New(o Options) (*Client, error) {
 		}
 	}
 	if c.timeout < 0 || o.MaxResponseBytes < 0 {
-		return nil, fmt.Errorf("Timeout (%v) and MaxResponseBytes (%d) must not be negative", o.Timeout, o.MaxResponseBytes)
+		return nil, fmt.Errorf("the Timeout (%v) and MaxResponseBytes (%d) options must not be negative", o.Timeout, o.MaxResponseBytes)
 	}
 	if c.timeout == 0 {
-		c.timeout = DefaultTimeout
+		c.timeout = defaultTimeout
 	}
 	limit := o.MaxResponseBytes
 	if limit == 0 {
-		limit = DefaultMaxResponseBytes
+		limit = defaultMaxResponseBytes
 	}
 	transport := o.Transport
 	if transport == nil {
@@ -188,15 +184,10 @@ func New(o Options) (*Client, error) {
 // Endpoint is the URL calls go to, for logs.
 func (c *Client) Endpoint() string { return c.endpoint }
 
-// EndpointSource says where Endpoint came from: SourceInput, "environment
-// variable AWS_ENDPOINT_URL_STS", "environment variable AWS_ENDPOINT_URL" or
-// SourceDefault.
-func (c *Client) EndpointSource() string { return c.endpointSource }
-
 // AssumeRoleWithWebIdentity makes one unsigned AssumeRoleWithWebIdentity call.
 // Any error is an *Error.
 func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityInput) (*Result, error) {
-	const op = OpWebIdentity
+	const op = opWebIdentity
 	secrets := []string{in.Token}
 	params := &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn:          aws.String(in.RoleARN),
@@ -220,18 +211,20 @@ func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityIn
 	if err != nil {
 		return nil, classify(callInfo{op, c.endpoint, c.timeout, secrets}, err, ctx, attemptCtx)
 	}
-	res := &Result{
-		SubjectFromToken: aws.ToString(out.SubjectFromWebIdentityToken),
-		Audience:         aws.ToString(out.Audience),
-		Provider:         aws.ToString(out.Provider),
+	// Nothing reads these, but an answer with a broken one is no answer
+	// to trust.
+	also := []field{
+		{"SubjectFromWebIdentityToken", aws.ToString(out.SubjectFromWebIdentityToken)},
+		{"Audience", aws.ToString(out.Audience)},
+		{"Provider", aws.ToString(out.Provider)},
 	}
-	return finish(op, res, out.Credentials, out.AssumedRoleUser, out.ResultMetadata, secrets)
+	return finish(op, out.Credentials, out.AssumedRoleUser, also, out.ResultMetadata, secrets)
 }
 
 // AssumeRole makes one AssumeRole call signed with in.Source (role chaining).
 // Any error is an *Error.
 func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Result, error) {
-	const op = OpAssumeRole
+	const op = opAssumeRole
 	secrets := []string{in.Source.SecretAccessKey, in.Source.SessionToken}
 	params := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(in.RoleARN),
@@ -269,7 +262,7 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Result, e
 	if err != nil {
 		return nil, classify(callInfo{op, c.endpoint, c.timeout, secrets}, err, ctx, attemptCtx)
 	}
-	return finish(op, &Result{}, out.Credentials, out.AssumedRoleUser, out.ResultMetadata, secrets)
+	return finish(op, out.Credentials, out.AssumedRoleUser, nil, out.ResultMetadata, secrets)
 }
 
 func fillCommon(roleARN, sessionName string, d time.Duration, policy string, policyARNs []string,
@@ -299,7 +292,7 @@ func fillCommon(roleARN, sessionName string, d time.Duration, policy string, pol
 
 func inputError(op string, err error) *Error {
 	e := &Error{Op: op, Message: "invalid request: " + err.Error(), Err: err}
-	e.applyRule(KindInvalidInput)
+	e.applyRule(kindInvalidInput)
 	return e
 }
 
@@ -308,31 +301,35 @@ func inputError(op string, err error) *Error {
 // them could inject variables, and shell syntax could run in a later step;
 // such answers, and any value not shaped as STS shapes it, are refused
 // without echoing them.
-func finish(op string, res *Result, creds *types.Credentials, user *types.AssumedRoleUser, md middleware.Metadata, secrets []string) (*Result, error) {
+// The answer's other values (also, and the assumed role's ID) are checked
+// the same way, though nothing reads them.
+func finish(op string, creds *types.Credentials, user *types.AssumedRoleUser, also []field, md middleware.Metadata, secrets []string) (*Result, error) {
 	reqID, _ := awsmiddleware.GetRequestIDMetadata(md)
-	res.RequestID = sanitize(reqID, maxRequestIDBytes, nil)
+	requestID := sanitize(reqID, maxRequestIDBytes, nil)
 	fail := func(msg string) (*Result, error) {
-		e := &Error{Op: op, RequestID: res.RequestID, Message: msg, Err: &invalidResponse{msg}}
+		e := &Error{Op: op, RequestID: requestID, Message: msg, Err: &invalidResponse{msg}}
 		if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
 			e.HTTPStatus = raw.StatusCode
 		}
-		e.applyRule(KindInvalidResponse)
+		e.applyRule(kindInvalidResponse)
 		return nil, e
 	}
 	if creds == nil {
 		return fail("the answer has no Credentials")
 	}
+	res := &Result{}
 	res.Credentials = Credentials{
 		AccessKeyID:     aws.ToString(creds.AccessKeyId),
 		SecretAccessKey: aws.ToString(creds.SecretAccessKey),
 		SessionToken:    aws.ToString(creds.SessionToken),
 		Expiration:      aws.ToTime(creds.Expiration),
 	}
+	var roleID string
 	if user != nil {
 		res.AssumedRoleARN = aws.ToString(user.Arn)
-		res.AssumedRoleID = aws.ToString(user.AssumedRoleId)
+		roleID = aws.ToString(user.AssumedRoleId)
 	}
-	required := []struct{ name, value string }{
+	required := []field{
 		{"Credentials.AccessKeyId", res.Credentials.AccessKeyID},
 		{"Credentials.SecretAccessKey", res.Credentials.SecretAccessKey},
 		{"Credentials.SessionToken", res.Credentials.SessionToken},
@@ -342,19 +339,13 @@ func finish(op string, res *Result, creds *types.Credentials, user *types.Assume
 			return fail(f.name + " is empty")
 		}
 	}
-	checked := append(required, []struct{ name, value string }{
-		{"AssumedRoleUser.Arn", res.AssumedRoleARN},
-		{"AssumedRoleUser.AssumedRoleId", res.AssumedRoleID},
-		{"SubjectFromWebIdentityToken", res.SubjectFromToken},
-		{"Audience", res.Audience},
-		{"Provider", res.Provider},
-	}...)
-	for _, f := range checked {
+	checked := append(required, field{"AssumedRoleUser.Arn", res.AssumedRoleARN}, field{"AssumedRoleUser.AssumedRoleId", roleID})
+	for _, f := range append(checked, also...) {
 		if unsafeText(f.value) {
 			return fail(f.name + " contains a control character, line break or invalid UTF-8 (value withheld)")
 		}
 	}
-	if msg := shapeProblem(res); msg != "" {
+	if msg := shapeProblem(res, roleID); msg != "" {
 		return fail(msg + " (value withheld)")
 	}
 	if res.Credentials.Expiration.IsZero() {

@@ -11,19 +11,19 @@ import (
 	"golang.org/x/net/http/httpproxy"
 )
 
-// Where an endpoint or proxy setting came from, as reported by EndpointSource
+// Where an endpoint or proxy setting came from, as kept in Client.endpointSource
 // and named in validation errors.
 const (
-	SourceInput   = "input sts-endpoint"
-	SourceDefault = "SDK default"
+	sourceInput   = "input sts-endpoint"
+	sourceDefault = "SDK default"
 )
 
 // resolveEndpoint applies the AWS SDKs' precedence: explicit configuration,
 // then AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, unless
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, which disables both variables.
-// It returns "" (and SourceDefault) when the SDK's regional endpoint applies.
+// It returns "" (and sourceDefault) when the SDK's regional endpoint applies.
 func resolveEndpoint(explicit string, getenv func(string) string) (endpoint, source string, err error) {
-	candidates := []struct{ value, source string }{{explicit, SourceInput}}
+	candidates := []struct{ value, source string }{{explicit, sourceInput}}
 	if !strings.EqualFold(strings.TrimSpace(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")), "true") {
 		candidates = append(candidates,
 			struct{ value, source string }{getenv("AWS_ENDPOINT_URL_STS"), "environment variable AWS_ENDPOINT_URL_STS"},
@@ -40,7 +40,7 @@ func resolveEndpoint(explicit string, getenv func(string) string) (endpoint, sou
 		}
 		return v, c.source, nil
 	}
-	return "", SourceDefault, nil
+	return "", sourceDefault, nil
 }
 
 // validateEndpoint accepts an absolute http(s) URL with a host, optionally a

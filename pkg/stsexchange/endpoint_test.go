@@ -22,15 +22,15 @@ func TestEndpointResolutionPrecedence(t *testing.T) {
 		want       string
 		wantSource string
 	}{
-		{"SDK regional default", "us-east-1", "", nil, "https://sts.us-east-1.amazonaws.com", SourceDefault},
-		{"China partition default", "cn-north-1", "", nil, "https://sts.cn-north-1.amazonaws.com.cn", SourceDefault},
-		{"GovCloud default", "us-gov-west-1", "", nil, "https://sts.us-gov-west-1.amazonaws.com", SourceDefault},
+		{"SDK regional default", "us-east-1", "", nil, "https://sts.us-east-1.amazonaws.com", sourceDefault},
+		{"China partition default", "cn-north-1", "", nil, "https://sts.cn-north-1.amazonaws.com.cn", sourceDefault},
+		{"GovCloud default", "us-gov-west-1", "", nil, "https://sts.us-gov-west-1.amazonaws.com", sourceDefault},
 		{"generic env var", "us-east-1", "", map[string]string{"AWS_ENDPOINT_URL": "https://generic.example"}, "https://generic.example", "environment variable AWS_ENDPOINT_URL"},
 		{"service env var beats generic", "us-east-1", "", map[string]string{"AWS_ENDPOINT_URL": "https://generic.example", "AWS_ENDPOINT_URL_STS": "https://sts.example/path"}, "https://sts.example/path", "environment variable AWS_ENDPOINT_URL_STS"},
-		{"input beats env vars", "us-east-1", "http://127.0.0.1:9000", map[string]string{"AWS_ENDPOINT_URL": "https://generic.example", "AWS_ENDPOINT_URL_STS": "https://sts.example"}, "http://127.0.0.1:9000", SourceInput},
-		{"blank values are unset", "us-east-1", "  ", map[string]string{"AWS_ENDPOINT_URL_STS": " ", "AWS_ENDPOINT_URL": ""}, "https://sts.us-east-1.amazonaws.com", SourceDefault},
-		{"ignore flag drops env vars", "eu-west-1", "", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true", "AWS_ENDPOINT_URL_STS": "https://sts.example"}, "https://sts.eu-west-1.amazonaws.com", SourceDefault},
-		{"ignore flag keeps the input", "eu-west-1", "https://explicit.example", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE"}, "https://explicit.example", SourceInput},
+		{"input beats env vars", "us-east-1", "http://127.0.0.1:9000", map[string]string{"AWS_ENDPOINT_URL": "https://generic.example", "AWS_ENDPOINT_URL_STS": "https://sts.example"}, "http://127.0.0.1:9000", sourceInput},
+		{"blank values are unset", "us-east-1", "  ", map[string]string{"AWS_ENDPOINT_URL_STS": " ", "AWS_ENDPOINT_URL": ""}, "https://sts.us-east-1.amazonaws.com", sourceDefault},
+		{"ignore flag drops env vars", "eu-west-1", "", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true", "AWS_ENDPOINT_URL_STS": "https://sts.example"}, "https://sts.eu-west-1.amazonaws.com", sourceDefault},
+		{"ignore flag keeps the input", "eu-west-1", "https://explicit.example", map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE"}, "https://explicit.example", sourceInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,8 +38,8 @@ func TestEndpointResolutionPrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Endpoint() != tc.want || c.EndpointSource() != tc.wantSource {
-				t.Errorf("endpoint %q from %q, want %q from %q", c.Endpoint(), c.EndpointSource(), tc.want, tc.wantSource)
+			if c.Endpoint() != tc.want || c.endpointSource != tc.wantSource {
+				t.Errorf("endpoint %q from %q, want %q from %q", c.Endpoint(), c.endpointSource, tc.want, tc.wantSource)
 			}
 		})
 	}

@@ -62,8 +62,8 @@ func (c Class) String() string {
 
 // Operation names used in Error.Op.
 const (
-	OpWebIdentity = "AssumeRoleWithWebIdentity"
-	OpAssumeRole  = "AssumeRole"
+	opWebIdentity = "AssumeRoleWithWebIdentity"
+	opAssumeRole  = "AssumeRole"
 )
 
 // Error is the only error type AssumeRoleWithWebIdentity and AssumeRole return.
@@ -71,7 +71,7 @@ const (
 // web identity token and source credentials are redacted. Error() says what
 // went wrong; it names neither the caller's stage nor the fix, which is Hint.
 type Error struct {
-	Op         string // OpWebIdentity or OpAssumeRole
+	Op         string // "AssumeRoleWithWebIdentity" or "AssumeRole"
 	Code       string // AWS error code; "" when STS gave no error code (transport, timeout, bad response)
 	Message    string // sanitized server message or failure description
 	RequestID  string
@@ -111,59 +111,59 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Rule is one row of Table.
-type Rule struct {
+// codeRule is one row of codeTable.
+type codeRule struct {
 	Class Class
 	Hint  string
 	// ByMessage refines Hint when the server message contains a known phrase;
 	// the first match wins. It never changes the class.
-	ByMessage []MessageHint
+	ByMessage []messageHint
 	// Chain replaces Class, Hint and ByMessage for AssumeRole (role chaining),
 	// where the same code has a different cause.
-	Chain *Rule
+	Chain *codeRule
 }
 
-// MessageHint is a hint for a server message containing Contains (case-insensitive).
-type MessageHint struct {
+// messageHint is a hint for a server message containing Contains (case-insensitive).
+type messageHint struct {
 	Contains string
 	Hint     string
 }
 
-// Keys of Table for failures that carry no AWS error code. Error.Code stays ""
+// Keys of codeTable for failures that carry no AWS error code. Error.Code stays ""
 // for these; they live in the same table so every class decision and hint is
 // in one place.
 const (
-	KindInvalidInput      = "client.InvalidInput"
-	KindCallerDeadline    = "client.CallerDeadline"
-	KindAttemptTimeout    = "transport.Timeout"
-	KindDNSNotFound       = "transport.DNSNotFound"
-	KindConnection        = "transport.Connection"
-	KindTLSCertificate    = "transport.TLSCertificate"
-	KindTooLarge          = "response.TooLarge"
-	KindUndecodable       = "response.Undecodable"
-	KindUndecodable4xx    = "response.Undecodable4xx"
-	KindInvalidResponse   = "response.Invalid"
-	KindRedirect          = "http.Redirect"
-	KindTooManyRequests   = "http.TooManyRequests"
-	KindUnknownClientCode = "http.UnknownClientError"
-	KindUnknownServerCode = "http.UnknownServerError"
+	kindInvalidInput      = "client.InvalidInput"
+	kindCallerDeadline    = "client.CallerDeadline"
+	kindAttemptTimeout    = "transport.Timeout"
+	kindDNSNotFound       = "transport.DNSNotFound"
+	kindConnection        = "transport.Connection"
+	kindTLSCertificate    = "transport.TLSCertificate"
+	kindTooLarge          = "response.TooLarge"
+	kindUndecodable       = "response.Undecodable"
+	kindUndecodable4xx    = "response.Undecodable4xx"
+	kindInvalidResponse   = "response.Invalid"
+	kindRedirect          = "http.Redirect"
+	kindTooManyRequests   = "http.TooManyRequests"
+	kindUnknownClientCode = "http.UnknownClientError"
+	kindUnknownServerCode = "http.UnknownServerError"
 )
 
 const hintThrottled = "STS is throttling requests, which are retried with backoff up to retry-max-attempts: raise it, or run fewer jobs at once"
 
 const hintBadCreds = "the source credentials for role chaining are invalid or expired: check the first role's credentials reached AssumeRole unchanged and have not expired"
 
-// Table maps AWS STS error codes (and the Kind* keys) to what to do about them.
-// Codes not listed here are classified by HTTP status: KindTooManyRequests for
-// 429, KindUnknownServerCode for 5xx, KindUnknownClientCode otherwise.
-var Table = map[string]Rule{
+// codeTable maps AWS STS error codes (and the kind* keys) to what to do about them.
+// Codes not listed here are classified by HTTP status: kindTooManyRequests for
+// 429, kindUnknownServerCode for 5xx, kindUnknownClientCode otherwise.
+var codeTable = map[string]codeRule{
 	"AccessDenied": {
 		Class: Fatal,
 		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's ISSUER:sub and ISSUER:aud conditions, and check role-to-assume names the right role",
-		Chain: &Rule{
+		Chain: &codeRule{
 			Class: Fatal,
 			Hint:  "the chained role's trust policy must allow sts:AssumeRole and sts:TagSession for the first role, with a matching external ID if it requires one",
-			ByMessage: []MessageHint{
+			ByMessage: []messageHint{
 				{"sts:TagSession", "role chaining sends session tags: allow sts:TagSession for the first role in the chained role's trust policy, or set role-skip-session-tagging: true"},
 			},
 		},
@@ -171,7 +171,7 @@ var Table = map[string]Rule{
 	"InvalidIdentityToken": {
 		Class: RetryOnce,
 		Hint:  "AWS rejected the GitHub token: check the IAM OIDC provider for the token's issuer exists, lists the audience as a client ID, and trusts GitHub's certificate",
-		ByMessage: []MessageHint{
+		ByMessage: []messageHint{
 			{"No OpenIDConnect provider found", "create an IAM OIDC identity provider in the role's account for the token's issuer (e.g. https://token.actions.githubusercontent.com)"},
 			{"Incorrect token audience", "add the token's audience to the IAM OIDC provider's client IDs (audiences), or set the audience input to one the provider lists"},
 			{"thumbprint", "the IAM OIDC provider's thumbprint list does not match the issuer's certificate: update the provider's thumbprints"},
@@ -181,7 +181,7 @@ var Table = map[string]Rule{
 	"ExpiredTokenException": {
 		Class: RefreshToken,
 		Hint:  "the GitHub token expired before STS saw it: a fresh token is requested automatically; if this persists, check the runner's clock",
-		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+		Chain: &codeRule{Class: Fatal, Hint: hintBadCreds},
 	},
 	"IDPCommunicationError": {
 		Class: Transient,
@@ -206,7 +206,7 @@ var Table = map[string]Rule{
 	"ValidationError": {
 		Class: Fatal,
 		Hint:  "STS rejected a parameter: if the message mentions DurationSeconds, lower role-duration-seconds or raise the role's maximum session duration; otherwise check role-to-assume and role-session-name",
-		ByMessage: []MessageHint{
+		ByMessage: []messageHint{
 			{"DurationSeconds", "role-duration-seconds exceeds the role's maximum session duration: lower role-duration-seconds or raise the role's MaxSessionDuration (role chaining is limited to 1 hour)"},
 			{"roleSessionName", "role-session-name must be 2-64 characters of letters, digits and +=,.@-"},
 			{"roleArn", "role-to-assume must be a full role ARN such as arn:aws:iam::123456789012:role/NAME"},
@@ -219,7 +219,7 @@ var Table = map[string]Rule{
 	"PackedPolicyTooLarge": {
 		Class: Fatal,
 		Hint:  "the session policies (inline-session-policy and managed-session-policies) are too large after compression: shorten them",
-		Chain: &Rule{
+		Chain: &codeRule{
 			Class: DropTags,
 			Hint:  "the session tags and session policies are too large together after compression: shorten inline-session-policy, managed-session-policies or custom-tags, or set role-skip-session-tagging: true",
 		},
@@ -231,17 +231,17 @@ var Table = map[string]Rule{
 	"InvalidClientTokenId": {
 		Class: Fatal,
 		Hint:  "STS did not recognize the access key: check the region is enabled for the account and sts-endpoint is right",
-		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+		Chain: &codeRule{Class: Fatal, Hint: hintBadCreds},
 	},
 	"SignatureDoesNotMatch": {
 		Class: Fatal,
 		Hint:  "the request signature did not match: check sts-endpoint and any proxy rewriting requests",
-		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+		Chain: &codeRule{Class: Fatal, Hint: hintBadCreds},
 	},
 	"ExpiredToken": {
 		Class: Fatal,
 		Hint:  "the security token in the request has expired: check the runner's clock",
-		Chain: &Rule{Class: Fatal, Hint: hintBadCreds},
+		Chain: &codeRule{Class: Fatal, Hint: hintBadCreds},
 	},
 	"IncompleteSignature": {
 		Class: Fatal,
@@ -268,59 +268,59 @@ var Table = map[string]Rule{
 		Hint:  "the account is not subscribed to STS in this region: use another aws-region",
 	},
 
-	KindInvalidInput: {
+	kindInvalidInput: {
 		Class: Fatal,
 		Hint:  "fix the action's inputs as described",
 	},
-	KindCallerDeadline: {
+	kindCallerDeadline: {
 		Class: Fatal,
 		Hint:  "the overall time allowed for getting credentials ran out; raise action-timeout-s, or check connectivity to STS",
 	},
-	KindAttemptTimeout: {
+	kindAttemptTimeout: {
 		Class: Transient,
 		Hint:  "STS (or the proxy) did not answer in time; retrying",
 	},
-	KindDNSNotFound: {
+	kindDNSNotFound: {
 		Class: Fatal,
 		Hint:  "the STS host name does not exist: check aws-region and sts-endpoint (and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL)",
 	},
-	KindConnection: {
+	kindConnection: {
 		Class: Transient,
 		Hint:  "the connection to STS could not be made or was cut; retrying (if it persists, check the network, http-proxy and no-proxy)",
 	},
-	KindTLSCertificate: {
+	kindTLSCertificate: {
 		Class: Fatal,
 		Hint:  "the STS endpoint's TLS certificate was not trusted: check sts-endpoint and whether a proxy intercepts TLS",
 	},
-	KindTooLarge: {
+	kindTooLarge: {
 		Class: Fatal,
 		Hint:  "the endpoint sent far more than an STS answer: check sts-endpoint and http-proxy point at STS",
 	},
-	KindUndecodable: {
+	kindUndecodable: {
 		Class: Transient,
 		Hint:  "the STS answer could not be decoded, probably cut off in transit; retrying",
 	},
-	KindUndecodable4xx: {
+	kindUndecodable4xx: {
 		Class: Fatal,
 		Hint:  "the endpoint answered with something other than an STS error: check sts-endpoint and http-proxy (a proxy may be blocking the request)",
 	},
-	KindInvalidResponse: {
+	kindInvalidResponse: {
 		Class: Fatal,
 		Hint:  "the endpoint's answer is not usable credentials: check sts-endpoint points at a trustworthy STS service",
 	},
-	KindRedirect: {
+	kindRedirect: {
 		Class: Fatal,
 		Hint:  "the endpoint answered with a redirect, which STS never does: set sts-endpoint to the final STS URL",
 	},
-	KindTooManyRequests: {
+	kindTooManyRequests: {
 		Class: Throttled,
 		Hint:  "the endpoint is rate limiting requests; retrying with backoff",
 	},
-	KindUnknownClientCode: {
+	kindUnknownClientCode: {
 		Class: Fatal,
 		Hint:  "STS rejected the request with an unrecognized error: read the message, and check the action's inputs",
 	},
-	KindUnknownServerCode: {
+	kindUnknownServerCode: {
 		Class: Transient,
 		Hint:  "STS had a server-side error; this is usually temporary",
 	},
@@ -328,10 +328,10 @@ var Table = map[string]Rule{
 
 // lookup finds the rule for key (codes match case-insensitively, as the SDK does)
 // and applies the per-operation and per-message refinements.
-func lookup(op, key, message string) (Rule, bool) {
-	r, ok := Table[key]
+func lookup(op, key, message string) (codeRule, bool) {
+	r, ok := codeTable[key]
 	if !ok {
-		for k, v := range Table {
+		for k, v := range codeTable {
 			if strings.EqualFold(k, key) {
 				r, ok = v, true
 				break
@@ -339,9 +339,9 @@ func lookup(op, key, message string) (Rule, bool) {
 		}
 	}
 	if !ok {
-		return Rule{}, false
+		return codeRule{}, false
 	}
-	if op == OpAssumeRole && r.Chain != nil {
+	if op == opAssumeRole && r.Chain != nil {
 		r = *r.Chain
 	}
 	lower := strings.ToLower(message)
@@ -401,10 +401,10 @@ func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *
 	switch {
 	case errors.As(err, &invalid):
 		e.Message = invalid.msg
-		e.applyRule(KindInvalidResponse)
+		e.applyRule(kindInvalidResponse)
 	case errors.As(err, &tooLarge):
 		e.Message = tooLarge.Error()
-		e.applyRule(KindTooLarge)
+		e.applyRule(kindTooLarge)
 	case errors.As(err, &apiErr) && apiErr.ErrorCode() != "" && apiErr.ErrorCode() != "UnknownError":
 		// A coded answer from the server is authoritative even if a deadline
 		// passed meanwhile.
@@ -417,46 +417,46 @@ func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *
 		}
 	case callerCtx.Err() != nil:
 		e.Message = sanitize("gave up before STS answered: "+contextReason(callerCtx), maxMessageBytes, nil)
-		e.applyRule(KindCallerDeadline)
+		e.applyRule(kindCallerDeadline)
 	case attemptCtx.Err() != nil:
 		e.Message = sanitize(fmt.Sprintf("no answer from %s within %v", call.endpoint, call.timeout), maxMessageBytes, nil)
-		e.applyRule(KindAttemptTimeout)
+		e.applyRule(kindAttemptTimeout)
 	case errors.As(err, &deserErr) && isTransportError(deserErr.Err):
 		// The body was cut off in transit, whatever the status said.
 		e.Message = sanitize("the STS answer was cut off: "+transportText(deserErr.Err), maxMessageBytes, secrets)
-		e.applyRule(KindUndecodable)
+		e.applyRule(kindUndecodable)
 	case e.HTTPStatus != 0 && (e.HTTPStatus < 200 || e.HTTPStatus >= 300):
 		// An error status whose body is not an STS ErrorResponse: a proxy,
 		// load balancer or the wrong service answered.
 		e.Message = fmt.Sprintf("HTTP %d without an STS error code in the body", e.HTTPStatus)
 		kind := statusKind(e.HTTPStatus)
-		if kind == KindUnknownClientCode {
-			kind = KindUndecodable4xx
+		if kind == kindUnknownClientCode {
+			kind = kindUndecodable4xx
 		}
 		e.applyRule(kind)
 	case errors.As(err, &deserErr) && errors.As(deserErr.Err, &syntaxErr):
 		// Broken XML in a success answer is how a cut-off body looks.
 		e.Message = sanitize("could not decode the STS answer: "+syntaxErr.Error(), maxMessageBytes, secrets)
-		e.applyRule(KindUndecodable)
+		e.applyRule(kindUndecodable)
 	case errors.As(err, &deserErr):
 		// Well-formed XML with an unusable value (e.g. an Expiration that is
 		// not a timestamp): the server will say the same again.
 		e.Message = sanitize("could not use the STS answer: "+innermost(deserErr.Err).Error(), maxMessageBytes, secrets)
-		e.applyRule(KindInvalidResponse)
+		e.applyRule(kindInvalidResponse)
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
-		e.applyRule(KindDNSNotFound)
+		e.applyRule(kindDNSNotFound)
 	case isCertificateError(err):
 		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
-		e.applyRule(KindTLSCertificate)
+		e.applyRule(kindTLSCertificate)
 	case isTransportError(err):
 		e.Message = sanitize(transportText(err), maxMessageBytes, secrets)
-		e.applyRule(KindConnection)
+		e.applyRule(kindConnection)
 	default:
 		// Anything else (SDK parameter validation, serialization) is a
 		// problem with the request itself, which a retry repeats.
 		e.Message = sanitize(err.Error(), maxMessageBytes, secrets)
-		e.applyRule(KindInvalidInput)
+		e.applyRule(kindInvalidInput)
 	}
 	return e
 }
@@ -464,13 +464,13 @@ func classify(call callInfo, err error, callerCtx, attemptCtx context.Context) *
 func statusKind(status int) string {
 	switch {
 	case status == 429:
-		return KindTooManyRequests
+		return kindTooManyRequests
 	case status >= 500:
-		return KindUnknownServerCode
+		return kindUnknownServerCode
 	case status >= 300 && status < 400:
-		return KindRedirect
+		return kindRedirect
 	default:
-		return KindUnknownClientCode
+		return kindUnknownClientCode
 	}
 }
 

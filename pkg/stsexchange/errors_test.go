@@ -42,28 +42,28 @@ var brief = map[string]Class{
 }
 
 var allKinds = []string{
-	KindInvalidInput, KindCallerDeadline, KindAttemptTimeout, KindDNSNotFound, KindConnection,
-	KindTLSCertificate, KindTooLarge, KindUndecodable, KindUndecodable4xx, KindInvalidResponse,
-	KindRedirect, KindTooManyRequests, KindUnknownClientCode, KindUnknownServerCode,
+	kindInvalidInput, kindCallerDeadline, kindAttemptTimeout, kindDNSNotFound, kindConnection,
+	kindTLSCertificate, kindTooLarge, kindUndecodable, kindUndecodable4xx, kindInvalidResponse,
+	kindRedirect, kindTooManyRequests, kindUnknownClientCode, kindUnknownServerCode,
 }
 
 func TestTableIsCompleteAndConsistent(t *testing.T) {
 	for code, want := range brief {
-		r, ok := Table[code]
+		r, ok := codeTable[code]
 		if !ok {
-			t.Errorf("Table lacks %s", code)
+			t.Errorf("codeTable lacks %s", code)
 			continue
 		}
 		if r.Class != want {
-			t.Errorf("Table[%s].Class = %v, want %v", code, r.Class, want)
+			t.Errorf("codeTable[%s].Class = %v, want %v", code, r.Class, want)
 		}
 	}
 	for _, k := range allKinds {
-		if _, ok := Table[k]; !ok {
-			t.Errorf("Table lacks kind %s", k)
+		if _, ok := codeTable[k]; !ok {
+			t.Errorf("codeTable lacks kind %s", k)
 		}
 	}
-	check := func(where string, r Rule) {
+	check := func(where string, r codeRule) {
 		if strings.TrimSpace(r.Hint) == "" || strings.ContainsAny(r.Hint, "\r\n") {
 			t.Errorf("%s: hint %q must be one non-empty line", where, r.Hint)
 		}
@@ -76,7 +76,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 			}
 		}
 	}
-	for code, r := range Table {
+	for code, r := range codeTable {
 		check(code, r)
 		if r.Chain != nil {
 			check(code+" (chain)", *r.Chain)
@@ -84,7 +84,7 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 				t.Errorf("%s: chain rule must not chain again", code)
 			}
 		}
-		for other := range Table {
+		for other := range codeTable {
 			if other != code && strings.EqualFold(other, code) {
 				t.Errorf("codes %s and %s differ only in case", code, other)
 			}
@@ -98,14 +98,14 @@ func TestTableIsCompleteAndConsistent(t *testing.T) {
 }
 
 // TestEveryCodeIsClassifiedFromARealErrorResponse drives every AWS code in
-// Table through the SDK as an STS ErrorResponse and checks the result matches
+// codeTable through the SDK as an STS ErrorResponse and checks the result matches
 // the table, for both operations.
 func TestEveryCodeIsClassifiedFromARealErrorResponse(t *testing.T) {
-	for code, rule := range Table {
+	for code, rule := range codeTable {
 		if strings.Contains(code, ".") {
 			continue // a Kind, not an AWS code
 		}
-		for _, op := range []string{OpWebIdentity, OpAssumeRole} {
+		for _, op := range []string{opWebIdentity, opAssumeRole} {
 			t.Run(code+"/"+op, func(t *testing.T) {
 				status := 400
 				if rule.Class == Transient {
@@ -114,7 +114,7 @@ func TestEveryCodeIsClassifiedFromARealErrorResponse(t *testing.T) {
 				f := startSTS(t, xmlAnswer(status, errorXML(code, "message for "+code)))
 				c := newTestClient(t, f.URL, nil)
 				var err error
-				if op == OpWebIdentity {
+				if op == opWebIdentity {
 					_, err = callWeb(t, c)
 				} else {
 					_, err = c.AssumeRole(context.Background(), chainInput())
@@ -141,24 +141,24 @@ func TestHintsDependOnMessageAndOperation(t *testing.T) {
 		wantClass               Class
 		wantHint                string // substring
 	}{
-		{"provider missing", OpWebIdentity, "InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com", RetryOnce, "create an IAM OIDC identity provider"},
-		{"audience mismatch", OpWebIdentity, "InvalidIdentityToken", "Incorrect token audience", RetryOnce, "client IDs"},
-		{"thumbprint", OpWebIdentity, "InvalidIdentityToken", "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint", RetryOnce, "thumbprint"},
-		{"other invalid token", OpWebIdentity, "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider", RetryOnce, "AWS rejected the GitHub token"},
-		{"duration too long", OpWebIdentity, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", Fatal, "lower role-duration-seconds"},
-		{"web access denied", OpWebIdentity, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", Fatal, "compare the token's sub and aud"},
-		{"chain access denied", OpAssumeRole, "AccessDenied", "User: arn:aws:sts::1:assumed-role/a/b is not authorized to perform: sts:AssumeRole", Fatal, "chained role's trust policy"},
-		{"web expired token refreshes", OpWebIdentity, "ExpiredTokenException", "Token expired: current date/time 1 must be before the expiration date/time 0", RefreshToken, "fresh token"},
-		{"chain expired source is fatal", OpAssumeRole, "ExpiredTokenException", "The security token included in the request is expired", Fatal, "source credentials"},
-		{"chain bad key", OpAssumeRole, "InvalidClientTokenId", "The security token included in the request is invalid.", Fatal, "source credentials"},
-		{"code case differs", OpWebIdentity, "accessdenied", "x", Fatal, "compare the token's sub and aud"},
+		{"provider missing", opWebIdentity, "InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com", RetryOnce, "create an IAM OIDC identity provider"},
+		{"audience mismatch", opWebIdentity, "InvalidIdentityToken", "Incorrect token audience", RetryOnce, "client IDs"},
+		{"thumbprint", opWebIdentity, "InvalidIdentityToken", "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint", RetryOnce, "thumbprint"},
+		{"other invalid token", opWebIdentity, "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider", RetryOnce, "AWS rejected the GitHub token"},
+		{"duration too long", opWebIdentity, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", Fatal, "lower role-duration-seconds"},
+		{"web access denied", opWebIdentity, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", Fatal, "compare the token's sub and aud"},
+		{"chain access denied", opAssumeRole, "AccessDenied", "User: arn:aws:sts::1:assumed-role/a/b is not authorized to perform: sts:AssumeRole", Fatal, "chained role's trust policy"},
+		{"web expired token refreshes", opWebIdentity, "ExpiredTokenException", "Token expired: current date/time 1 must be before the expiration date/time 0", RefreshToken, "fresh token"},
+		{"chain expired source is fatal", opAssumeRole, "ExpiredTokenException", "The security token included in the request is expired", Fatal, "source credentials"},
+		{"chain bad key", opAssumeRole, "InvalidClientTokenId", "The security token included in the request is invalid.", Fatal, "source credentials"},
+		{"code case differs", opWebIdentity, "accessdenied", "x", Fatal, "compare the token's sub and aud"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startSTS(t, xmlAnswer(400, errorXML(tc.code, tc.message)))
 			c := newTestClient(t, f.URL, nil)
 			var err error
-			if tc.op == OpWebIdentity {
+			if tc.op == opWebIdentity {
 				_, err = callWeb(t, c)
 			} else {
 				_, err = c.AssumeRole(context.Background(), chainInput())
@@ -180,22 +180,22 @@ func TestUnknownAnswersAreClassifiedByStatus(t *testing.T) {
 		wantCode  string
 		wantKind  string
 	}{
-		{"unknown code 4xx", 400, errorXML("SomethingNew", "new failure"), Fatal, "SomethingNew", KindUnknownClientCode},
-		{"unknown code 5xx", 503, errorXML("SomethingNew", "new failure"), Transient, "SomethingNew", KindUnknownServerCode},
-		{"unknown code 429", 429, errorXML("SlowDownPlease", "x"), Throttled, "SlowDownPlease", KindTooManyRequests},
-		{"HTML 502 from a proxy", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", Transient, "", KindUnknownServerCode},
-		{"not-XML 504", 504, "upstream timed out", Transient, "", KindUnknownServerCode},
-		{"HTML 403 from a proxy", 403, "<html><body>Blocked by policy</body></html>", Fatal, "", KindUndecodable4xx},
-		{"broken XML 407", 407, "<html><body>auth <b>required</html>", Fatal, "", KindUndecodable4xx},
-		{"empty 400", 400, "", Fatal, "", KindUndecodable4xx},
-		{"empty 500", 500, "", Transient, "", KindUnknownServerCode},
+		{"unknown code 4xx", 400, errorXML("SomethingNew", "new failure"), Fatal, "SomethingNew", kindUnknownClientCode},
+		{"unknown code 5xx", 503, errorXML("SomethingNew", "new failure"), Transient, "SomethingNew", kindUnknownServerCode},
+		{"unknown code 429", 429, errorXML("SlowDownPlease", "x"), Throttled, "SlowDownPlease", kindTooManyRequests},
+		{"HTML 502 from a proxy", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", Transient, "", kindUnknownServerCode},
+		{"not-XML 504", 504, "upstream timed out", Transient, "", kindUnknownServerCode},
+		{"HTML 403 from a proxy", 403, "<html><body>Blocked by policy</body></html>", Fatal, "", kindUndecodable4xx},
+		{"broken XML 407", 407, "<html><body>auth <b>required</html>", Fatal, "", kindUndecodable4xx},
+		{"empty 400", 400, "", Fatal, "", kindUndecodable4xx},
+		{"empty 500", 500, "", Transient, "", kindUnknownServerCode},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startSTS(t, xmlAnswer(tc.status, tc.body))
 			_, err := callWeb(t, newTestClient(t, f.URL, nil))
 			e := asError(t, err)
-			want := Table[tc.wantKind]
+			want := codeTable[tc.wantKind]
 			if e.Class != tc.wantClass || e.Code != tc.wantCode || e.HTTPStatus != tc.status || e.Hint != want.Hint {
 				t.Errorf("got class %v code %q status %d hint %q; want %v %q %d %q", e.Class, e.Code, e.HTTPStatus, e.Hint, tc.wantClass, tc.wantCode, tc.status, want.Hint)
 			}
@@ -211,7 +211,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	})
 	_, err := callWeb(t, newTestClient(t, f.URL, nil))
 	e := asError(t, err)
-	if e.Class != Fatal || e.HTTPStatus != 307 || e.Hint != Table[KindRedirect].Hint {
+	if e.Class != Fatal || e.HTTPStatus != 307 || e.Hint != codeTable[kindRedirect].Hint {
 		t.Errorf("got %v class %v hint %q", e, e.Class, e.Hint)
 	}
 	if n := len(elsewhere.requests()); n != 0 {
@@ -253,7 +253,7 @@ func TestChainErrorsRedactSourceCredentials(t *testing.T) {
 
 func TestErrorUnwrapsToUnderlyingCause(t *testing.T) {
 	sentinel := errors.New("root cause")
-	e := &Error{Op: OpWebIdentity, Message: "m", Err: fmt.Errorf("wrapped: %w", sentinel)}
+	e := &Error{Op: opWebIdentity, Message: "m", Err: fmt.Errorf("wrapped: %w", sentinel)}
 	if !errors.Is(e, sentinel) {
 		t.Error("errors.Is does not reach the underlying error")
 	}
@@ -297,13 +297,13 @@ func TestErrorTextGolden(t *testing.T) {
 		fmt.Fprintf(&b, "## %s\nerror: %s\nclass: %v\nhint:  %s\n\n", s.name, e, e.Class, e.Hint)
 	}
 	b.WriteString("## table\n")
-	keys := make([]string, 0, len(Table))
-	for k := range Table {
+	keys := make([]string, 0, len(codeTable))
+	for k := range codeTable {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		r := Table[k]
+		r := codeTable[k]
 		fmt.Fprintf(&b, "%s\t%v\t%s\n", k, r.Class, r.Hint)
 		for _, m := range r.ByMessage {
 			fmt.Fprintf(&b, "  message %q\t%s\n", m.Contains, m.Hint)

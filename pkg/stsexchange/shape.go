@@ -26,7 +26,7 @@ const (
 // shapeProblem returns what is wrong with the shape of the answer's
 // values, naming the element and never the value, or "" when all is well.
 // An empty Arn and AssumedRoleId are allowed: MinIO sends them.
-func shapeProblem(res *Result) string {
+func shapeProblem(res *Result, roleID string) string {
 	c := res.Credentials
 	switch {
 	case !isAccessKeyID(c.AccessKeyID):
@@ -37,7 +37,7 @@ func shapeProblem(res *Result) string {
 		return "Credentials.SessionToken holds characters no STS session token has (base64, '-', '_' and '.' only)"
 	case res.AssumedRoleARN != "" && !isARN(res.AssumedRoleARN):
 		return "AssumedRoleUser.Arn is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, account 12 digits or none)"
-	case res.AssumedRoleID != "" && !onlyOf(res.AssumedRoleID, isNameByte):
+	case roleID != "" && !onlyOf(roleID, isNameByte):
 		return "AssumedRoleUser.AssumedRoleId holds characters no role ID has"
 	}
 	return ""

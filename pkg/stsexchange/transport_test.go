@@ -34,7 +34,7 @@ func TestTransportAndBodyFailuresAreClassified(t *testing.T) {
 					conn.Close()
 				}
 			},
-			wantClass: Transient, wantKind: KindConnection,
+			wantClass: Transient, wantKind: kindConnection,
 		},
 		{
 			name: "connection reset mid-body",
@@ -50,12 +50,12 @@ func TestTransportAndBodyFailuresAreClassified(t *testing.T) {
 				}
 				conn.Close()
 			},
-			wantClass: Transient, wantKind: KindUndecodable,
+			wantClass: Transient, wantKind: kindUndecodable,
 		},
 		{
 			name:      "truncated XML with matching length",
 			handler:   xmlAnswer(200, good[:len(good)/2]),
-			wantClass: Transient, wantKind: KindUndecodable,
+			wantClass: Transient, wantKind: kindUndecodable,
 		},
 		{
 			name: "truncated error XML",
@@ -69,12 +69,12 @@ func TestTransportAndBodyFailuresAreClassified(t *testing.T) {
 				buf.Flush()
 				conn.Close()
 			},
-			wantClass: Transient, wantKind: KindUndecodable,
+			wantClass: Transient, wantKind: kindUndecodable,
 		},
 		{
 			name:      "oversized body announced by Content-Length",
 			handler:   xmlAnswer(200, big),
-			wantClass: Fatal, wantKind: KindTooLarge,
+			wantClass: Fatal, wantKind: kindTooLarge,
 		},
 		{
 			name: "oversized body without Content-Length",
@@ -84,13 +84,13 @@ func TestTransportAndBodyFailuresAreClassified(t *testing.T) {
 				http.NewResponseController(w).Flush() // forces chunked encoding
 				io.WriteString(w, big)
 			},
-			wantClass: Fatal, wantKind: KindTooLarge,
+			wantClass: Fatal, wantKind: kindTooLarge,
 		},
 		{
 			name:      "oversized error body over a small limit",
 			handler:   xmlAnswer(400, errorXML("AccessDenied", strings.Repeat("x", 5000))),
 			mod:       func(o *Options) { o.MaxResponseBytes = 4096 },
-			wantClass: Fatal, wantKind: KindTooLarge,
+			wantClass: Fatal, wantKind: kindTooLarge,
 		},
 	}
 	for _, tc := range cases {
@@ -101,7 +101,7 @@ func TestTransportAndBodyFailuresAreClassified(t *testing.T) {
 				t.Fatalf("got result %+v", res)
 			}
 			e := asError(t, err)
-			if e.Class != tc.wantClass || e.Hint != Table[tc.wantKind].Hint {
+			if e.Class != tc.wantClass || e.Hint != codeTable[tc.wantKind].Hint {
 				t.Errorf("got class %v hint %q (%v); want %v and the %s hint", e.Class, e.Hint, e, tc.wantClass, tc.wantKind)
 			}
 			if e.Code != "" {
@@ -121,7 +121,7 @@ func TestBodyExactlyAtLimitIsAccepted(t *testing.T) {
 	}
 	c = newTestClient(t, f.URL, func(o *Options) { o.MaxResponseBytes = int64(len(body)) - 1 })
 	_, err := callWeb(t, c)
-	if e := asError(t, err); e.Hint != Table[KindTooLarge].Hint {
+	if e := asError(t, err); e.Hint != codeTable[kindTooLarge].Hint {
 		t.Errorf("one byte over the limit: %v", e)
 	}
 }
@@ -135,7 +135,7 @@ func TestConnectionRefusedIsTransient(t *testing.T) {
 	ln.Close()
 	_, err = callWeb(t, newTestClient(t, "http://"+addr, nil))
 	e := asError(t, err)
-	if e.Class != Transient || e.Hint != Table[KindConnection].Hint || e.HTTPStatus != 0 {
+	if e.Class != Transient || e.Hint != codeTable[kindConnection].Hint || e.HTTPStatus != 0 {
 		t.Errorf("got %v class %v", e, e.Class)
 	}
 	if !strings.Contains(e.Message, addr) {
@@ -157,7 +157,7 @@ func TestSlowAnswerTimesOutAsTransientButCallerDeadlineIsFatal(t *testing.T) {
 		c := newTestClient(t, f.URL, func(o *Options) { o.Timeout = 50 * time.Millisecond })
 		_, err := callWeb(t, c)
 		e := asError(t, err)
-		if e.Class != Transient || e.Hint != Table[KindAttemptTimeout].Hint {
+		if e.Class != Transient || e.Hint != codeTable[kindAttemptTimeout].Hint {
 			t.Errorf("got %v class %v", e, e.Class)
 		}
 		if want := "no answer from " + f.URL + " within 50ms"; e.Message != want {
@@ -170,7 +170,7 @@ func TestSlowAnswerTimesOutAsTransientButCallerDeadlineIsFatal(t *testing.T) {
 		defer cancel()
 		_, err := c.AssumeRoleWithWebIdentity(ctx, webInput())
 		e := asError(t, err)
-		if e.Class != Fatal || e.Hint != Table[KindCallerDeadline].Hint || !strings.Contains(e.Message, "deadline exceeded") {
+		if e.Class != Fatal || e.Hint != codeTable[kindCallerDeadline].Hint || !strings.Contains(e.Message, "deadline exceeded") {
 			t.Errorf("got %v class %v", e, e.Class)
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -197,7 +197,7 @@ func TestUnknownHostIsFatalWithEndpointHint(t *testing.T) {
 	c := newTestClient(t, "", func(o *Options) { o.Region = "eu-nowhere-9"; o.Transport = tr })
 	_, err := callWeb(t, c)
 	e := asError(t, err)
-	if e.Class != Fatal || e.Hint != Table[KindDNSNotFound].Hint || !strings.Contains(e.Message, "sts.eu-nowhere-9.amazonaws.com") {
+	if e.Class != Fatal || e.Hint != codeTable[kindDNSNotFound].Hint || !strings.Contains(e.Message, "sts.eu-nowhere-9.amazonaws.com") {
 		t.Errorf("got %v class %v hint %q", e, e.Class, e.Hint)
 	}
 }
@@ -207,7 +207,7 @@ func TestUntrustedCertificateIsFatal(t *testing.T) {
 	t.Cleanup(srv.Close)
 	_, err := callWeb(t, newTestClient(t, srv.URL, nil))
 	e := asError(t, err)
-	if e.Class != Fatal || e.Hint != Table[KindTLSCertificate].Hint {
+	if e.Class != Fatal || e.Hint != codeTable[kindTLSCertificate].Hint {
 		t.Errorf("got %v class %v", e, e.Class)
 	}
 }
