@@ -20,23 +20,23 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
-// HeredocDelimiter is the fixed delimiter go-githubactions writes around
+// heredocDelimiter is the fixed delimiter go-githubactions writes around
 // every file-command value.
-const HeredocDelimiter = "_GitHubActionsFileCommandDelimeter_"
+const heredocDelimiter = "_GitHubActionsFileCommandDelimeter_"
 
 var nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
 
-// ErrUnsafeValue means a value could break out of its file command.
-var ErrUnsafeValue = errors.New("value contains a line break, a control character or the file-command delimiter")
+// errUnsafeValue means a value could break out of its file command.
+var errUnsafeValue = errors.New("value contains a line break, a control character or the file-command delimiter")
 
 // CheckValue reports whether v may be written as one file-command value.
 func CheckValue(v string) error {
-	if strings.Contains(v, HeredocDelimiter) {
-		return ErrUnsafeValue
+	if strings.Contains(v, heredocDelimiter) {
+		return errUnsafeValue
 	}
 	for _, r := range v {
 		if r == '\n' || r == '\r' || (unicode.IsControl(r) && r != '\t') || r == '\u2028' || r == '\u2029' {
-			return ErrUnsafeValue
+			return errUnsafeValue
 		}
 	}
 	return nil
@@ -157,17 +157,6 @@ func (r *Runner) Errorf(format string, args ...any) {
 // Warningf logs a warning annotation, or "Warning: …" outside a runner.
 func (r *Runner) Warningf(format string, args ...any) {
 	r.annotate("Warning", r.a.Warningf, format, args)
-}
-
-// Noticef logs a notice annotation, or "Notice: …" outside a runner.
-func (r *Runner) Noticef(format string, args ...any) {
-	r.annotate("Notice", r.a.Noticef, format, args)
-}
-
-// Debugf logs a line the runner shows only with step debug logging on, or
-// "Debug: …" outside a runner.
-func (r *Runner) Debugf(format string, args ...any) {
-	r.annotate("Debug", r.a.Debugf, format, args)
 }
 
 func (r *Runner) annotate(label string, command func(string, ...any), format string, args []any) {

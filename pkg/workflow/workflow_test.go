@@ -93,13 +93,13 @@ func TestCheckValue(t *testing.T) {
 		{"a DEL", "a\x7fb"},
 		{"a vertical tab", "a\vb"},
 		{"a form feed", "a\fb"},
-		{"the heredoc delimiter", HeredocDelimiter},
-		{"the heredoc delimiter inside", "x" + HeredocDelimiter + "y"},
+		{"the heredoc delimiter", heredocDelimiter},
+		{"the heredoc delimiter inside", "x" + heredocDelimiter + "y"},
 	}
 	for _, tc := range rejected {
 		t.Run("rejects "+tc.name, func(t *testing.T) {
-			if err := CheckValue(tc.v); !errors.Is(err, ErrUnsafeValue) {
-				t.Errorf("CheckValue(%q) = %v, want ErrUnsafeValue", tc.v, err)
+			if err := CheckValue(tc.v); !errors.Is(err, errUnsafeValue) {
+				t.Errorf("CheckValue(%q) = %v, want errUnsafeValue", tc.v, err)
 			}
 		})
 	}
@@ -155,7 +155,7 @@ func TestSetEnvAndSetOutputRoundTrip(t *testing.T) {
 
 func TestRefusedValuesWriteNothing(t *testing.T) {
 	cases := []struct{ name, key, value string }{
-		{"a value that would define another variable", "AWS_REGION", "us-east-1\n" + HeredocDelimiter + "\nNODE_OPTIONS=--require /tmp/x.js"},
+		{"a value that would define another variable", "AWS_REGION", "us-east-1\n" + heredocDelimiter + "\nNODE_OPTIONS=--require /tmp/x.js"},
 		{"a value holding a newline", "AWS_SESSION_TOKEN", "secret-part-1\nsecret-part-2"},
 		{"a value holding a carriage return", "AWS_SESSION_TOKEN", "secret-part-1\rsecret-part-2"},
 		{"a value holding a line separator", "AWS_SESSION_TOKEN", "secret-part-1\u2028secret-part-2"},
@@ -169,8 +169,8 @@ func TestRefusedValuesWriteNothing(t *testing.T) {
 					set = f.SetOutput
 				}
 				err := set(tc.key, tc.value)
-				if !errors.Is(err, ErrUnsafeValue) {
-					t.Fatalf("error = %v, want ErrUnsafeValue", err)
+				if !errors.Is(err, errUnsafeValue) {
+					t.Fatalf("error = %v, want errUnsafeValue", err)
 				}
 				if !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), tc.key) {
 					t.Errorf("error %q does not name %s and %s", err, file, tc.key)
@@ -400,7 +400,7 @@ func TestEscape(t *testing.T) {
 
 func TestAnnotationsCarryHostileTextIntact(t *testing.T) {
 	msg := "STS said: bad\n::add-mask::x\r\n##[stop-commands]t 100%"
-	for _, kind := range []string{"error", "warning", "notice"} {
+	for _, kind := range []string{"error", "warning"} {
 		t.Run("one "+kind+" annotation holds the whole message", func(t *testing.T) {
 			f := newFakeRunner(t)
 			switch kind {
@@ -408,8 +408,6 @@ func TestAnnotationsCarryHostileTextIntact(t *testing.T) {
 				f.Errorf("%s", msg)
 			case "warning":
 				f.Warningf("%s", msg)
-			case "notice":
-				f.Noticef("%s", msg)
 			}
 			l := runnersim.ParseLog(f.log.Bytes())
 			var got []string
@@ -418,8 +416,6 @@ func TestAnnotationsCarryHostileTextIntact(t *testing.T) {
 				got = l.Errors
 			case "warning":
 				got = l.Warnings
-			case "notice":
-				got = l.Notices
 			}
 			if !reflect.DeepEqual(got, []string{msg}) {
 				t.Errorf("annotations = %q, want [%q]", got, msg)
@@ -429,14 +425,6 @@ func TestAnnotationsCarryHostileTextIntact(t *testing.T) {
 			}
 		})
 	}
-	t.Run("debug lines are commands the runner hides", func(t *testing.T) {
-		f := newFakeRunner(t)
-		f.Debugf("%s", "detail\n::add-mask::x")
-		l := runnersim.ParseLog(f.log.Bytes())
-		if l.Commands["debug"] != 1 || len(l.Masks) != 0 || len(l.Commands) != 1 {
-			t.Errorf("commands = %v, masks = %q", l.Commands, l.Masks)
-		}
-	})
 }
 
 // TestOutsideARunnerAnnotationsArePlainText: run by hand, GITHUB_ACTIONS is
