@@ -29,9 +29,9 @@ const (
 	EnvRequestURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
 	EnvRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
 
-	// MaxResponseBytes bounds what we read from the token endpoint. Its
+	// maxResponseBytes bounds what we read from the token endpoint. Its
 	// answer is a small JSON object around a ~2 KiB token.
-	MaxResponseBytes = 256 << 10
+	maxResponseBytes = 256 << 10
 )
 
 // ErrNoTokenPermission means the runner offers no OIDC token to this job.
@@ -88,8 +88,8 @@ func WithMaxAttempts(n int) Option {
 	}
 }
 
-// WithBackoff sets the wait between attempts.
-func WithBackoff(b retry.Backoff) Option { return func(c *Client) { c.backoff = b } }
+// withBackoff sets the wait between attempts (tests; the default suits the runner).
+func withBackoff(b retry.Backoff) Option { return func(c *Client) { c.backoff = b } }
 
 // WithSleeper replaces the wait (tests).
 func WithSleeper(s retry.Sleeper) Option { return func(c *Client) { c.sleep = s } }
@@ -104,11 +104,11 @@ func FromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
 	if u == "" || t == "" {
 		return nil, ErrNoTokenPermission
 	}
-	return New(u, t, opts...)
+	return newFromURL(u, t, opts...)
 }
 
-// New builds a Client for a token endpoint URL and its bearer request token.
-func New(requestURL, requestToken string, opts ...Option) (*Client, error) {
+// newFromURL builds a Client for a token endpoint URL and its bearer request token.
+func newFromURL(requestURL, requestToken string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(requestURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, &Error{Reason: EnvRequestURL + " is not an http(s) URL", Hint: "leave " + EnvRequestURL + " as the runner sets it"}
@@ -180,12 +180,12 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 			Hint: "check the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY)"}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return "", &Error{StatusCode: resp.StatusCode, Reason: "the connection broke while reading the answer", Transient: true, Err: err}
 	}
-	if len(body) > MaxResponseBytes {
-		return "", &Error{StatusCode: resp.StatusCode, Reason: fmt.Sprintf("the answer is larger than %d bytes; it is not a token", MaxResponseBytes)}
+	if len(body) > maxResponseBytes {
+		return "", &Error{StatusCode: resp.StatusCode, Reason: fmt.Sprintf("the answer is larger than %d bytes; it is not a token", maxResponseBytes)}
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:

@@ -127,9 +127,9 @@ func (s *sleeps) waits() []time.Duration {
 func newClient(t *testing.T, rawURL string, s *sleeps, opts ...Option) *Client {
 	t.Helper()
 	opts = append([]Option{WithSleeper(s.sleep), WithMaxAttempts(4)}, opts...)
-	c, err := New(rawURL, requestToken, opts...)
+	c, err := newFromURL(rawURL, requestToken, opts...)
 	if err != nil {
-		t.Fatalf("New(%q) failed: %v", rawURL, err)
+		t.Fatalf("newFromURL(%q) failed: %v", rawURL, err)
 	}
 	return c
 }
@@ -297,8 +297,8 @@ func TestFetchFailsFastOnPermanentErrors(t *testing.T) {
 }
 
 func TestFetchBoundsTheAnswer(t *testing.T) {
-	t.Run("rejects an answer over MaxResponseBytes without retrying", func(t *testing.T) {
-		big := `{"value":"` + testJWT + `","pad":"` + strings.Repeat("x", MaxResponseBytes) + `"}`
+	t.Run("rejects an answer over maxResponseBytes without retrying", func(t *testing.T) {
+		big := `{"value":"` + testJWT + `","pad":"` + strings.Repeat("x", maxResponseBytes) + `"}`
 		e := newEndpoint(t, status(200, big))
 		s := &sleeps{}
 		_, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "sts.amazonaws.com")
@@ -306,7 +306,7 @@ func TestFetchBoundsTheAnswer(t *testing.T) {
 		if !errors.As(err, &te) || te.Transient {
 			t.Fatalf("Fetch error = %v, want a permanent *idtoken.Error", err)
 		}
-		if !strings.Contains(err.Error(), fmt.Sprintf("larger than %d bytes", MaxResponseBytes)) {
+		if !strings.Contains(err.Error(), fmt.Sprintf("larger than %d bytes", maxResponseBytes)) {
 			t.Errorf("error %q does not give the limit", err)
 		}
 		if e.count() != 1 {
@@ -314,15 +314,15 @@ func TestFetchBoundsTheAnswer(t *testing.T) {
 		}
 		assertNoSecrets(t, err)
 	})
-	t.Run("accepts an answer of exactly MaxResponseBytes", func(t *testing.T) {
+	t.Run("accepts an answer of exactly maxResponseBytes", func(t *testing.T) {
 		body := `{"value":"` + testJWT + `"}`
-		body = body[:len(body)-1] + strings.Repeat(" ", MaxResponseBytes-len(body)) + "}"
-		if len(body) != MaxResponseBytes {
+		body = body[:len(body)-1] + strings.Repeat(" ", maxResponseBytes-len(body)) + "}"
+		if len(body) != maxResponseBytes {
 			t.Fatalf("test body is %d bytes", len(body))
 		}
 		e := newEndpoint(t, status(200, body))
 		if _, err := newClient(t, e.URL+"/token", &sleeps{}).Fetch(context.Background(), "a"); err != nil {
-			t.Fatalf("Fetch of a %d-byte answer failed: %v", MaxResponseBytes, err)
+			t.Fatalf("Fetch of a %d-byte answer failed: %v", maxResponseBytes, err)
 		}
 	})
 }
@@ -331,7 +331,7 @@ func TestFetchWaitsWithBackoff(t *testing.T) {
 	e := newEndpoint(t, status(503, ""))
 	s := &sleeps{}
 	b := retry.Backoff{Base: time.Second, Cap: 3 * time.Second, Rand: func() float64 { return 0.5 }}
-	_, err := newClient(t, e.URL+"/token", s, WithBackoff(b), WithMaxAttempts(5)).Fetch(context.Background(), "a")
+	_, err := newClient(t, e.URL+"/token", s, withBackoff(b), WithMaxAttempts(5)).Fetch(context.Background(), "a")
 	if err == nil {
 		t.Fatal("Fetch succeeded against a failing endpoint")
 	}
@@ -395,7 +395,7 @@ func TestFetchFromAnUnreachableEndpointIsTransient(t *testing.T) {
 func TestNewRejectsBadURLs(t *testing.T) {
 	for _, u := range []string{"", "not a url", "ftp://runner/token", "https://", "://x"} {
 		t.Run(fmt.Sprintf("rejects %q", u), func(t *testing.T) {
-			_, err := New(u, requestToken)
+			_, err := newFromURL(u, requestToken)
 			if err == nil {
 				t.Fatal("New accepted it")
 			}
