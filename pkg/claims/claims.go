@@ -43,34 +43,34 @@ type Claims struct {
 	NotBefore time.Time
 }
 
-// DecodeError says why a token could not be decoded. It never holds the
+// decodeError says why a token could not be decoded. It never holds the
 // token, and it names no caller's stage.
-type DecodeError struct {
+type decodeError struct {
 	Reason string
 	Err    error
 }
 
-func (e *DecodeError) Error() string {
+func (e *decodeError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("the token cannot be decoded: %s: %v", e.Reason, e.Err)
 	}
 	return "the token cannot be decoded: " + e.Reason
 }
 
-func (e *DecodeError) Unwrap() error { return e.Err }
+func (e *decodeError) Unwrap() error { return e.Err }
 
 // Decode reads the claims of a compact JWS. It checks the shape (three
 // base64url parts, a JSON object payload) but not the signature.
 func Decode(token string) (*Claims, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return nil, &DecodeError{Reason: "token is empty"}
+		return nil, &decodeError{Reason: "token is empty"}
 	}
 	if len(token) > MaxTokenBytes {
-		return nil, &DecodeError{Reason: fmt.Sprintf("token is %d bytes, more than the %d allowed", len(token), MaxTokenBytes)}
+		return nil, &decodeError{Reason: fmt.Sprintf("token is %d bytes, more than the %d allowed", len(token), MaxTokenBytes)}
 	}
 	if strings.Count(token, ".") != 2 {
-		return nil, &DecodeError{Reason: "token is not a JWT (expected three dot-separated parts)"}
+		return nil, &decodeError{Reason: "token is not a JWT (expected three dot-separated parts)"}
 	}
 	raw := jwt.MapClaims{}
 	p := jwt.NewParser()
@@ -78,12 +78,12 @@ func Decode(token string) (*Claims, error) {
 	if err != nil {
 		// Keep jwt's whole error: its unwrapped sentinel alone ("token is
 		// malformed") does not say which part is bad. It never quotes the token.
-		return nil, &DecodeError{Reason: "token is not a well-formed JWT", Err: err}
+		return nil, &decodeError{Reason: "token is not a well-formed JWT", Err: err}
 	}
 	// A payload of `null` decodes into the map without error and would pass
 	// as a token with no claims.
 	if payload, err := p.DecodeSegment(parts[1]); err != nil || !bytes.HasPrefix(bytes.TrimLeft(payload, " \t\r\n"), []byte("{")) {
-		return nil, &DecodeError{Reason: "token payload is not a JSON object"}
+		return nil, &decodeError{Reason: "token payload is not a JSON object"}
 	}
 	return FromMap(raw)
 }
@@ -107,14 +107,14 @@ func FromMap(raw map[string]any) (*Claims, error) {
 		for _, a := range v {
 			s, ok := a.(string)
 			if !ok {
-				return nil, &DecodeError{Reason: fmt.Sprintf("claim \"aud\" holds a %T, want strings", a)}
+				return nil, &decodeError{Reason: fmt.Sprintf("claim \"aud\" holds a %T, want strings", a)}
 			}
 			c.Audience = append(c.Audience, s)
 		}
 	case []string:
 		c.Audience = append(c.Audience, v...)
 	default:
-		return nil, &DecodeError{Reason: fmt.Sprintf("claim \"aud\" is a %T, want a string or a list of strings", v)}
+		return nil, &decodeError{Reason: fmt.Sprintf("claim \"aud\" is a %T, want a string or a list of strings", v)}
 	}
 	for name, dst := range map[string]*time.Time{"exp": &c.ExpiresAt, "iat": &c.IssuedAt, "nbf": &c.NotBefore} {
 		if *dst, err = timeClaim(raw, name); err != nil {
@@ -131,7 +131,7 @@ func stringClaim(raw map[string]any, name string) (string, error) {
 	case string:
 		return v, nil
 	default:
-		return "", &DecodeError{Reason: fmt.Sprintf("claim %q is a %T, want a string", name, v)}
+		return "", &decodeError{Reason: fmt.Sprintf("claim %q is a %T, want a string", name, v)}
 	}
 }
 
@@ -144,7 +144,7 @@ func timeClaim(raw map[string]any, name string) (time.Time, error) {
 	case json.Number:
 		n, err := v.Int64()
 		if err != nil {
-			return time.Time{}, &DecodeError{Reason: fmt.Sprintf("claim %q is not a whole number", name), Err: err}
+			return time.Time{}, &decodeError{Reason: fmt.Sprintf("claim %q is not a whole number", name), Err: err}
 		}
 		return time.Unix(n, 0).UTC(), nil
 	case int64:
@@ -152,7 +152,7 @@ func timeClaim(raw map[string]any, name string) (time.Time, error) {
 	case int:
 		return time.Unix(int64(v), 0).UTC(), nil
 	default:
-		return time.Time{}, &DecodeError{Reason: fmt.Sprintf("claim %q is a %T, want a number", name, v)}
+		return time.Time{}, &decodeError{Reason: fmt.Sprintf("claim %q is a %T, want a number", name, v)}
 	}
 }
 

@@ -195,9 +195,9 @@ func TestDecodeRejectsMalformedTokens(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Decode succeeded with %+v, want an error", c)
 			}
-			var de *DecodeError
+			var de *decodeError
 			if !errors.As(err, &de) {
-				t.Fatalf("error %T (%v) is not a *DecodeError", err, err)
+				t.Fatalf("error %T (%v) is not a *decodeError", err, err)
 			}
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "the token cannot be decoded: ") {
