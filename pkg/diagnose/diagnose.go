@@ -23,28 +23,28 @@ import (
 
 // The GitHub defaults the findings compare against.
 const (
-	DefaultIssuer   = claims.GitHubIssuer
-	DefaultAudience = claims.DefaultAudience
+	defaultIssuer   = claims.GitHubIssuer
+	defaultAudience = claims.DefaultAudience
 )
 
-// Cause names a known reason for a refusal.
-type Cause string
+// cause names a known reason for a refusal.
+type cause string
 
 // The causes this package recognises.
 const (
-	CausePullRequest      Cause = "pull_request"
-	CauseEnvironment      Cause = "environment"
-	CauseImmutableSubject Cause = "immutable_subject"
-	CauseCustomSubject    Cause = "custom_subject_template"
-	CauseAudience         Cause = "audience"
-	CauseIssuer           Cause = "issuer"
-	CauseMissingProvider  Cause = "missing_provider"
-	CauseExpired          Cause = "expired_token"
+	causePullRequest      cause = "pull_request"
+	causeEnvironment      cause = "environment"
+	causeImmutableSubject cause = "immutable_subject"
+	causeCustomSubject    cause = "custom_subject_template"
+	causeAudience         cause = "audience"
+	causeIssuer           cause = "issuer"
+	causeMissingProvider  cause = "missing_provider"
+	causeExpired          cause = "expired_token"
 )
 
 // Finding is one likely cause and what to do about it.
 type Finding struct {
-	Cause Cause
+	cause cause
 	Text  string
 }
 
@@ -69,8 +69,8 @@ var (
 // Explain lists the findings that apply, most likely first.
 func Explain(in Input) []Finding {
 	var out []Finding
-	add := func(c Cause, format string, args ...any) {
-		out = append(out, Finding{Cause: c, Text: fmt.Sprintf(format, args...)})
+	add := func(c cause, format string, args ...any) {
+		out = append(out, Finding{cause: c, Text: fmt.Sprintf(format, args...)})
 	}
 	c := in.Claims
 	if c == nil {
@@ -81,36 +81,36 @@ func Explain(in Input) []Finding {
 	host := c.IssuerHost()
 
 	if strings.Contains(msg, "no openidconnect provider found") {
-		add(CauseMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", q(iss), q(audience(c)), ProviderARN(c, in.Partition, in.Account))
+		add(causeMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", q(iss), q(audience(c)), ProviderARN(c, in.Partition, in.Account))
 	}
-	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, DefaultAudience)) {
-		add(CauseAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(DefaultAudience))
+	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, defaultAudience)) {
+		add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(defaultAudience))
 	}
-	if iss != "" && iss != DefaultIssuer {
+	if iss != "" && iss != defaultIssuer {
 		switch {
-		case strings.HasPrefix(iss, DefaultIssuer+"/"):
-			add(CauseIssuer, "The token comes from your enterprise's custom issuer %s. The IAM OIDC provider must be for that exact URL, and condition keys start with %s (not token.actions.githubusercontent.com:).", q(iss), q(host+":"))
+		case strings.HasPrefix(iss, defaultIssuer+"/"):
+			add(causeIssuer, "The token comes from your enterprise's custom issuer %s. The IAM OIDC provider must be for that exact URL, and condition keys start with %s (not token.actions.githubusercontent.com:).", q(iss), q(host+":"))
 		case strings.HasSuffix(iss, "/_services/token"):
-			add(CauseIssuer, "The token comes from GitHub Enterprise Server (%s). The IAM OIDC provider must be for that URL, AWS must reach it, and condition keys start with %s.", q(iss), q(host+":"))
+			add(causeIssuer, "The token comes from GitHub Enterprise Server (%s). The IAM OIDC provider must be for that URL, AWS must reach it, and condition keys start with %s.", q(iss), q(host+":"))
 		default:
-			add(CauseIssuer, "The token's issuer is %s, not %s. The IAM OIDC provider must be for this issuer, and condition keys start with %s.", q(iss), q(DefaultIssuer), q(host+":"))
+			add(causeIssuer, "The token's issuer is %s, not %s. The IAM OIDC provider must be for this issuer, and condition keys start with %s.", q(iss), q(defaultIssuer), q(host+":"))
 		}
 	}
 	sub := c.Subject
 	switch {
 	case immutableRe.MatchString(sub):
-		add(CauseImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), inLine(c.String("repository_owner")), inLine(repoName(c)))
+		add(causeImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), inLine(c.String("repository_owner")), inLine(repoName(c)))
 	case sub != "" && !standardRe.MatchString(sub):
-		add(CauseCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", q(sub))
+		add(causeCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", q(sub))
 	}
 	if strings.HasSuffix(sub, ":pull_request") {
-		add(CausePullRequest, "This job runs for a pull request, so its subject is %s, not a branch ref. A policy pinned to refs/heads/… does not admit it. Allow that exact subject only if pull-request jobs should have this role.", q(sub))
+		add(causePullRequest, "This job runs for a pull request, so its subject is %s, not a branch ref. A policy pinned to refs/heads/… does not admit it. Allow that exact subject only if pull-request jobs should have this role.", q(sub))
 	}
 	if env := c.String("environment"); env != "" && strings.Contains(sub, ":environment:") {
-		add(CauseEnvironment, "This job uses the environment %s, so its subject is %s: the environment replaces the branch in the subject. A policy pinned to a branch does not admit it; pin the environment instead.", q(env), q(sub))
+		add(causeEnvironment, "This job uses the environment %s, so its subject is %s: the environment replaces the branch in the subject. A policy pinned to a branch does not admit it; pin the environment instead.", q(env), q(sub))
 	}
 	if in.Code == "ExpiredTokenException" || strings.Contains(msg, "expired") {
-		add(CauseExpired, "The token expired before STS saw it (it expires at %s). Check the runner's clock, and that the step does not wait long after fetching the token.", c.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
+		add(causeExpired, "The token expired before STS saw it (it expires at %s). Check the runner's clock, and that the step does not wait long after fetching the token.", c.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
 	}
 	return out
 }
@@ -150,7 +150,7 @@ func ProviderARN(c *claims.Claims, partition, account string) string {
 
 func audience(c *claims.Claims) string {
 	if len(c.Audience) == 0 {
-		return DefaultAudience
+		return defaultAudience
 	}
 	return c.Audience[0]
 }

@@ -19,9 +19,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // default subject and the usual audience: nothing to explain.
 func pushToMain() map[string]any {
 	return map[string]any{
-		"iss":              DefaultIssuer,
+		"iss":              defaultIssuer,
 		"sub":              "repo:octo-org/octo-repo:ref:refs/heads/main",
-		"aud":              DefaultAudience,
+		"aud":              defaultAudience,
 		"exp":              float64(time.Date(2025, 6, 1, 12, 5, 0, 0, time.UTC).Unix()),
 		"repository":       "octo-org/octo-repo",
 		"repository_owner": "octo-org",
@@ -55,10 +55,10 @@ func set(kv ...any) func(map[string]any) {
 	}
 }
 
-func causes(fs []Finding) []Cause {
-	var out []Cause
+func causes(fs []Finding) []cause {
+	var out []cause
 	for _, f := range fs {
-		out = append(out, f.Cause)
+		out = append(out, f.cause)
 	}
 	return out
 }
@@ -69,7 +69,7 @@ func TestExplain(t *testing.T) {
 		change  func(map[string]any)
 		code    string
 		message string
-		want    []Cause
+		want    []cause
 		text    string // a phrase the first finding must hold
 	}{
 		{name: "a push to a branch with default settings explains nothing",
@@ -78,55 +78,55 @@ func TestExplain(t *testing.T) {
 			change: set("sub", "repo:octo-org/octo-repo:ref:refs/tags/v1.2.3")},
 		{name: "a pull_request subject is explained",
 			change: set("sub", "repo:octo-org/octo-repo:pull_request", "event_name", "pull_request"),
-			want:   []Cause{CausePullRequest}, text: `"repo:octo-org/octo-repo:pull_request"`},
+			want:   []cause{causePullRequest}, text: `"repo:octo-org/octo-repo:pull_request"`},
 		{name: "an environment subject is explained",
 			change: set("sub", "repo:octo-org/octo-repo:environment:production", "environment", "production"),
-			want:   []Cause{CauseEnvironment}, text: `environment "production"`},
+			want:   []cause{causeEnvironment}, text: `environment "production"`},
 		{name: "an environment claim with a branch subject is not an environment finding",
 			change: set("environment", "production")},
 		{name: "an immutable subject is explained",
 			change: set("sub", "repo:octo@123/app@456:ref:refs/heads/main", "repository", "octo/app", "repository_owner", "octo"),
-			want:   []Cause{CauseImmutableSubject}, text: "repo:octo/app:"},
+			want:   []cause{causeImmutableSubject}, text: "repo:octo/app:"},
 		{name: "an immutable pull-request subject gives both findings",
 			change: set("sub", "repo:octo@123/app@456:pull_request", "repository", "octo/app", "repository_owner", "octo"),
-			want:   []Cause{CauseImmutableSubject, CausePullRequest}},
+			want:   []cause{causeImmutableSubject, causePullRequest}},
 		{name: "a custom subject template is explained",
 			change: set("sub", "repository_owner_id:123:repository_id:456:ref:refs/heads/main"),
-			want:   []Cause{CauseCustomSubject}, text: `"repository_owner_id:123:repository_id:456:ref:refs/heads/main"`},
+			want:   []cause{causeCustomSubject}, text: `"repository_owner_id:123:repository_id:456:ref:refs/heads/main"`},
 		{name: "a custom template starting with repo: is explained",
 			change: set("sub", "repo:octo-org/octo-repo:job_workflow_ref:octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"),
-			want:   []Cause{CauseCustomSubject}},
+			want:   []cause{causeCustomSubject}},
 		{name: "a non-default audience is explained",
 			change: set("aud", "https://github.com/octo-org"),
-			want:   []Cause{CauseAudience}, text: `"https://github.com/octo-org"`},
+			want:   []cause{causeAudience}, text: `"https://github.com/octo-org"`},
 		{name: "an audience list holding the default audience is fine",
-			change: set("aud", []any{"https://github.com/octo-org", DefaultAudience})},
+			change: set("aud", []any{"https://github.com/octo-org", defaultAudience})},
 		{name: "an STS message about the audience is explained even with the default audience",
 			message: "Incorrect token audience",
-			want:    []Cause{CauseAudience}, text: `"token.actions.githubusercontent.com:aud"`},
+			want:    []cause{causeAudience}, text: `"token.actions.githubusercontent.com:aud"`},
 		{name: "an enterprise custom issuer is explained",
 			change: set("iss", "https://token.actions.githubusercontent.com/acme"),
-			want:   []Cause{CauseIssuer}, text: `enterprise's custom issuer "https://token.actions.githubusercontent.com/acme"`},
+			want:   []cause{causeIssuer}, text: `enterprise's custom issuer "https://token.actions.githubusercontent.com/acme"`},
 		{name: "a GHES issuer is explained",
 			change: set("iss", "https://ghes.example.com/_services/token"),
-			want:   []Cause{CauseIssuer}, text: "GitHub Enterprise Server"},
+			want:   []cause{causeIssuer}, text: "GitHub Enterprise Server"},
 		{name: "some other issuer is explained",
 			change: set("iss", "https://issuer.example.com"),
-			want:   []Cause{CauseIssuer}, text: `"issuer.example.com:"`},
+			want:   []cause{causeIssuer}, text: `"issuer.example.com:"`},
 		{name: "a missing OIDC provider is explained",
 			code: "InvalidIdentityToken", message: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com",
-			want: []Cause{CauseMissingProvider}, text: `client ID "sts.amazonaws.com"`},
+			want: []cause{causeMissingProvider}, text: `client ID "sts.amazonaws.com"`},
 		{name: "an ExpiredTokenException is explained",
 			code: "ExpiredTokenException", message: "Token expired: current date/time 1717243600 must be before the expiration date/time 1717243500",
-			want: []Cause{CauseExpired}, text: "2025-06-01T12:05:00Z"},
+			want: []cause{causeExpired}, text: "2025-06-01T12:05:00Z"},
 		{name: "an expired-token message is explained whatever the code",
 			code: "InvalidIdentityToken", message: "The web identity token expired",
-			want: []Cause{CauseExpired}},
+			want: []cause{causeExpired}},
 		{name: "several causes come most likely first",
 			change:  set("iss", "https://token.actions.githubusercontent.com/acme", "aud", "custom", "sub", "repo:octo-org/octo-repo:pull_request"),
 			code:    "InvalidIdentityToken",
 			message: "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com/acme",
-			want:    []Cause{CauseMissingProvider, CauseAudience, CauseIssuer, CausePullRequest}},
+			want:    []cause{causeMissingProvider, causeAudience, causeIssuer, causePullRequest}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestExplain(t *testing.T) {
 			}
 			for _, f := range fs {
 				if strings.TrimSpace(f.Text) == "" || strings.ContainsAny(f.Text, "\r\n") {
-					t.Errorf("finding %s has text %q, want one non-empty line", f.Cause, f.Text)
+					t.Errorf("finding %s has text %q, want one non-empty line", f.cause, f.Text)
 				}
 			}
 		})
@@ -181,7 +181,7 @@ func TestFindingsKeepHostileClaimsOnOneLine(t *testing.T) {
 	}
 	for _, f := range fs {
 		if strings.ContainsAny(f.Text, "\r\n\u2028") {
-			t.Errorf("finding %s text %q holds a raw line break", f.Cause, f.Text)
+			t.Errorf("finding %s text %q holds a raw line break", f.cause, f.Text)
 		}
 	}
 }
@@ -230,7 +230,7 @@ func TestCondition(t *testing.T) {
 			if eq[host+":sub"] != c.Subject {
 				t.Errorf("%s:sub = %q, want %q", host, eq[host+":sub"], c.Subject)
 			}
-			wantAud := DefaultAudience
+			wantAud := defaultAudience
 			if len(c.Audience) > 0 {
 				wantAud = c.Audience[0]
 			}
@@ -248,9 +248,9 @@ func TestProviderARN(t *testing.T) {
 	cases := []struct {
 		name, iss, partition, account, want string
 	}{
-		{"uses the issuer host and the account", DefaultIssuer, "aws", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-		{"defaults the partition to aws", DefaultIssuer, "", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-		{"shows a placeholder for an unknown account", DefaultIssuer, "aws-cn", "", "arn:aws-cn:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"},
+		{"uses the issuer host and the account", defaultIssuer, "aws", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{"defaults the partition to aws", defaultIssuer, "", "123456789012", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{"shows a placeholder for an unknown account", defaultIssuer, "aws-cn", "", "arn:aws-cn:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"},
 		{"keeps an enterprise slug", "https://token.actions.githubusercontent.com/acme", "aws-us-gov", "123456789012", "arn:aws-us-gov:iam::123456789012:oidc-provider/token.actions.githubusercontent.com/acme"},
 		{"keeps the GHES path", "https://ghes.example.com/_services/token", "aws", "123456789012", "arn:aws:iam::123456789012:oidc-provider/ghes.example.com/_services/token"},
 	}
