@@ -24,7 +24,7 @@ func TestParseSetReadsBackWhatMarshalWrites(t *testing.T) {
 }
 
 func TestParseSetRefusesWhatSTSWould(t *testing.T) {
-	many := `{"Tags":[` + strings.Repeat(`{"Key":"k","Value":"v"},`, MaxTags) + `{"Key":"k","Value":"v"}]}`
+	many := `{"Tags":[` + strings.Repeat(`{"Key":"k","Value":"v"},`, maxTags) + `{"Key":"k","Value":"v"}]}`
 	cases := map[string]string{
 		"not JSON":                "Team=payments",
 		"unknown field":           `{"Tags":[],"Extra":1}`,

@@ -25,8 +25,8 @@ type Tag struct {
 	Value string
 }
 
-// Source is a tag this package sets from a runner variable.
-type Source struct {
+// source is a tag this package sets from a runner variable.
+type source struct {
 	Key string
 	Env string
 	// Droppable tags are convenience metadata: when STS answers
@@ -34,9 +34,9 @@ type Source struct {
 	Droppable bool
 }
 
-// Sources lists the tags set from the runner's variables, in the order they
+// sources lists the tags set from the runner's variables, in the order they
 // are sent. A variable that is unset or empty sends no tag.
-var Sources = []Source{
+var sources = []source{
 	{Key: "Repository", Env: "GITHUB_REPOSITORY"},
 	{Key: "Workflow", Env: "GITHUB_WORKFLOW"},
 	{Key: "Action", Env: "GITHUB_ACTION"},
@@ -51,15 +51,15 @@ var Sources = []Source{
 	{Key: "TriggeringActor", Env: "GITHUB_TRIGGERING_ACTOR", Droppable: true},
 }
 
-// Fixed is the tag sent whatever the environment, marking sessions made by
+// fixed is the tag sent whatever the environment, marking sessions made by
 // a GitHub Actions job.
-var Fixed = Tag{Key: "GitHub", Value: "Actions"}
+var fixed = Tag{Key: "GitHub", Value: "Actions"}
 
 // STS's limits on session tags.
 const (
-	MaxTags       = 50
-	MaxKeyChars   = 128
-	MaxValueChars = 256
+	maxTags       = 50
+	maxKeyChars   = 128
+	maxValueChars = 256
 	replacement   = '_'
 )
 
@@ -76,22 +76,22 @@ func allAllowed(s string) bool {
 
 // Reserved reports whether key is set by this package, compared the way
 // STS compares tag keys: ignoring case.
-func Reserved(key string) bool {
+func reserved(key string) bool {
 	return slices.ContainsFunc(ReservedKeys(), func(k string) bool { return strings.EqualFold(k, key) })
 }
 
-// Sanitize makes a runner value a valid tag value: characters STS refuses
-// become "_", and the value is cut to MaxValueChars characters. Workflow
+// sanitize makes a runner value a valid tag value: characters STS refuses
+// become "_", and the value is cut to maxValueChars characters. Workflow
 // names and refs may hold characters such as '#', '(' or '*'.
-func Sanitize(v string) string {
+func sanitize(v string) string {
 	v = strings.Map(func(r rune) rune {
 		if !allowed(r) {
 			return replacement
 		}
 		return r
 	}, strings.ToValidUTF8(v, string(replacement)))
-	if utf8.RuneCountInString(v) > MaxValueChars {
-		v = string([]rune(v)[:MaxValueChars])
+	if utf8.RuneCountInString(v) > maxValueChars {
+		v = string([]rune(v)[:maxValueChars])
 	}
 	return v
 }
@@ -129,7 +129,7 @@ func ParseCustom(s string) ([]Tag, error) {
 		if err := check(k, v); err != nil {
 			return nil, err
 		}
-		if Reserved(k) {
+		if reserved(k) {
 			return nil, fmt.Errorf("key %s is set by this action itself; choose another key", short(k))
 		}
 		if prev, dup := seen[strings.ToLower(k)]; dup {
@@ -138,20 +138,20 @@ func ParseCustom(s string) ([]Tag, error) {
 		seen[strings.ToLower(k)] = k
 		tags = append(tags, Tag{Key: k, Value: v})
 	}
-	if n := len(tags) + 1 + len(Sources); n > MaxTags {
-		return nil, fmt.Errorf("has %d tags; with the %d this action sets that could reach %d, and STS allows %d", len(tags), 1+len(Sources), n, MaxTags)
+	if n := len(tags) + 1 + len(sources); n > maxTags {
+		return nil, fmt.Errorf("has %d tags; with the %d this action sets that could reach %d, and STS allows %d", len(tags), 1+len(sources), n, maxTags)
 	}
 	return tags, nil
 }
 
 func check(k, v string) error {
 	switch {
-	case k == "" || utf8.RuneCountInString(k) > MaxKeyChars:
-		return fmt.Errorf("key %s must be 1-%d characters", short(k), MaxKeyChars)
+	case k == "" || utf8.RuneCountInString(k) > maxKeyChars:
+		return fmt.Errorf("key %s must be 1-%d characters", short(k), maxKeyChars)
 	case !allAllowed(k):
 		return fmt.Errorf("key %s has a character STS does not allow; use letters, digits, spaces and _.:/=+-@", short(k))
-	case utf8.RuneCountInString(v) > MaxValueChars:
-		return fmt.Errorf("key %s: the value is longer than %d characters", short(k), MaxValueChars)
+	case utf8.RuneCountInString(v) > maxValueChars:
+		return fmt.Errorf("key %s: the value is longer than %d characters", short(k), maxValueChars)
 	case !allAllowed(v):
 		return fmt.Errorf("key %s: the value has a character STS does not allow; use letters, digits, spaces and _.:/=+-@", short(k))
 	}
@@ -174,15 +174,15 @@ type Set struct {
 	Transitive []string
 }
 
-// Build collects the tags: Fixed, then Sources present in the environment,
+// Build collects the tags: fixed, then sources present in the environment,
 // then custom. transitive keys that name no tag in the set are left out, as
 // configure-aws-credentials does, because whether e.g. BaseRef is present
 // depends on the event.
 func Build(getenv func(string) string, custom []Tag, transitive []string) Set {
-	s := Set{Tags: []Tag{Fixed}}
-	for _, src := range Sources {
+	s := Set{Tags: []Tag{fixed}}
+	for _, src := range sources {
 		if v := getenv(src.Env); v != "" {
-			s.Tags = append(s.Tags, Tag{Key: src.Key, Value: Sanitize(v)})
+			s.Tags = append(s.Tags, Tag{Key: src.Key, Value: sanitize(v)})
 		}
 	}
 	s.Tags = append(s.Tags, custom...)
@@ -200,7 +200,7 @@ func Build(getenv func(string) string, custom []Tag, transitive []string) Set {
 // whether there were any to drop.
 func (s Set) WithoutDroppable() (Set, bool) {
 	droppable := func(key string) bool {
-		return slices.ContainsFunc(Sources, func(src Source) bool { return src.Droppable && src.Key == key })
+		return slices.ContainsFunc(sources, func(src source) bool { return src.Droppable && src.Key == key })
 	}
 	out := Set{}
 	for _, t := range s.Tags {
@@ -227,15 +227,15 @@ func (s Set) Keys() []string {
 }
 
 // ValidTransitiveKey reports whether key could name a tag of a Set built
-// with custom: one of the Sources, Fixed, or a custom key.
+// with custom: one of the sources, fixed, or a custom key.
 func ValidTransitiveKey(key string, custom []Tag) bool {
-	return Reserved(key) || slices.ContainsFunc(custom, func(t Tag) bool { return strings.EqualFold(t.Key, key) })
+	return reserved(key) || slices.ContainsFunc(custom, func(t Tag) bool { return strings.EqualFold(t.Key, key) })
 }
 
 // ReservedKeys lists the keys this package sets, for messages.
 func ReservedKeys() []string {
-	keys := []string{Fixed.Key}
-	for _, s := range Sources {
+	keys := []string{fixed.Key}
+	for _, s := range sources {
 		keys = append(keys, s.Key)
 	}
 	return keys
@@ -253,8 +253,8 @@ func ParseSet(s string) (Set, error) {
 	if err := dec.Decode(&set); err != nil || dec.More() {
 		return Set{}, errors.New(`is not a JSON session-tag set; want {"Tags":[{"Key":"K","Value":"V"}],"Transitive":["K"]}`)
 	}
-	if len(set.Tags) > MaxTags {
-		return Set{}, fmt.Errorf("has %d tags; STS allows %d", len(set.Tags), MaxTags)
+	if len(set.Tags) > maxTags {
+		return Set{}, fmt.Errorf("has %d tags; STS allows %d", len(set.Tags), maxTags)
 	}
 	seen := map[string]bool{}
 	for _, t := range set.Tags {

@@ -18,8 +18,8 @@ func TestSanitizeKeepsWhatSTSAllowsAndReplacesTheRest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Sanitize(tc.in); got != tc.want {
-				t.Errorf("Sanitize(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := sanitize(tc.in); got != tc.want {
+				t.Errorf("sanitize(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -58,7 +58,7 @@ func TestParseCustom(t *testing.T) {
 		})
 	}
 	t.Run("accepts as many as fit beside the action's own", func(t *testing.T) {
-		if _, err := ParseCustom(bigObject(MaxTags - 1 - len(Sources))); err != nil {
+		if _, err := ParseCustom(bigObject(maxTags - 1 - len(sources))); err != nil {
 			t.Error(err)
 		}
 	})
@@ -113,19 +113,19 @@ func TestBuild(t *testing.T) {
 
 func TestReservedKeysAreAllSourcesAndFixed(t *testing.T) {
 	keys := ReservedKeys()
-	if len(keys) != 1+len(Sources) {
-		t.Fatalf("%d reserved keys, want %d", len(keys), 1+len(Sources))
+	if len(keys) != 1+len(sources) {
+		t.Fatalf("%d reserved keys, want %d", len(keys), 1+len(sources))
 	}
 	for _, k := range keys {
-		if !Reserved(strings.ToUpper(k)) {
-			t.Errorf("Reserved(%q) = false", strings.ToUpper(k))
+		if !reserved(strings.ToUpper(k)) {
+			t.Errorf("reserved(%q) = false", strings.ToUpper(k))
 		}
-		if Sanitize(k) != k {
+		if sanitize(k) != k {
 			t.Errorf("reserved key %q is not a valid tag key", k)
 		}
 	}
-	if Reserved("Team") {
-		t.Error("Reserved(Team) = true")
+	if reserved("Team") {
+		t.Error("reserved(Team) = true")
 	}
 }
 
@@ -141,7 +141,7 @@ func FuzzParseCustom(f *testing.F) {
 			}
 			return
 		}
-		if len(tags)+1+len(Sources) > MaxTags {
+		if len(tags)+1+len(sources) > maxTags {
 			t.Errorf("%d tags accepted", len(tags))
 		}
 		seen := map[string]bool{}
@@ -149,12 +149,12 @@ func FuzzParseCustom(f *testing.F) {
 			if i > 0 && tags[i-1].Key >= tg.Key {
 				t.Errorf("keys not sorted: %q then %q", tags[i-1].Key, tg.Key)
 			}
-			if Reserved(tg.Key) || seen[strings.ToLower(tg.Key)] {
+			if reserved(tg.Key) || seen[strings.ToLower(tg.Key)] {
 				t.Errorf("key %q accepted twice or reserved", tg.Key)
 			}
 			seen[strings.ToLower(tg.Key)] = true
-			if Sanitize(tg.Key) != tg.Key || Sanitize(tg.Value) != tg.Value || tg.Key == "" ||
-				utf8.RuneCountInString(tg.Key) > MaxKeyChars {
+			if sanitize(tg.Key) != tg.Key || sanitize(tg.Value) != tg.Value || tg.Key == "" ||
+				utf8.RuneCountInString(tg.Key) > maxKeyChars {
 				t.Errorf("tag %q=%q is not one STS accepts", tg.Key, tg.Value)
 			}
 		}
