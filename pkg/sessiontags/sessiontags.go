@@ -74,7 +74,7 @@ func allAllowed(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !allowed(r) })
 }
 
-// Reserved reports whether key is set by this package, compared the way
+// reserved reports whether key is set by this package, compared the way
 // STS compares tag keys: ignoring case.
 func reserved(key string) bool {
 	return slices.ContainsFunc(ReservedKeys(), func(k string) bool { return strings.EqualFold(k, key) })
