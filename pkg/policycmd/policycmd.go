@@ -87,6 +87,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	var o trustpolicy.GenerateOptions
 	var branches, envs, tags listFlag
 	fs.StringVar(&o.Repo, "repo", "", "")
+	fs.StringVar(&o.RepositoryID, "repository-id", "", "")
+	fs.StringVar(&o.OwnerID, "owner-id", "", "")
 	fs.Var(&branches, "branch", "")
 	fs.Var(&envs, "environment", "")
 	fs.Var(&tags, "tag", "")

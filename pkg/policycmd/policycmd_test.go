@@ -129,7 +129,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"lint with an unreadable file still reports the others", []string{"lint", "testdata/nope.json", "testdata/stringequals-wildcard.json"}, "", 2, "error OIDC005", "lint: testdata/nope.json: no such file or directory\n"},
 		{"lint counts only the files it checked", []string{"lint", "testdata/nope.json", "testdata/good.json"}, "", 2, "no findings in 1 file; 1 file could not be checked\n", "lint: testdata/nope.json: no such file or directory\n"},
 		{"lint names a file it cannot parse", []string{"lint", "testdata/claims_main.json"}, "", 2, "no findings in 0 files; 1 file could not be checked\n", "lint: testdata/claims_main.json: unrecognised JSON"},
-		{"generate json", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--account", "123456789012"}, "", 0, `"Version": "2012-10-17"`, ""},
+		{"generate json", []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--branch", "main", "--account", "123456789012"}, "", 0, `"Version": "2012-10-17"`, ""},
+		{"generate without the repository's ID says what is missing", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--account", "123456789012"}, "", 2, "", "generate: missing --repository-id: a subject that names the repository only by name"},
 		{"generate without a context", []string{"generate", "--repo", "octo-org/octo-repo", "--account", "123456789012"}, "", 2, "", "generate: failed to generate policy: no context given"},
 		{"generate with a bad account names the flag", []string{"generate", "--repo", "o/r", "--branch", "main", "--account", "42"}, "", 2, "", `generate: invalid --account "42"`},
 		{"generate with a bad repo names the flag", []string{"generate", "--repo", "nope", "--branch", "main", "--account", "123456789012"}, "", 2, "", `generate: invalid --repo "nope"`},
@@ -168,8 +169,8 @@ func TestGoldenOutputs(t *testing.T) {
 		{"lint.txt", []string{"lint", "testdata/good.json", "testdata/org-wide.json", "testdata/stringequals-wildcard.json", "testdata/terraform-plan.json"}, 1},
 		{"lint.json", []string{"lint", "--format", "json", "testdata/org-wide.json", "testdata/stringequals-wildcard.json", "testdata/terraform-plan.json"}, 1},
 		{"lint.sarif", []string{"lint", "--format", "sarif", "testdata/org-wide.json", "testdata/stringequals-wildcard.json", "testdata/terraform-plan.json"}, 1},
-		{"generate.json", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--environment", "production", "--account", "123456789012"}, 0},
-		{"generate.tf", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--tag", "v*", "--pull-request", "--account", "123456789012", "--format", "terraform"}, 0},
+		{"generate.json", []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--owner-id", "1000001", "--branch", "main", "--environment", "production", "--account", "123456789012"}, 0},
+		{"generate.tf", []string{"generate", "--repo", "octo-org@1000001/octo-repo@2000002", "--branch", "main", "--tag", "v*", "--pull-request", "--account", "123456789012", "--format", "terraform"}, 0},
 		{"help_policy.txt", []string{"help"}, 0},
 		{"help_explain.txt", []string{"explain", "--help"}, 0},
 		{"help_lint.txt", []string{"lint", "--help"}, 0},
@@ -287,7 +288,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	flags := map[string][]string{
 		"explain":  {"--policy", "--claims", "--token", "--action", "--role", "--session-name", "--issuer"},
 		"lint":     {"--format", "--fail-on", "--ignore"},
-		"generate": {"--repo", "--branch", "--environment", "--tag", "--pull-request", "--account", "--provider-arn", "--audience", "--issuer", "--partition", "--format"},
+		"generate": {"--repo", "--repository-id", "--owner-id", "--branch", "--environment", "--tag", "--pull-request", "--account", "--provider-arn", "--audience", "--issuer", "--partition", "--format"},
 	}
 	for cmd, fs := range flags {
 		_, out, _ := run(t, "", cmd, "--help")

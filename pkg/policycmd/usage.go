@@ -106,11 +106,13 @@ Examples:
   oidc-aws policy lint --format sarif plan.json > oidc.sarif
 `
 
-const usageGenerate = `Usage: oidc-aws policy generate --repo OWNER/REPO CONTEXT... (--account ID | --provider-arn ARN) [flags]
+const usageGenerate = `Usage: oidc-aws policy generate --repo OWNER/REPO --repository-id ID CONTEXT... (--account ID | --provider-arn ARN) [flags]
 
 Print the tightest trust policy that lets exactly the named contexts of one
 repository assume the role: StringEquals on aud and on each subject, and
-StringLike only when a branch or tag is a pattern.
+StringLike only when a branch or tag is a pattern. The repository is pinned
+by its ID, so a new repository that takes its name after a rename or
+transfer is not let in; the output lints clean at every severity.
 
 Contexts (at least one; repeat flags for more):
   --branch NAME        a branch, e.g. main or release/* (* and ? are patterns)
@@ -120,7 +122,13 @@ Contexts (at least one; repeat flags for more):
 
 Flags:
   --repo OWNER/REPO    the repository; OWNER@ID/REPO@ID for GitHub's immutable
-                       subject form
+                       subject form (then no --repository-id)
+  --repository-id ID   the repository's ID (` + "`gh api repos/OWNER/REPO --jq .id`" + `):
+                       adds a repository_id condition
+  --owner-id ID        the owner's ID (` + "`gh api repos/OWNER/REPO --jq .owner.id`" + `):
+                       adds a repository_owner_id condition; for a GHES issuer,
+                       where IAM has no repository_id key, both IDs are needed
+                       and the subject takes the immutable form
   --account ID         12-digit AWS account that holds the OIDC provider
   --provider-arn ARN   the provider's ARN, instead of --account
   --audience AUD       the audience the workflow requests (default sts.amazonaws.com)
@@ -130,10 +138,12 @@ Flags:
   --format FORMAT      json (default) or terraform (an aws_iam_policy_document
                        data source)
 
-Exit status: 0 on success, 2 for bad flags.
+Exit status: 0 on success, 2 for bad or missing flags (the message says
+which).
 
 Examples:
-  oidc-aws policy generate --repo octo-org/octo-repo --branch main --account 123456789012
-  oidc-aws policy generate --repo octo-org/octo-repo --environment production \
+  oidc-aws policy generate --repo octo-org/octo-repo --repository-id 2000002 \
+      --branch main --account 123456789012
+  oidc-aws policy generate --repo octo-org@1000001/octo-repo@2000002 --environment production \
       --tag 'v*' --account 123456789012 --format terraform
 `

@@ -122,3 +122,27 @@ func BenchmarkLintTerraformPlan(b *testing.B) {
 		}
 	}
 }
+
+// generate's output, JSON or through terraform's plan form, lints clean at
+// every severity: no tool recommends what another flags.
+func TestGenerateOutputLintsClean(t *testing.T) {
+	for _, args := range [][]string{
+		{"--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--branch", "main", "--pull-request"},
+		{"--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--owner-id", "1000001", "--environment", "production", "--tag", "v*"},
+		{"--repo", "octo-org@1000001/octo-repo@2000002", "--branch", "release/*"},
+		{"--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--owner-id", "1000001", "--branch", "main",
+			"--issuer", "https://ghes.example.com/_services/token", "--provider-arn", "arn:aws:iam::123456789012:oidc-provider/ghes.example.com/_services/token"},
+	} {
+		if !strings.Contains(strings.Join(args, " "), "--provider-arn") {
+			args = append(args, "--account", "123456789012")
+		}
+		code, policy, errOut := run(t, "", append([]string{"generate"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("generate %v: exit %d: %s", args, code, errOut)
+		}
+		code, out, errOut := run(t, policy, "lint", "--fail-on", "info", "-")
+		if code != ExitOK || out != "no findings in 1 file\n" {
+			t.Errorf("generate %v draws findings (exit %d):\n%s%s\n%s", args, code, out, errOut, policy)
+		}
+	}
+}

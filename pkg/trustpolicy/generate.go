@@ -11,7 +11,12 @@ import (
 
 // GenerateOptions describe the GitHub contexts a role should trust.
 type GenerateOptions struct {
-	Repo         string // OWNER/REPO, or the immutable OWNER@ID/REPO@ID
+	Repo string // OWNER/REPO, or the immutable OWNER@ID/REPO@ID
+	// RepositoryID and OwnerID pin a Repo given by name to the repository
+	// that holds the name today: a repository_id condition where IAM
+	// provides that key, the immutable subject form where it does not.
+	RepositoryID string
+	OwnerID      string
 	Branches     []string
 	Environments []string
 	Tags         []string
@@ -70,6 +75,13 @@ func Generate(o GenerateOptions) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
+		return nil, fmt.Errorf("failed to generate policy: no context given; add at least one --branch, --tag, --environment or --pull-request")
+	}
+	repo, idConds, err := pinRepository(o, repo, host)
+	if err != nil {
+		return nil, err
+	}
 
 	var subjects []string
 	pattern := false
@@ -99,9 +111,6 @@ func Generate(o GenerateOptions) (*Policy, error) {
 	if o.PullRequest {
 		subjects = append(subjects, fmt.Sprintf("repo:%s:pull_request", repo))
 	}
-	if len(subjects) == 0 {
-		return nil, fmt.Errorf("failed to generate policy: no context given; add at least one --branch, --tag, --environment or --pull-request")
-	}
 	subjects = dedupe(subjects)
 
 	subOp := "StringEquals"
@@ -109,6 +118,7 @@ func Generate(o GenerateOptions) (*Policy, error) {
 		subOp = "StringLike"
 	}
 	conds := []Condition{{Operator: "StringEquals", Key: host + ":aud", Values: []string{o.Audience}}}
+	conds = append(conds, idConds...)
 	conds = append(conds, Condition{Operator: subOp, Key: host + ":sub", Values: subjects})
 	return &Policy{
 		Version: "2012-10-17",
@@ -120,6 +130,41 @@ func Generate(o GenerateOptions) (*Policy, error) {
 			Conditions: conds,
 		}},
 	}, nil
+}
+
+// pinRepository ties a repository named by name to its IDs, so that a
+// new repository taking the name after a rename or transfer is not let in
+// (lint's OIDC010). It returns the repository as the subject should name
+// it and any conditions to add.
+func pinRepository(o GenerateOptions, repo, host string) (string, []Condition, error) {
+	immutable := strings.Contains(repo, "@")
+	for _, id := range []struct{ flag, v string }{{"--repository-id", o.RepositoryID}, {"--owner-id", o.OwnerID}} {
+		switch {
+		case id.v == "":
+		case immutable:
+			return "", nil, fmt.Errorf("invalid %s %s: --repo already gives the IDs (OWNER@ID/REPO@ID); give them one way", id.flag, quote(id.v))
+		case !idRe.MatchString(id.v):
+			return "", nil, fmt.Errorf("invalid %s %s: want the decimal ID, e.g. from `gh api repos/OWNER/REPO --jq .id,.owner.id`", id.flag, quote(id.v))
+		}
+	}
+	if immutable {
+		return repo, nil, nil
+	}
+	if o.RepositoryID == "" {
+		return "", nil, fmt.Errorf("missing --repository-id: a subject that names the repository only by name also admits a new repository that takes the name after a rename or transfer; give --repository-id (and --owner-id) from `gh api repos/%s --jq .id,.owner.id`, or --repo OWNER@OWNER_ID/REPO@REPO_ID", repo)
+	}
+	if ok, _ := ConditionKeyProvided(host, host+":repository_id"); ok {
+		conds := []Condition{{Operator: "StringEquals", Key: host + ":repository_id", Values: []string{o.RepositoryID}}}
+		if o.OwnerID != "" {
+			conds = append(conds, Condition{Operator: "StringEquals", Key: host + ":repository_owner_id", Values: []string{o.OwnerID}})
+		}
+		return repo, conds, nil
+	}
+	if o.OwnerID == "" {
+		return "", nil, fmt.Errorf("missing --owner-id: IAM has no repository_id condition key for issuer %s, so the subject must take the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID, which needs both IDs", quote(host))
+	}
+	owner, name, _ := strings.Cut(repo, "/")
+	return owner + "@" + o.OwnerID + "/" + name + "@" + o.RepositoryID, nil, nil
 }
 
 func validateRepo(r string) (string, error) {

@@ -225,8 +225,12 @@ func lintNameOnlySubject(r *reporter, f *stmtFacts) {
 			continue
 		}
 		if v, ok := firstNameOnlySubject(c.Values); ok {
+			fix := "use the immutable form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\""
+			if ok, _ := ConditionKeyProvided(c.prefix, c.prefix+":repository_id"); ok {
+				fix += fmt.Sprintf(", or add StringEquals %s", quote(c.prefix+":repository_id"))
+			}
 			r.report(fmt.Sprintf("sub %s names the repository by name; after a rename or transfer, a new repository with the old name would get the same subject", quote(v)),
-				fmt.Sprintf("use the immutable form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add StringEquals %s (`oidc-aws policy generate --repository-id` writes it)", quote(c.prefix+":repository_id")), v)
+				fix+" (`oidc-aws policy generate --repository-id ID` writes it)", v)
 			return
 		}
 	}
