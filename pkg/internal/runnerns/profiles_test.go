@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 	if p := os.Getenv(sdkStep); p != "" {
 		os.Exit(callerIdentity(p, os.Getenv("RUNNERNS_STS")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
+	os.Exit(code)
 }
 
 func callerIdentity(profile, endpoint string) int {
