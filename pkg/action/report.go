@@ -1,6 +1,8 @@
 package action
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +24,19 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	r.Infof("Trust-policy condition keys for this token:")
 	r.Infof("  %s:sub = %s", host, quote(c.Subject))
 	r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
+	compact, indented, err := claimsJSON(c)
+	if err == nil {
+		r.Infof("")
+		r.Infof("As JSON, for `oidc-aws policy explain --claims FILE` (also the claims-json output):")
+		r.Lines(indented)
+	}
 	r.EndGroup()
+	if err == nil {
+		err = r.SetOutput(claimsJSONOutput, compact)
+	}
+	if err != nil {
+		r.Warningf("the claims-json output is not set: %s", err)
+	}
 
 	var b strings.Builder
 	b.WriteString("### OIDC token claims (unverified)\n\n| claim | value |\n|---|---|\n")
@@ -33,6 +47,26 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	if err := r.Summary(b.String()); err != nil {
 		r.Warningf("%s", err)
 	}
+}
+
+// claimsJSONOutput is the step output with the claims as JSON.
+const claimsJSONOutput = "claims-json"
+
+// claimsJSON renders the token's claims (its payload, never the token) as
+// `oidc-aws policy explain --claims` reads them: one line for the step
+// output, indented for the log. Control characters, U+2028 and U+2029 are
+// escaped, so neither form can break a line; a value the runner masks in
+// the log stays masked, inside a JSON string.
+func claimsJSON(c *claims.Claims) (compact, indented string, err error) {
+	b, err := json.Marshal(c.Raw)
+	if err != nil {
+		return "", "", err
+	}
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, b, "  ", "  "); err != nil {
+		return "", "", err
+	}
+	return string(b), "  " + ind.String(), nil
 }
 
 // claimText shows a claim's value, with the time spelled out for the

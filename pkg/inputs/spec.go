@@ -93,6 +93,7 @@ var Outputs = []Spec{
 	{Name: "aws-secret-access-key", Description: "Secret access key (only with output-credentials: true)."},
 	{Name: "aws-session-token", Description: "Session token (only with output-credentials: true)."},
 	{Name: "aws-expiration", Description: "Expiry of the credentials, RFC 3339 (only with output-credentials: true)."},
+	{Name: "claims-json", Description: "The token's claims (never the token) as one line of JSON, which `oidc-aws policy explain --claims FILE` reads as is (only with debug-claims: true)."},
 }
 
 // Lookup returns the spec of a named input.
