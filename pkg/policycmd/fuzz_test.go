@@ -41,7 +41,7 @@ func FuzzCLIOutput(f *testing.F) {
 			// A name that is no file: the error paths echo it.
 			args = []string{"lint", "--format", "sarif", "testdata/no such file " + name}
 		case 6:
-			args = []string{"generate", "--repo", name, "--branch", name, "--account", "123456789012"}
+			args = []string{"generate", "--repo", name, "--repository-id", "1", "--branch", name, "--account", "123456789012"}
 		case 7:
 			args = []string{"explain", "--policy", "-", "--role", name, "--claims", "testdata/claims_main.json"}
 		}

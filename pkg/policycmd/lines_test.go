@@ -1,6 +1,7 @@
 package policycmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -95,4 +96,34 @@ func TestLintLinesAreRightOrAbsent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzLintLines: whatever the input, every finding's line is absent (0)
+// or one of the input's lines.
+func FuzzLintLines(f *testing.F) {
+	for _, name := range []string{"testdata/org-wide.json", "testdata/terraform-plan.json", "../trustpolicy/testdata/inputs/get-role-encoded.json", "../trustpolicy/testdata/inputs/get-role.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("\n\n{\"Statement\":\n[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"}]}\n\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out, errOut bytes.Buffer
+		code := Run([]string{"lint", "--format", "json", "-"}, bytes.NewReader(data), &out, &errOut)
+		if code == ExitUsage {
+			return
+		}
+		var got struct{ Findings []jsonFinding }
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out.Bytes())
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, f := range got.Findings {
+			if f.Line < 0 || f.Line > lines {
+				t.Fatalf("finding %s on line %d of a %d-line input", f.ID, f.Line, lines)
+			}
+		}
+	})
 }

@@ -78,8 +78,10 @@ never admit a GitHub job (no statement allows sts:AssumeRoleWithWebIdentity
 for a Federated principal), subjects that admit any repository, any
 repository of an owner, or any branch; wildcards under StringEquals;
 ForAllValues: in an Allow; missing or wildcard audience; condition keys for
-a different issuer than the provider; name-only subjects that a repository
-rename could hand to someone else.
+a different issuer than the provider; conditions on keys IAM does not
+provide (e.g. repository_owner), which never match in an Allow and lock
+everyone out in a Deny; name-only subjects that a repository rename could
+hand to someone else.
 
 Flags:
   --format FORMAT   text (default), json, or sarif (SARIF 2.1.0 for
