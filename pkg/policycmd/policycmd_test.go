@@ -171,6 +171,8 @@ func TestGoldenOutputs(t *testing.T) {
 		{"lint.sarif", []string{"lint", "--format", "sarif", "testdata/org-wide.json", "testdata/stringequals-wildcard.json", "testdata/terraform-plan.json"}, 1},
 		{"generate.json", []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--owner-id", "1000001", "--branch", "main", "--environment", "production", "--account", "123456789012"}, 0},
 		{"generate.tf", []string{"generate", "--repo", "octo-org@1000001/octo-repo@2000002", "--branch", "main", "--tag", "v*", "--pull-request", "--account", "123456789012", "--format", "terraform"}, 0},
+		{"lint_failure.txt", []string{"lint", "testdata/nope.json", "testdata/org-wide.json"}, 2},
+		{"lint_failure.sarif", []string{"lint", "--format", "sarif", "testdata/nope.json", "testdata/good.json"}, 2},
 		{"help_policy.txt", []string{"help"}, 0},
 		{"help_explain.txt", []string{"explain", "--help"}, 0},
 		{"help_lint.txt", []string{"lint", "--help"}, 0},
