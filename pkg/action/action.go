@@ -197,13 +197,19 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 		r.Warningf("%s", w)
 	}
 	var profile *profileTarget
-	if in.Profile != "" {
+	if in.Profile != "" || in.RefreshCredentials {
 		if profile, err = planProfile(o.Getenv, in); err != nil {
 			return &Failure{Stage: StageInputs, Err: err}
 		}
 	}
 	var source stsexchange.Credentials
-	if in.RoleChaining {
+	var sourceArgs []string
+	switch {
+	case in.RoleChaining && in.RefreshCredentials:
+		if sourceArgs, err = refreshSource(o.Getenv, profile); err != nil {
+			return &Failure{Stage: StageInputs, Err: err}
+		}
+	case in.RoleChaining:
 		if source, err = envCredentials(o.Getenv); err != nil {
 			return &Failure{Stage: StageInputs, Err: err}
 		}
@@ -249,8 +255,13 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 		}
 	}
 
-	x := &exchange{r: r, o: o, in: in, sts: sts, profile: profile}
+	x := &exchange{r: r, o: o, in: in, sts: sts, profile: profile, sourceArgs: sourceArgs}
 	if in.RoleChaining {
+		if sourceArgs != nil {
+			if source, err = x.refreshedSource(ctx); err != nil {
+				return err
+			}
+		}
 		return x.chain(ctx, source)
 	}
 	if err := x.prepareToken(ctx); err != nil {
@@ -318,6 +329,10 @@ type exchange struct {
 	policy *trustCheck
 	// profile is where aws-profile goes; nil without one.
 	profile *profileTarget
+	// sourceArgs are the helper flags of the profile a refreshable chain
+	// starts from; tags are the session tags the chained call sent.
+	sourceArgs []string
+	tags       sessiontags.Set
 }
 
 // tokenRefreshMargin: a token this close to expiry would likely die on its
@@ -439,6 +454,7 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 	if err != nil {
 		return err
 	}
+	x.tags = tags
 	return x.finish(res)
 }
 
@@ -544,7 +560,12 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 			return &Failure{Stage: StageExport, Err: fmt.Errorf("STS's answer for %s cannot be exported: %w", kv[0], err)}
 		}
 	}
-	if x.profile != nil {
+	switch {
+	case in.RefreshCredentials:
+		if err := x.writeRefreshable(cr); err != nil {
+			return &Failure{Stage: StageExport, Err: err}
+		}
+	case x.profile != nil:
 		if err := x.profile.write(r, in, cr); err != nil {
 			return &Failure{Stage: StageExport, Err: err}
 		}

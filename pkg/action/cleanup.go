@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
+	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
@@ -75,6 +76,20 @@ func (s cleanupState) clean() (int, error) {
 		}
 		if err := f.Remove(s.Profile); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if s.Helper != "" {
+		// The helper and its cache: files later steps' helpers made too.
+		for _, pattern := range []string{credprocess.Executable, "cred-*", ".cred-*", ".oidc-aws-*"} {
+			matches, _ := filepath.Glob(filepath.Join(s.Helper, pattern))
+			for _, p := range matches {
+				switch err := removeFile(p); {
+				case err == nil:
+					removed++
+				case !errors.Is(err, os.ErrNotExist):
+					errs = append(errs, err)
+				}
+			}
 		}
 	}
 	if s.Dir != "" {

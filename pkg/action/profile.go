@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
@@ -67,12 +68,12 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 	}
 	t.shown = strings.Join(shown, " and ")
 	if !in.OverwriteProfile {
-		exists, err := t.files.Exists(in.Profile)
+		exists, err := t.files.Exists(profileName(in))
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 		}
 		if exists {
-			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(in.Profile), t.shown)
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(profileName(in)), t.shown)
 		}
 	}
 	return t, nil
@@ -81,17 +82,13 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 // write puts the credentials in the profile, records what the post step
 // must remove, and tells later steps where the files are.
 func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexchange.Credentials) error {
-	state := cleanupState{Profile: in.Profile, Config: t.files.Config, Credentials: t.files.Credentials}
-	if len(t.export) > 0 {
-		created, err := t.dir.Create()
-		if err != nil {
-			return fmt.Errorf("cannot create this job's directory for aws-profile: %w", err)
-		}
-		if created {
-			state.Dir = t.dir.Path
-		}
+	var exports [][2]string
+	if in.OutputEnvCredentials {
+		// As configure-aws-credentials does: with the variables exported
+		// too, AWS_PROFILE names the profile they came with.
+		exports = append(exports, [2]string{"AWS_PROFILE", in.Profile})
 	}
-	created, err := t.files.Write(awsprofile.Profile{
+	return t.save(r, in, awsprofile.Profile{
 		Name:   in.Profile,
 		Region: in.Region,
 		Credentials: &awsprofile.Credentials{
@@ -99,13 +96,37 @@ func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexcha
 			SecretAccessKey: cr.SecretAccessKey,
 			SessionToken:    cr.SessionToken,
 		},
-	}, in.OverwriteProfile)
-	// Record even a failed write: the directory may be new.
-	if created.Config {
-		state.Remove = append(state.Remove, t.files.Config)
+	}, nil, exports)
+}
+
+// save writes p into the files, after prepare (when set) has put what the
+// profile needs into the job's directory, records what the post step must
+// remove, and exports the files' variables and then exports.
+func (t *profileTarget) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profile, prepare func(*cleanupState) error, exports [][2]string) error {
+	state := cleanupState{Profile: p.Name, Config: t.files.Config, Credentials: t.files.Credentials}
+	var err error
+	if len(t.export) > 0 || prepare != nil {
+		created, cerr := t.dir.Create()
+		if cerr != nil {
+			return fmt.Errorf("cannot create this job's directory for the profile: %w", cerr)
+		}
+		if created {
+			state.Dir = t.dir.Path
+		}
 	}
-	if created.Credentials {
-		state.Remove = append(state.Remove, t.files.Credentials)
+	if prepare != nil {
+		err = prepare(&state)
+	}
+	if err == nil {
+		var created awsprofile.Created
+		created, err = t.files.Write(p, in.OverwriteProfile)
+		// Record even a failed write: the directory may be new.
+		if created.Config {
+			state.Remove = append(state.Remove, t.files.Config)
+		}
+		if created.Credentials {
+			state.Remove = append(state.Remove, t.files.Credentials)
+		}
 	}
 	if t.hasPost {
 		if serr := saveCleanup(r, state); serr != nil && err == nil {
@@ -113,20 +134,14 @@ func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexcha
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("cannot write profile %s: %w", quote(in.Profile), err)
+		return fmt.Errorf("cannot write profile %s: %w", quote(p.Name), err)
 	}
-	exports := t.export
-	if in.OutputEnvCredentials {
-		// As configure-aws-credentials does: with the variables exported
-		// too, AWS_PROFILE names the profile they came with.
-		exports = append(exports, [2]string{"AWS_PROFILE", in.Profile})
-	}
-	for _, kv := range exports {
+	for _, kv := range append(slices.Clone(t.export), exports...) {
 		if err := r.SetEnv(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
-	r.Infof("Wrote profile %s to %s", quote(in.Profile), workflow.Escape(t.shown))
+	r.Infof("Wrote profile %s to %s", quote(p.Name), workflow.Escape(t.shown))
 	return nil
 }
 
@@ -141,6 +156,9 @@ type cleanupState struct {
 	// Dir is the job's directory when this step created it: removed once
 	// empty, after the later steps' post steps (which run first) emptied it.
 	Dir string `json:"dir,omitempty"`
+	// Helper is the directory where refresh-credentials put the
+	// credential_process helper: it and its cache files are removed.
+	Helper string `json:"helper,omitempty"`
 }
 
 // stateKey names the state the post step reads as STATE_OIDC_AWS_CLEANUP.

@@ -119,6 +119,20 @@ func (f Files) Exists(name string) (bool, error) {
 	return false, nil
 }
 
+// CredentialProcess returns the credential_process of the named profile in
+// the config file, "" when the profile has none or is not there.
+func (f Files) CredentialProcess(name string) (string, error) {
+	file, _, err := load(f.Config)
+	if err != nil || file == nil {
+		return "", err
+	}
+	sec, err := file.GetSection(configSection(name))
+	if err != nil {
+		return "", nil
+	}
+	return sec.Key("credential_process").String(), nil
+}
+
 // Write adds the profile to both files. Unless overwrite is true it fails,
 // changing nothing, when either file already has it.
 func (f Files) Write(p Profile, overwrite bool) (Created, error) {

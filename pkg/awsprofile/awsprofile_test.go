@@ -298,3 +298,19 @@ func TestAFileThatWouldChangeOnRewriteIsLeftAlone(t *testing.T) {
 		t.Error("the file changed")
 	}
 }
+
+func TestCredentialProcessReadsBackWhatWriteWrote(t *testing.T) {
+	f := files(t)
+	line := `sh -c 'exec "$DIR/x" "$@"' x --policy '{"a":"#b;c"}'`
+	if _, err := f.Write(Profile{Name: "hub", CredentialProcess: line}, false); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"hub": line, "missing": ""} {
+		if got, err := f.CredentialProcess(name); err != nil || got != want {
+			t.Errorf("CredentialProcess(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if got, err := (Files{Config: filepath.Join(t.TempDir(), "none")}).CredentialProcess("hub"); got != "" || err != nil {
+		t.Errorf("no file: %q, %v", got, err)
+	}
+}

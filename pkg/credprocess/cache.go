@@ -58,6 +58,19 @@ type cache struct {
 	dir   string
 	clock Clock
 	sleep retry.Sleeper
+	owner *FileOwner
+}
+
+// FileOwner owns the cache files a run creates. The action's step runs as
+// root in its container, and the helpers after it as the runner's user,
+// who must be able to lock and replace what the step left.
+type FileOwner struct{ UID, GID int }
+
+func (c *cache) chown(f *os.File) error {
+	if c.owner == nil {
+		return nil
+	}
+	return f.Chown(c.owner.UID, c.owner.GID)
 }
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, "cred-"+key+".json") }
@@ -88,13 +101,14 @@ func (c *cache) read(key string) *entry {
 
 // Seed stores credentials that a step just got, under the cache key of the
 // helper flags args in dir, so that the first SDK call after the step is
-// answered without another STS call. It returns the file written.
-func Seed(dir string, args []string, c stsexchange.Credentials, issued time.Time) (string, error) {
+// answered without another STS call. It returns the file written, which
+// owner (nil: this process) owns.
+func Seed(dir string, args []string, c stsexchange.Credentials, issued time.Time, owner *FileOwner) (string, error) {
 	s, err := parse(args)
 	if err != nil {
 		return "", err
 	}
-	ca := &cache{dir: dir}
+	ca := &cache{dir: dir, owner: owner}
 	return ca.path(s.key), ca.write(s.key, &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 		SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued})
 }
@@ -116,6 +130,10 @@ func (c *cache) write(key string, e *entry) error {
 		return fmt.Errorf("could not write the credential cache in %s: %w", c.dir, err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := c.chown(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not give the credential cache to the runner's user: %w", err)
+	}
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return fmt.Errorf("could not write the credential cache: %w", err)
@@ -148,6 +166,10 @@ func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error)
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		return nil, fmt.Errorf("the cache lock %s is not a regular file", name)
+	}
+	if err := c.chown(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("could not give the cache lock to the runner's user: %w", err)
 	}
 	wait := lockPoll
 	for {

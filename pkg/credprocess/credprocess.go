@@ -77,6 +77,8 @@ type Options struct {
 	Timeout time.Duration
 	// Version goes into the User-Agent.
 	Version string
+	// Owner, when set, owns the cache files this run creates.
+	Owner *FileOwner
 	// BeforeNetwork, when set, runs before the helper's first network call.
 	// The binary registers its compiled-in CA roots there: that costs more
 	// than a whole answer from the cache, which needs none.
@@ -345,7 +347,7 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, clock: o.Clock, sleep: o.Sleep}}
+	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, clock: o.Clock, sleep: o.Sleep, owner: o.Owner}}
 	return h.get(ctx)
 }
 

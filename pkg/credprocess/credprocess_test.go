@@ -301,7 +301,7 @@ func TestSeededEntryAnswersTheFirstRun(t *testing.T) {
 	}
 	exp, _ := time.Parse(time.RFC3339, r.out.Expiration)
 	args := append(w.args(), "--cache-dir", path)
-	file, err := Seed(path, args, credsOf(r.out, exp), time.Now())
+	file, err := Seed(path, args, credsOf(r.out, exp), time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

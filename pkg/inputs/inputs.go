@@ -37,6 +37,7 @@ type Inputs struct {
 	NoProxy                string
 	OutputEnvCredentials   bool
 	Profile                string // aws-profile, "" when unset
+	RefreshCredentials     bool   // the profile (Profile, or "default") gets a renewing credential_process, not keys
 	OverwriteProfile       bool
 	OutputCredentials      bool
 	MaskAccountID          bool
@@ -239,11 +240,31 @@ func (r *reader) network(in *Inputs) {
 func (r *reader) outputs(in *Inputs) {
 	in.Profile = r.str(AWSProfile)
 	in.OverwriteProfile = r.boolean(OverwriteAWSProfile)
-	in.OutputEnvCredentials = r.outputEnvCredentials(in.Profile != "")
+	in.RefreshCredentials = r.boolean(RefreshCredentials)
+	in.OutputEnvCredentials = r.outputEnvCredentials(in.Profile != "" || in.RefreshCredentials)
 	in.OutputCredentials = r.boolean(OutputCredentials)
 	in.MaskAccountID = r.boolean(MaskAWSAccountID)
 	in.UnsetCurrentCreds = r.boolean(UnsetCurrentCreds)
 	r.profile(in)
+	r.refresh(in)
+}
+
+// refresh checks refresh-credentials against what it replaces: keys in the
+// environment, which the AWS CLI and SDKs would read before the profile,
+// and a token file, which the helper could not renew.
+func (r *reader) refresh(in *Inputs) {
+	if !in.RefreshCredentials {
+		return
+	}
+	switch {
+	case in.Role.IsZero():
+		r.fail(RefreshCredentials, "needs role-to-assume: the profile renews that role's credentials")
+	case in.TokenFile != "":
+		r.fail(RefreshCredentials, "cannot renew a token read from web-identity-token-file; remove one of them (the helper asks the runner for fresh tokens itself)")
+	}
+	if in.OutputEnvCredentials {
+		r.fail(OutputEnvCredentials, "cannot be true with refresh-credentials: true: the AWS CLI and SDKs read AWS_ACCESS_KEY_ID and friends before any profile, so the credentials would never be renewed; remove output-env-credentials")
+	}
 }
 
 // limits reads how often calls are tried and how long the step may take.
@@ -417,8 +438,8 @@ func (r *reader) outputEnvCredentials(profile bool) bool {
 func (r *reader) profile(in *Inputs) {
 	switch {
 	case in.Profile == "":
-		if in.OverwriteProfile {
-			r.fail(OverwriteAWSProfile, "only applies with aws-profile")
+		if in.OverwriteProfile && !in.RefreshCredentials {
+			r.fail(OverwriteAWSProfile, "only applies with aws-profile or refresh-credentials")
 		}
 	case in.Role.IsZero():
 		r.fail(AWSProfile, "needs role-to-assume: a profile holds that role's credentials")

@@ -103,7 +103,7 @@ func TestSpecsAreConsistent(t *testing.T) {
 		InlineSessionPolicy, ManagedSessionPolicies, RoleChaining, RoleExternalID, WebIdentityTokenFile,
 		STSEndpoint, HTTPProxy, NoProxy, OutputEnvCredentials, OutputCredentials, MaskAWSAccountID,
 		UnsetCurrentCreds, AllowedAccountIDs, RetryMaxAttempts, DisableRetry, ActionTimeoutS, DebugClaims, TrustPolicy,
-		RoleSkipSessionTagging, TransitiveTagKeys, CustomTags, AWSProfile, OverwriteAWSProfile}
+		RoleSkipSessionTagging, TransitiveTagKeys, CustomTags, AWSProfile, OverwriteAWSProfile, RefreshCredentials}
 	if len(Specs) != len(names) {
 		t.Errorf("Specs has %d inputs, the package names %d", len(Specs), len(names))
 	}
@@ -167,6 +167,7 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 		{RetryMaxAttempts, itoa(unset.MaxAttempts)},
 		{RoleChaining, boolText(unset.RoleChaining)},
 		{OverwriteAWSProfile, boolText(unset.OverwriteProfile)},
+		{RefreshCredentials, boolText(unset.RefreshCredentials)},
 		{OutputCredentials, boolText(unset.OutputCredentials)},
 		{MaskAWSAccountID, boolText(unset.MaskAccountID)},
 		{UnsetCurrentCreds, boolText(unset.UnsetCurrentCreds)},
@@ -879,6 +880,32 @@ func TestAWSProfile(t *testing.T) {
 		{"overwrite without a profile", OverwriteAWSProfile, "only applies with aws-profile", with("overwrite-aws-profile", "true")},
 		{"a profile without a role", AWSProfile, "needs role-to-assume", with("role-to-assume", "", "debug-claims", "true", "aws-profile", "p")},
 		{"a non-boolean overwrite", OverwriteAWSProfile, "not a boolean", with("aws-profile", "p", "overwrite-aws-profile", "yes")},
+	} {
+		t.Run("rejects "+tc.name, func(t *testing.T) { wantOneProblem(t, tc.env, tc.input, tc.want) })
+	}
+}
+
+func TestRefreshCredentials(t *testing.T) {
+	t.Run("exports no keys by default, with or without a profile", func(t *testing.T) {
+		in := mustLoad(t, with("refresh-credentials", "true"))
+		if !in.RefreshCredentials || in.OutputEnvCredentials || in.Profile != "" {
+			t.Errorf("loaded %+v", in)
+		}
+		if in := mustLoad(t, with("refresh-credentials", "true", "aws-profile", "hub", "overwrite-aws-profile", "true")); !in.RefreshCredentials || in.Profile != "hub" || !in.OverwriteProfile {
+			t.Errorf("loaded %+v", in)
+		}
+		if in := mustLoad(t, with("refresh-credentials", "true", "overwrite-aws-profile", "true")); !in.OverwriteProfile {
+			t.Error("overwrite-aws-profile refused for the default profile refresh writes")
+		}
+	})
+	for _, tc := range []struct {
+		name, input, want string
+		env               runnerEnv
+	}{
+		{"keys in the environment too", OutputEnvCredentials, "would never be renewed", with("refresh-credentials", "true", "output-env-credentials", "true")},
+		{"a token file, which cannot be renewed", RefreshCredentials, "web-identity-token-file", with("refresh-credentials", "true", "web-identity-token-file", "tok.jwt")},
+		{"no role", RefreshCredentials, "needs role-to-assume", with("role-to-assume", "", "debug-claims", "true", "refresh-credentials", "true")},
+		{"a non-boolean", RefreshCredentials, "not a boolean", with("refresh-credentials", "always")},
 	} {
 		t.Run("rejects "+tc.name, func(t *testing.T) { wantOneProblem(t, tc.env, tc.input, tc.want) })
 	}

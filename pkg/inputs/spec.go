@@ -38,6 +38,7 @@ const (
 	OutputEnvCredentials   = "output-env-credentials"
 	AWSProfile             = "aws-profile"
 	OverwriteAWSProfile    = "overwrite-aws-profile"
+	RefreshCredentials     = "refresh-credentials"
 	OutputCredentials      = "output-credentials"
 	MaskAWSAccountID       = "mask-aws-account-id"
 	UnsetCurrentCreds      = "unset-current-credentials"
@@ -71,6 +72,7 @@ var Specs = []Spec{
 	{NoProxy, "", false, "Comma-separated hosts that bypass the proxy. Defaults to NO_PROXY from the environment."},
 	{AWSProfile, "", false, "Write the credentials to this named profile in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a per-job directory unless the job sets them) instead of exporting them as variables; several steps can write several profiles. No white space, brackets or slashes."},
 	{OverwriteAWSProfile, "false", false, "Replace aws-profile when a file already has it; otherwise the step fails rather than overwrite it."},
+	{RefreshCredentials, "false", false, "Write a profile (aws-profile, or default) whose credential_process renews the credentials from the job's OIDC token whenever the AWS CLI or an SDK needs them, so they outlive role-duration-seconds; no keys are exported. Later steps need permissions: id-token: write too."},
 	// No default in action.yml: the runner would pass it as if given, and
 	// the default depends on aws-profile, as in configure-aws-credentials.
 	{OutputEnvCredentials, "", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and AWS_REGION to later steps (and AWS_PROFILE with aws-profile). Default: true, or false when aws-profile is given."},

@@ -83,13 +83,15 @@ type world struct {
 
 const otherAccount = "210987654321"
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, sandbox.Options{}) }
+
+func newWorldWith(t *testing.T, o sandbox.Options) *world {
 	t.Helper()
 	if err := Available(); err != nil {
 		t.Skip("runner emulation unavailable:", err)
 	}
 	cli := awsCLIv2(t)
-	sb, err := sandbox.Start(sandbox.Options{})
+	sb, err := sandbox.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}

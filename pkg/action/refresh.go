@@ -1,0 +1,166 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/awsprofile"
+	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/stsexchange"
+)
+
+// refresh-credentials: true writes a profile whose credential_process is a
+// copy of this binary in the job's directory (pkg/credprocess), so that the
+// AWS CLI and SDKs renew the credentials themselves from the job's OIDC
+// token, for as long as the job runs.
+
+// profileName is the profile this step writes: aws-profile, or default
+// when refresh-credentials names none.
+func profileName(in *inputs.Inputs) string {
+	if in.Profile == "" && in.RefreshCredentials {
+		return "default"
+	}
+	return in.Profile
+}
+
+// refreshSource finds the helper flags of the profile a refreshable role
+// chain starts from: the one later steps use now, AWS_PROFILE or default,
+// which an earlier step of this action must have written with
+// refresh-credentials, so that both hops can be renewed.
+func refreshSource(getenv func(string) string, t *profileTarget) ([]string, error) {
+	name := getenv("AWS_PROFILE")
+	if name == "" {
+		name = "default"
+	}
+	fix := fmt.Sprintf("give the step that assumes the first role refresh-credentials: true as well (its profile is used through AWS_PROFILE, or default); profile %s", quote(name))
+	line, err := t.files.CredentialProcess(name)
+	if err != nil {
+		return nil, fmt.Errorf("input %q: cannot read the profile to chain from: %w", inputs.RoleChaining, err)
+	}
+	args, ok := credprocess.ParseProfileCommand(line)
+	switch {
+	case line == "":
+		return nil, fmt.Errorf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none in %s; %s", inputs.RoleChaining, quote(name), t.shown, fix)
+	case !ok:
+		return nil, fmt.Errorf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of %s is not one; %s", inputs.RoleChaining, quote(name), fix)
+	case slices.Contains(args, "--chain-role-to-assume"):
+		return nil, fmt.Errorf("input %q: profile %s is itself a role chain; a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway): chain from the profile of the first role", inputs.RoleChaining, quote(name))
+	}
+	return args, nil
+}
+
+// refreshedSource gets the first hop's credentials through the same cache
+// the helper uses, so that this step, and the chained profile's helper
+// after it, share them with the source profile.
+func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
+	d := x.profile.dir
+	if _, err := d.Create(); err != nil {
+		return stsexchange.Credentials{}, &Failure{Stage: StageExport, Err: fmt.Errorf("cannot create this job's directory: %w", err)}
+	}
+	args := append(slices.Clone(x.sourceArgs), "--cache-dir", d.Path)
+	c, err := credprocess.Credentials(ctx, args, credprocess.Options{
+		Getenv: x.o.Getenv, Transport: x.o.Transport, Sleep: x.o.Sleep, Version: x.o.Version,
+		Owner: &credprocess.FileOwner{UID: d.UID, GID: d.GID},
+	})
+	if err != nil {
+		return c, &Failure{Stage: StageSTS, Err: fmt.Errorf("the first role's credentials, for the chain: %w", err)}
+	}
+	x.r.Mask(c.AccessKeyID)
+	x.r.Mask(c.SecretAccessKey)
+	x.r.Mask(c.SessionToken)
+	return c, nil
+}
+
+// writeRefreshable puts the helper and the credentials this step got (as
+// the helper's first cache entry) in the job's directory, and writes the
+// profile that runs it. Later steps get no keys: they would come before the
+// profile for the CLI and SDKs and so stop the renewal, and any an earlier
+// step left are cleared.
+func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
+	in, t := x.in, x.profile
+	var args []string
+	if x.sourceArgs != nil {
+		args = credprocess.ChainArgs(x.sourceArgs, in, x.tags)
+	} else {
+		args = credprocess.WebIdentityArgs(in, x.sts.Endpoint())
+	}
+	owner := &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID}
+	prepare := func(state *cleanupState) error {
+		state.Helper = t.dir.Path
+		exe, _ := t.dir.File(credprocess.Executable)
+		if err := installHelper(exe, owner); err != nil {
+			return err
+		}
+		_, err := credprocess.Seed(t.dir.Path, args, cr, x.o.Now(), owner)
+		return err
+	}
+	name := profileName(in)
+	_, laterDir := t.dir.File("")
+	exports := [][2]string{{credprocess.DirVariable, laterDir}, {"AWS_PROFILE", name}}
+	var cleared []string
+	for _, k := range credentialVars {
+		if x.o.Getenv(k) != "" {
+			exports = append(exports, [2]string{k, ""})
+			cleared = append(cleared, k)
+		}
+	}
+	p := awsprofile.Profile{Name: name, Region: in.Region, CredentialProcess: credprocess.ProfileCommand(args)}
+	if err := t.save(x.r, in, p, prepare, exports); err != nil {
+		return err
+	}
+	x.r.Infof("Profile %s renews its credentials through %s, from the job's OIDC token; AWS_PROFILE is %s.", quote(name), credprocess.Executable+" "+credprocess.Command, quote(name))
+	if len(cleared) > 0 {
+		x.r.Infof("Cleared %s, left by an earlier step: the AWS CLI and SDKs read them before any profile, so the renewed credentials would not be used.", strings.Join(cleared, ", "))
+	}
+	return nil
+}
+
+// maxHelperBytes bounds the copy of this binary (about 10 MB).
+const maxHelperBytes = 64 << 20
+
+// installHelper copies the running binary to dst, through a temporary file
+// and a rename, mode 0500, owned by owner. The runner gives container
+// actions /proc, where the binary is /proc/self/exe; elsewhere (and in the
+// scratch image) the entrypoint's own absolute path is tried.
+func installHelper(dst string, owner *credprocess.FileOwner) error {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil && filepath.IsAbs(os.Args[0]) {
+		src, err = os.Open(os.Args[0])
+	}
+	if err != nil {
+		return fmt.Errorf("cannot find this action's own binary to install as the credential helper: %w", err)
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".oidc-aws-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	n, err := io.Copy(tmp, io.LimitReader(src, maxHelperBytes+1))
+	if err == nil && n > maxHelperBytes {
+		err = errors.New("this binary is larger than expected")
+	}
+	if err == nil {
+		err = tmp.Chmod(0o500)
+	}
+	if err == nil {
+		err = tmp.Chown(owner.UID, owner.GID)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot install the credential helper: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package runnerns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/jobdir"
+)
+
+// refreshLife is how long STS's credentials live here: long enough for a
+// CLI call on a busy machine, short enough to see them die mid-job.
+const refreshLife = 4 * time.Second
+
+// TestRefreshCredentialsOutliveTheirLifetime: refresh-credentials steps,
+// one plain and one chained, run as the runner runs the action; later
+// steps, as the runner's user, use the profiles with the AWS CLI v2 across
+// the credentials' expiry; a later step without the id-token variables
+// gets the helper's error; the post steps remove everything. In a plain
+// job and in a `container:` job, whose later steps see the runner's paths
+// as their own.
+func TestRefreshCredentialsOutliveTheirLifetime(t *testing.T) {
+	for _, container := range []bool{false, true} {
+		name := "plain job"
+		if container {
+			name = "container job"
+		}
+		t.Run(name, func(t *testing.T) { refreshJob(t, container) })
+	}
+}
+
+func refreshJob(t *testing.T, container bool) {
+	w := newWorldWith(t, sandbox.Options{CredentialLifetime: refreshLife})
+	const chained = "arn:aws:iam::" + sandbox.Account + ":role/deployer"
+	if err := w.sb.STS.AddRole(chained, localsts.Role{TrustedRoles: []string{sandbox.RoleARN}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	jobRoot, err := os.MkdirTemp(w.root, "job-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(jobRoot, 0o755)
+	j, err := NewJob(jobRoot, runnerUID, runnerUID, container)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An earlier step left keys, which would hide any profile.
+	j.Env["AWS_ACCESS_KEY_ID"], j.Env["AWS_SECRET_ACCESS_KEY"] = "AKIAEARLIERSTEPKEY00", "earlier-step-secret"
+	var shown, later []*Result // what the runner shows: the action's log masked, later steps' as they are
+
+	action := func(with map[string]string) *Step {
+		t.Helper()
+		st, err := j.NewStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := w.stepEnv(t, with)
+		for k, v := range j.Env {
+			env[k] = v
+		}
+		res, err := j.RunAction(ctx, w.bin, st, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown = append(shown, res)
+		if res.ExitCode != 0 {
+			t.Fatalf("step %v: exit %d\n%s\nstderr: %s", with, res.ExitCode, res.Log().Text(), res.Stderr)
+		}
+		if err := j.Apply(st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	first := action(map[string]string{"refresh-credentials": "true"})
+	log := shown[0].Log().Text()
+	if !strings.Contains(log, "Cleared AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, left by an earlier step") {
+		t.Errorf("the step did not say it cleared the earlier keys:\n%s", log)
+	}
+	for k, want := range map[string]string{"AWS_PROFILE": "default", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", credprocess.DirVariable: filepath.Join(j.Temp, jobdir.Name)} {
+		if got, ok := j.Env[k]; got != want || !ok {
+			t.Errorf("after the step %s=%q (set: %v), want %q", k, got, ok, want)
+		}
+	}
+	if _, ok := j.Env["AWS_SESSION_TOKEN"]; ok {
+		t.Error("AWS_SESSION_TOKEN exported with refresh-credentials")
+	}
+	dir := filepath.Join(j.Temp, jobdir.Name)
+	helper := filepath.Join(dir, credprocess.Executable)
+	entries, _ := filepath.Glob(filepath.Join(dir, "cred-*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("the step left %d cache entries, want the one it got", len(entries))
+	}
+	for p, mode := range map[string]os.FileMode{helper: 0o500, entries[0]: 0o600} {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if st.Mode().Perm() != mode || sys.Uid != runnerUID || sys.Gid != runnerUID {
+			t.Errorf("%s: mode %v owner %d:%d, want %v %d:%d", p, st.Mode().Perm(), sys.Uid, sys.Gid, mode, runnerUID, runnerUID)
+		}
+	}
+
+	// The chained role, refreshable too, in its own profile; AWS_PROFILE
+	// now names it.
+	second := action(map[string]string{"refresh-credentials": "true", "role-chaining": "true", "role-to-assume": chained, "aws-profile": "deployer", "role-session-name": "chained"})
+	if j.Env["AWS_PROFILE"] != "deployer" {
+		t.Errorf("AWS_PROFILE=%q after the chained step", j.Env["AWS_PROFILE"])
+	}
+
+	// Later steps, as the runner's user, with the id-token variables every
+	// step of a job with id-token: write has. Each round runs after the
+	// last round's credentials died.
+	tokenVars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": w.sb.Issuer.RequestURL(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": w.sb.Issuer.RequestToken(), "STS": w.sb.STS.URL()}
+	script := fmt.Sprintf(`set -e
+%[1]s sts get-caller-identity --profile default --endpoint-url "$STS" --query Arn --output text
+%[1]s sts get-caller-identity --endpoint-url "$STS" --query Arn --output text
+`, w.cli)
+	want := "arn:aws:sts::" + sandbox.Account + ":assumed-role/deploy/GitHubActions\narn:aws:sts::" + sandbox.Account + ":assumed-role/deployer/chained\n"
+	for round := range 2 {
+		if round > 0 {
+			time.Sleep(refreshLife + time.Second)
+		}
+		res, err := j.RunLater(ctx, []string{"/bin/sh", "-c", script}, tokenVars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later = append(later, res)
+		if res.ExitCode != 0 || string(res.Stdout) != want {
+			t.Fatalf("round %d: exit %d\n%s\nwant\n%s\nstderr: %s", round+1, res.ExitCode, res.Stdout, want, res.Stderr)
+		}
+	}
+	var web, chain int
+	for _, r := range w.sb.STS.Requests() {
+		switch {
+		case r.Outcome != localsts.OutcomeSuccess:
+			t.Errorf("a call failed at STS: %s %s", r.Action, r.Outcome)
+		case r.Action == "AssumeRoleWithWebIdentity":
+			web++
+		case r.Action == "AssumeRole":
+			chain++
+			if len(r.Tags) == 0 {
+				t.Error("a chained call sent no session tags")
+			}
+		}
+	}
+	if web < 3 || chain < 2 {
+		t.Errorf("STS saw %d web-identity and %d chained calls; want renewals of both after expiry", web, chain)
+	}
+
+	// (e) A later step without the id-token variables.
+	res, err := j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--profile", "default", "--endpoint-url", w.sb.STS.URL()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later = append(later, res)
+	if res.ExitCode == 0 || !strings.Contains(string(res.Stderr), "add `permissions: id-token: write`") {
+		t.Errorf("without id-token: exit %d, stderr:\n%s", res.ExitCode, res.Stderr)
+	}
+
+	// Every credential the helpers cached, for (g).
+	var secretValues []string
+	entries, _ = filepath.Glob(filepath.Join(dir, "cred-*.json"))
+	for _, e := range entries {
+		var c struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		b, _ := os.ReadFile(e)
+		if json.Unmarshal(b, &c) == nil {
+			secretValues = append(secretValues, c.AccessKeyId, c.SecretAccessKey, c.SessionToken)
+		}
+	}
+	if len(secretValues) < 6 {
+		t.Errorf("%d cached credential parts, want both profiles' and the first hop's", len(secretValues))
+	}
+
+	// (f) The post steps remove the helper, its cache and the profiles.
+	for _, st := range []*Step{second, first} {
+		res, err := j.RunPost(ctx, w.bin, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown = append(shown, res)
+		if res.ExitCode != 0 {
+			t.Fatalf("post step: exit %d\n%s\nstderr: %s", res.ExitCode, res.Log().Text(), res.Stderr)
+		}
+	}
+	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(dir)
+		t.Errorf("%s is still there after the post steps: %v", dir, left)
+	}
+	filepath.WalkDir(j.Temp, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, _ := d.Info(); info.Sys().(*syscall.Stat_t).Uid == 0 {
+			t.Errorf("root-owned leftover in RUNNER_TEMP: %s", p)
+		}
+		return nil
+	})
+
+	// (g) No secret in anything the runner shows.
+	for i, r := range append(shown, later...) {
+		visible := r.Log().Text() + string(r.Stderr)
+		if i >= len(shown) {
+			visible += string(r.Stdout)
+		}
+		for _, s := range append(secretValues, w.sb.Issuer.RequestToken()) {
+			if len(s) >= 8 && strings.Contains(visible, s) {
+				t.Errorf("process %d shows a secret (%d chars)", i, len(s))
+			}
+		}
+	}
+}
