@@ -39,7 +39,7 @@ func refreshSource(getenv func(string) string, t *profileTarget) ([]string, erro
 	if name == "" {
 		name = "default"
 	}
-	fix := fmt.Sprintf("give the step that assumes the first role refresh-credentials: true as well (its profile is used through AWS_PROFILE, or default); profile %s", quote(name))
+	fix := "give the step that assumes the first role refresh-credentials: true as well; its profile is used through AWS_PROFILE (or default)"
 	line, err := t.files.CredentialProcess(name)
 	if err != nil {
 		return nil, fmt.Errorf("input %q: cannot read the profile to chain from: %w", inputs.RoleChaining, err)
@@ -47,11 +47,11 @@ func refreshSource(getenv func(string) string, t *profileTarget) ([]string, erro
 	args, ok := credprocess.ParseProfileCommand(line)
 	switch {
 	case line == "":
-		return nil, fmt.Errorf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none in %s; %s", inputs.RoleChaining, quote(name), t.shown, fix)
+		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown, quote(name)), fix: fix}
 	case !ok:
-		return nil, fmt.Errorf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of %s is not one; %s", inputs.RoleChaining, quote(name), fix)
+		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of profile %s is not one", inputs.RoleChaining, quote(name)), fix: fix}
 	case slices.Contains(args, "--chain-role-to-assume"):
-		return nil, fmt.Errorf("input %q: profile %s is itself a role chain; a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway): chain from the profile of the first role", inputs.RoleChaining, quote(name))
+		return nil, &fixedError{msg: fmt.Sprintf("input %q: profile %s is itself a role chain, and a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway)", inputs.RoleChaining, quote(name)), fix: "chain from the profile of the first role"}
 	}
 	return args, nil
 }

@@ -1,0 +1,70 @@
+package action
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/jobdir"
+)
+
+func TestRefreshCredentialsWritesAHelperProfileAndNoKeys(t *testing.T) {
+	j := newJob(t)
+	s := j.step(map[string]string{"refresh-credentials": "true"}, map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEARLIER", "AWS_SECRET_ACCESS_KEY": "earlier"})
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s", s.code, s.log.Text())
+	}
+	dir := filepath.Join(j.temp, jobdir.Name)
+	for k, want := range map[string]string{"AWS_PROFILE": "default", credprocess.DirVariable: dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""} {
+		if got, ok := s.env[k]; got != want || !ok {
+			t.Errorf("%s=%q (set: %v), want %q", k, got, ok, want)
+		}
+	}
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION"} {
+		if _, ok := s.env[k]; ok {
+			t.Errorf("exported %s", k)
+		}
+	}
+	if !strings.Contains(s.log.Text(), "Cleared AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, left by an earlier step") {
+		t.Errorf("log:\n%s", s.log.Text())
+	}
+	line := readINI(t, filepath.Join(dir, "config")).Section("default").Key("credential_process").String()
+	args, ok := credprocess.ParseProfileCommand(line)
+	if !ok || !slices.Contains(args, sandbox.RoleARN) || !slices.Contains(args, j.sb.STS.URL()) {
+		t.Errorf("credential_process %q", line)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, credprocess.Executable)); err != nil || fi.Mode().Perm() != 0o500 {
+		t.Errorf("helper: %v %v", fi, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "cred-*.json")); len(m) != 1 {
+		t.Errorf("cache entries %v, want the step's", m)
+	}
+	if code, log := j.post(s, nil); code != 0 {
+		t.Fatalf("post: %s", log.Text())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(dir)
+		t.Errorf("post left %v", left)
+	}
+}
+
+func TestRefreshChainingNeedsARefreshableSourceProfile(t *testing.T) {
+	j := newJob(t)
+	hub := j.step(map[string]string{"aws-profile": "hub"}, nil)
+	if hub.code != 0 {
+		t.Fatalf("exit %d\n%s", hub.code, hub.log.Text())
+	}
+	before := j.sb.STS.Stats().Requests
+	s := j.step(map[string]string{"refresh-credentials": "true", "role-chaining": "true", "aws-profile": "deployer"},
+		map[string]string{"AWS_PROFILE": "hub", "AWS_CONFIG_FILE": hub.env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE": hub.env["AWS_SHARED_CREDENTIALS_FILE"]})
+	if s.code == 0 || !strings.Contains(s.log.Text(), "starts from a refreshable profile of this action") || !strings.Contains(s.log.Text(), "refresh-credentials: true as well") {
+		t.Errorf("exit %d\n%s", s.code, s.log.Text())
+	}
+	if n := j.sb.STS.Stats().Requests; n != before {
+		t.Errorf("%d STS calls before the refusal", n-before)
+	}
+}
