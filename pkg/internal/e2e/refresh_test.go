@@ -231,8 +231,10 @@ func TestRefreshLongJobThroughTheAWSCLI(t *testing.T) {
 			keys[r.AccessKeyID] = true
 		}
 	}
-	if len(keys) != lifetimes || webIdentityCalls(j.sb.STS) != lifetimes {
-		t.Errorf("%d lifetimes: %d distinct keys used, %d web-identity calls; want %d of each", lifetimes, len(keys), webIdentityCalls(j.sb.STS), lifetimes)
+	// One key per call; at least one renewal per lifetime (a slow CLI may
+	// see credentials expire within its call and renew again).
+	if len(keys) != lifetimes || webIdentityCalls(j.sb.STS) < lifetimes {
+		t.Errorf("%d lifetimes: %d distinct keys used, %d web-identity calls; want %d and at least %d", lifetimes, len(keys), webIdentityCalls(j.sb.STS), lifetimes, lifetimes)
 	}
 }
 
@@ -294,7 +296,10 @@ func wantAbout(t *testing.T, calls int, life, elapsed time.Duration, stsCalls in
 // make one STS call between them, and all print the same credentials.
 func TestRefreshConcurrentHelpersAtExpiryMakeOneSTSCall(t *testing.T) {
 	t.Parallel()
-	j := newJob(t, sandbox.Options{CredentialLifetime: shortLife})
+	// Hour-long credentials, and the cached ones made to look expired:
+	// on a busy machine 32 processes can take longer than short-lived
+	// credentials last, and a second renewal would be right, not a bug.
+	j := newJob(t, sandbox.Options{})
 	line := credprocess.ProfileCommand(j.sourceArgs())
 	helper := func() (string, error) {
 		cmd := exec.Command("sh", "-c", line) // as aws-sdk-go-v2 runs it
@@ -308,10 +313,15 @@ func TestRefreshConcurrentHelpersAtExpiryMakeOneSTSCall(t *testing.T) {
 		}
 		return stdout.String(), nil
 	}
-	if _, err := helper(); err != nil {
+	first, err := helper()
+	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(shortLife)
+	entries, _ := filepath.Glob(filepath.Join(j.dir, "cred-*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("%d cache entries", len(entries))
+	}
+	expire(t, entries[0])
 	before := webIdentityCalls(j.sb.STS)
 	outs := make([]string, 32)
 	errs := make([]error, 32)
@@ -325,11 +335,36 @@ func TestRefreshConcurrentHelpersAtExpiryMakeOneSTSCall(t *testing.T) {
 			t.Fatalf("helper %d: %v, same output as helper 0: %v", i, errs[i], outs[i] == outs[0])
 		}
 	}
+	if outs[0] == first {
+		t.Fatal("the helpers answered with the expired credentials")
+	}
 	if n := webIdentityCalls(j.sb.STS) - before; n != 1 {
 		t.Errorf("32 helpers at expiry made %d STS calls, want 1", n)
 	}
 	if n := j.sb.Issuer.Minted(); n != 2 {
 		t.Errorf("%d tokens minted for 2 refreshes", n)
+	}
+}
+
+// expire rewrites a cache entry as if its credentials had expired a
+// second ago, after living an hour.
+func expire(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e map[string]any
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	e["Expiration"], e["Issued"] = now.Add(-time.Second).Format(time.RFC3339Nano), now.Add(-time.Hour).Format(time.RFC3339Nano)
+	if b, err = json.Marshal(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -393,15 +428,15 @@ func TestRefreshRoleChainThroughTheAWSCLI(t *testing.T) {
 			chained = append(chained, r)
 		}
 	}
-	if len(chained) != 2 {
-		t.Fatalf("%d AssumeRole calls, want 2", len(chained))
+	if len(chained) < 2 {
+		t.Fatalf("%d AssumeRole calls, want one per lifetime", len(chained))
 	}
 	for _, r := range chained {
 		if r.Outcome != localsts.OutcomeSuccess || len(r.Tags) != 2 || r.Tags[1] != (localsts.Tag{Key: "Repository", Value: "octo-org/octo-repo"}) || r.ExternalID != "ext-1" {
 			t.Errorf("chained call %+v", r)
 		}
 	}
-	if chained[0].AccessKeyID == chained[1].AccessKeyID {
-		t.Error("the second chained call was signed with the first hop's dead credentials")
+	if chained[0].AccessKeyID == chained[len(chained)-1].AccessKeyID {
+		t.Error("the last chained call was signed with the first hop's dead credentials")
 	}
 }
