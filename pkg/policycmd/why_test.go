@@ -58,15 +58,15 @@ func TestLintFailsEveryBadExample(t *testing.T) {
 			t.Fatalf("the plan is only %d bytes", st.Size())
 		}
 		code, out, errOut := run(t, "", "lint", path)
-		if code != ExitFindings || !strings.Contains(out, `error OIDC003 `+path+`:1 statement #1`) {
+		if code != ExitFindings || !strings.Contains(out, `error OIDC003 `+path+`:1 "aws_iam_role.deploy" statement #1`) || strings.Contains(out, "lambda") {
 			t.Errorf("exit %d, want 1 and OIDC003 on line 1 (terraform prints one line)\n%s%s", code, out, errOut)
 		}
 	})
 }
 
 // writePlan writes a `terraform show -json` plan, compact as terraform
-// prints it, with one role whose trust policy is org-wide and n S3
-// objects of about size bytes of content each.
+// prints it, with one role whose trust policy is org-wide, a Lambda role,
+// and n S3 objects of about size bytes of content each.
 func writePlan(t testing.TB, n, size int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "plan.json")
@@ -87,7 +87,11 @@ func plan(n, size int) []byte {
 		Values  map[string]any `json:"values"`
 	}
 	resources := []resource{{Address: "aws_iam_role.deploy", Mode: "managed", Type: "aws_iam_role", Name: "deploy",
-		Values: map[string]any{"name": "deploy", "assume_role_policy": policy, "max_session_duration": 3600}}}
+		Values: map[string]any{"name": "deploy", "assume_role_policy": policy, "max_session_duration": 3600}},
+		// A role that is not for OIDC, as real plans hold: it must draw
+		// no finding.
+		{Address: "aws_iam_role.lambda", Mode: "managed", Type: "aws_iam_role", Name: "lambda",
+			Values: map[string]any{"name": "lambda", "assume_role_policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}}}
 	content := strings.Repeat("x", size)
 	for i := range n {
 		resources = append(resources, resource{Address: fmt.Sprintf("aws_s3_object.asset[%d]", i), Mode: "managed", Type: "aws_s3_object", Name: "asset",

@@ -24,7 +24,7 @@ var lintRules = []lintRule{
 	{Rule{"OIDC012", "warning", "Wildcard principal", "Principal \"*\" trusts every AWS principal and identity provider; only the conditions stand between the role and the world. Name the OIDC provider in Principal.Federated."}, nil, lintWildcardPrincipal},
 	{Rule{"OIDC013", "warning", "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?."}, nil, lintRegexInLike},
 	{Rule{"OIDC014", "info", "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags)."}, nil, lintBroadAction},
-	{Rule{"OIDC015", "error", "No statement admits a web-identity token", "No Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider."}, lintNoWebIdentity, nil},
+	{Rule{"OIDC015", "error", "No statement admits a web-identity token", "The policy is meant for OIDC (it names a Federated principal, the web-identity action or an issuer's condition keys), but no Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider."}, lintNoWebIdentity, nil},
 	{Rule{"OIDC016", "error", "Condition key IAM does not provide", "IAM turns only documented claims into condition keys (aud, sub, amr, azp for every provider; for GitHub's issuers also actor, actor_id, enterprise_id, environment, job_workflow_ref, ref, repository, repository_id, repository_owner_id, workflow). On any other key a positive operator is always false and a negated one always true, so an Allow never admits anyone, or a Deny locks everyone out. Use the key the message names, or a sub pattern."}, nil, lintAbsentKey},
 }
 
@@ -39,7 +39,7 @@ func lintCompiles(r *reporter, p *Policy) {
 // sts:AssumeRoleWithWebIdentity to the token's provider; without one,
 // every call is denied.
 func lintNoWebIdentity(r *reporter, p *Policy) {
-	if p == nil {
+	if p == nil || !meantForWebIdentity(p) {
 		return
 	}
 	for i := range p.Statements {
@@ -49,6 +49,32 @@ func lintNoWebIdentity(r *reporter, p *Policy) {
 	}
 	r.report("no Allow statement lets a Federated (OIDC) principal call sts:AssumeRoleWithWebIdentity, so STS refuses every GitHub token for this role",
 		"add a statement with \"Effect\": \"Allow\", \"Principal\": {\"Federated\": \"arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com\"} and \"Action\": \"sts:AssumeRoleWithWebIdentity\"", "")
+}
+
+// meantForWebIdentity reports whether p has anything to do with OIDC: a
+// Federated principal, the web-identity action, or a condition key named
+// after an issuer. A terraform plan holds every role's policy, and an EC2
+// or Lambda role's is no broken OIDC policy.
+func meantForWebIdentity(p *Policy) bool {
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		for _, pr := range []*Principal{s.Principal, s.NotPrincipal} {
+			if pr != nil && len(pr.Federated) > 0 {
+				return true
+			}
+		}
+		for _, a := range append(append([]string(nil), s.Action...), s.NotAction...) {
+			if strings.Contains(strings.ToLower(a), "withwebidentity") {
+				return true
+			}
+		}
+		for _, c := range s.Conditions {
+			if pre, _, ok := cutLast(c.Key, ":"); ok && looksLikeIssuer(pre) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // admitsWebIdentity reports whether s could allow a web-identity call at

@@ -127,6 +127,8 @@ func TestLintStatementShapes(t *testing.T) {
 			`{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`, "OIDC015/error"},
 		{"NotAction excluding the web-identity call admits no token", `IAM User Guide, NotAction: the statement matches every action except the ones listed.`,
 			`{"Statement":[{"Effect":"Allow",` + fed + `,"NotAction":"sts:AssumeRoleWith*",` + good + `}]}`, "OIDC015/error OIDC014/info"},
+		{"a role that is not for OIDC draws nothing", `IAM User Guide, roles for AWS services: an EC2 role's trust policy allows sts:AssumeRole to the ec2.amazonaws.com service principal; a terraform plan lints it alongside the OIDC roles.`,
+			`{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, ""},
 		{"an action wildcard that covers the call is enough", `IAM User Guide, Action element: wildcards match action names, ignoring case.`,
 			`{"Statement":[{"Effect":"Allow",` + fed + `,"Action":"sts:assumerolewith*",` + good + `}]}`, ""},
 	}
