@@ -31,7 +31,8 @@ type Document struct {
 }
 
 // present records whether a top-level key is there (and not null) without
-// copying its value, which in a terraform plan can be most of the input.
+// copying its value, which in a terraform plan can be most of the input:
+// encoding/json hands UnmarshalJSON a slice of the input.
 type present bool
 
 func (p *present) UnmarshalJSON(b []byte) error {
@@ -58,36 +59,28 @@ func ParseDocuments(data []byte) ([]Document, error) {
 		}
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
-	var top struct{ Statement, Role, Roles present }
-	var tf struct {
-		Values        present `json:"values"`
-		PlannedValues present `json:"planned_values"`
-		PriorState    present `json:"prior_state"`
-		FormatVersion present `json:"format_version"`
-	}
+	// Keys are matched exactly, as IAM and terraform spell them.
+	var top map[string]present
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if err := json.Unmarshal(data, &tf); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
 	var docs []Document
 	var err error
 	switch {
-	case bool(top.Statement):
+	case bool(top["Statement"]):
 		var p *Policy
 		if p, err = parsePolicyJSON(data, "policy"); err == nil {
 			docs = []Document{locateInline(Document{Name: "policy", Policy: p}, data, 0)}
 		}
-	case bool(top.Role):
+	case bool(top["Role"]):
 		raw, off := member(data, "Role")
 		var d Document
 		if d, err = parseRole(raw, "Role"); err == nil {
 			docs = []Document{locateRole(d, raw, off)}
 		}
-	case bool(top.Roles):
+	case bool(top["Roles"]):
 		docs, err = parseRoles(data)
-	case bool(tf.Values || tf.PlannedValues || tf.PriorState || tf.FormatVersion):
+	case bool(top["values"] || top["planned_values"] || top["prior_state"] || top["format_version"]):
 		docs, err = parseTerraform(data)
 	default:
 		err = errors.New("unrecognised JSON; want a policy document (with \"Statement\"), `aws iam get-role --output json` output (with \"Role\"), or `terraform show -json` output (with \"values\" or \"planned_values\")")

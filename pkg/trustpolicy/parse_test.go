@@ -74,6 +74,7 @@ func TestParseRejects(t *testing.T) {
 	}{
 		{"not JSON", "Statement:", "not a JSON object"},
 		{"an unrecognised object", `{"foo":1}`, `want a policy document (with "Statement")`},
+		{"a top-level key in the wrong case", `{"role":{"RoleName":"r"}}`, `unrecognised JSON; want a policy document (with "Statement")`},
 		{"a statement element in the wrong case", `{"Statement":[{"effect":"Allow"}]}`, `at Statement[0].effect: unknown statement element "effect"; did you mean "Effect"?`},
 		{"a bad shape names the statement by Sid", `{"Statement":[{"Sid":"A"},{"Sid":"B","Action":{"x":1}}]}`, `Statement[1] (Sid "B").Action: want a string or a list of strings`},
 		{"a null condition value", `{"Statement":[{"Condition":{"StringEquals":{"k":null}}}]}`, `null is not a condition value`},
