@@ -177,13 +177,13 @@ func stageOf(err error) Stage {
 	return StageInputs
 }
 
-// run is one action run; every error it returns is a *Failure.
+// run is one action run; every error it returns is a *Failure. It checks
+// everything first (the inputs, then what they name), then leaves its first
+// traces (cleared credentials, the region), then trades the job's token, or
+// with role chaining the credentials it starts from, for new credentials.
 func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMask) error {
-	in, err := inputs.Load(o.Getenv)
+	in, err := loadInputs(r, o.Getenv)
 	if err != nil {
-		return &Failure{Stage: StageInputs, Err: err}
-	}
-	if err := checkRunnerFiles(o.Getenv, in); err != nil {
 		return &Failure{Stage: StageInputs, Err: err}
 	}
 	// The deadline covers everything from here, reading the input files
@@ -193,39 +193,66 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 		ctx, cancel = context.WithTimeoutCause(ctx, in.Timeout, errDeadline)
 		defer cancel()
 	}
+	x, err := prepare(ctx, r, o, in, accounts)
+	if err != nil {
+		return &Failure{Stage: StageInputs, Err: err}
+	}
+	if err := x.exportFirst(); err != nil {
+		return &Failure{Stage: StageExport, Err: err}
+	}
+	if in.RoleChaining {
+		return x.chainFromSource(ctx)
+	}
+	return x.fromToken(ctx)
+}
+
+// loadInputs validates the inputs, and that the step has somewhere to put
+// its results, and shows the warnings about ignored inputs.
+func loadInputs(r *workflow.Runner, getenv func(string) string) (*inputs.Inputs, error) {
+	in, err := inputs.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRunnerFiles(getenv, in); err != nil {
+		return nil, err
+	}
 	for _, w := range in.Warnings {
 		r.Warningf("%s", w)
 	}
-	var profile *profileTarget
+	return in, nil
+}
+
+// prepare checks what the inputs name, before this step leaves any trace:
+// where a profile goes, the credentials a chain starts from, the
+// trust-policy file, and the STS endpoint and proxy settings (the client
+// reads those from the environment too).
+func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inputs, accounts *accountMask) (*exchange, error) {
+	x := &exchange{r: r, o: o, in: in}
+	var err error
 	if in.Profile != "" || in.RefreshCredentials {
-		if profile, err = planProfile(o.Getenv, in); err != nil {
-			return &Failure{Stage: StageInputs, Err: err}
+		if x.profile, err = planProfile(o.Getenv, in); err != nil {
+			return nil, err
 		}
 	}
-	var source stsexchange.Credentials
-	var sourceArgs []string
 	switch {
 	case in.RoleChaining && in.RefreshCredentials:
-		if sourceArgs, err = refreshSource(o.Getenv, profile); err != nil {
-			return &Failure{Stage: StageInputs, Err: err}
+		if x.sourceArgs, err = refreshSource(o.Getenv, x.profile); err != nil {
+			return nil, err
 		}
 	case in.RoleChaining:
-		if source, err = envCredentials(o.Getenv); err != nil {
-			return &Failure{Stage: StageInputs, Err: err}
+		if x.source, err = envCredentials(o.Getenv); err != nil {
+			return nil, err
 		}
-		r.Mask(source.SecretAccessKey)
-		r.Mask(source.SessionToken)
+		r.Mask(x.source.SecretAccessKey)
+		r.Mask(x.source.SessionToken)
 	}
-	var policy *trustCheck
 	if in.TrustPolicyFile != "" {
-		if policy, err = loadTrustPolicy(ctx, in.TrustPolicyFile); err != nil {
-			return &Failure{Stage: StageInputs, Err: err}
+		if x.trust, err = loadTrustPolicy(ctx, in.TrustPolicyFile); err != nil {
+			return nil, err
 		}
-		accounts.in(policy.text)
+		accounts.in(x.trust.text)
 	}
-	// The client checks the endpoint and proxy settings from the
-	// environment; do it before this step leaves any trace.
-	sts, err := stsexchange.New(stsexchange.Options{
+	x.sts, err = stsexchange.New(stsexchange.Options{
 		Region:    in.Region,
 		Endpoint:  in.STSEndpoint,
 		Getenv:    o.Getenv,
@@ -235,48 +262,64 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 		Version:   o.Version,
 	})
 	if err != nil {
-		return &Failure{Stage: StageInputs, Err: err}
+		return nil, err
 	}
-	if in.UnsetCurrentCreds {
-		for _, k := range credentialVars {
-			if err := r.SetEnv(k, ""); err != nil {
-				return &Failure{Stage: StageExport, Err: err}
-			}
-		}
-	}
-	// Region first, as configure-aws-credentials does: later steps get it
-	// even when this one fails. Not for a profile without the variables:
-	// AWS_REGION would override the region of every profile in the job.
-	if profile == nil || in.OutputEnvCredentials {
-		for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-			if err := r.SetEnv(k, in.Region); err != nil {
-				return &Failure{Stage: StageExport, Err: err}
-			}
-		}
-	}
+	return x, nil
+}
 
-	x := &exchange{r: r, o: o, in: in, sts: sts, profile: profile, sourceArgs: sourceArgs}
-	if in.RoleChaining {
-		if sourceArgs != nil {
-			if source, err = x.refreshedSource(ctx); err != nil {
+// exportFirst clears the credentials earlier steps left, when asked, and
+// exports the region first, as configure-aws-credentials does: later steps
+// get it even when this one fails. Not for a profile without the
+// variables: AWS_REGION would override the region of every profile in the
+// job.
+func (x *exchange) exportFirst() error {
+	if x.in.UnsetCurrentCreds {
+		for _, k := range credentialVars {
+			if err := x.r.SetEnv(k, ""); err != nil {
 				return err
 			}
 		}
-		return x.chain(ctx, source)
 	}
+	if x.profile != nil && !x.in.OutputEnvCredentials {
+		return nil
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if err := x.r.SetEnv(k, x.in.Region); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chainFromSource assumes the role with the credentials the chain starts
+// from: the environment's, or fresh ones from a refreshable profile.
+func (x *exchange) chainFromSource(ctx context.Context) error {
+	if x.sourceArgs != nil {
+		source, err := x.refreshedSource(ctx)
+		if err != nil {
+			return err
+		}
+		x.source = source
+	}
+	return x.chain(ctx, x.source)
+}
+
+// fromToken gets the job's token, shows its claims and the trust policy's
+// verdict on it when asked, and trades it at STS.
+func (x *exchange) fromToken(ctx context.Context) error {
 	if err := x.prepareToken(ctx); err != nil {
 		return err
 	}
-	if in.DebugClaims {
-		showClaims(r, x.claims)
-		if in.Role.IsZero() {
-			r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
+	if x.in.DebugClaims {
+		showClaims(x.r, x.claims)
+		if x.in.Role.IsZero() {
+			x.r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
 			return nil
 		}
 	}
-	if policy != nil {
-		policy.report(r, x.claims, in.SessionName)
-		x.policy = policy
+	if x.trust != nil {
+		x.trust.report(x.r, x.claims, x.in.SessionName)
+		x.policy = x.trust
 	}
 	return x.webIdentity(ctx)
 }
@@ -326,7 +369,13 @@ type exchange struct {
 	tokens *idtoken.Client // nil when the token comes from a file
 	token  string
 	claims *claims.Claims
+	// trust is the trust-policy input, loaded before any network call;
+	// policy is the same once it has judged the token (nil until then).
+	trust  *trustCheck
 	policy *trustCheck
+	// source is what a chain starts from (the environment's credentials,
+	// or a refreshable profile's).
+	source stsexchange.Credentials
 	// profile is where aws-profile goes; nil without one.
 	profile *profileTarget
 	// sourceArgs are the helper flags of the profile a refreshable chain
