@@ -53,28 +53,27 @@ const (
 	ExitFailed = 1
 )
 
-// Stage names where a run failed, as shown to the user.
-type Stage string
+// stage names where a run failed, as shown to the user.
+type stage string
 
 // The stages of a run.
 const (
-	StageInputs      Stage = "validation"
-	StageToken       Stage = "token request"
-	StageTrustPolicy Stage = "trust-policy check"
-	StageSTS         Stage = "STS call"
-	StageExport      Stage = "export"
+	stageInputs stage = "validation"
+	stageToken  stage = "token request"
+	stageSTS    stage = "STS call"
+	stageExport stage = "export"
 )
 
-// Failure is a failed run: the stage and the cause. This is the one place
+// stageError is a failed run: the stage and the cause. This is the one place
 // that names the stage; the cause says only what was wrong, and its fix is
 // kept apart (see fixOf) and printed once, by reportFailure.
-type Failure struct {
-	Stage Stage
+type stageError struct {
+	stage stage
 	Err   error
 }
 
-func (f *Failure) Error() string { return fmt.Sprintf("%s failed: %s", f.Stage, f.Err) }
-func (f *Failure) Unwrap() error { return f.Err }
+func (f *stageError) Error() string { return fmt.Sprintf("%s failed: %s", f.stage, f.Err) }
+func (f *stageError) Unwrap() error { return f.Err }
 
 // fixedError is one of this package's own causes, with its fix kept apart
 // as the other packages keep theirs.
@@ -124,7 +123,7 @@ func Run(ctx context.Context, o Options) int {
 	// binary and knows itself by this state (see stateKey).
 	if o.Getenv("GITHUB_STATE") != "" {
 		if err := saveCleanup(r, cleanupState{}); err != nil {
-			reportFailure(r, &Failure{Stage: StageInputs, Err: err})
+			reportFailure(r, &stageError{stage: stageInputs, Err: err})
 			return ExitFailed
 		}
 	}
@@ -132,7 +131,7 @@ func Run(ctx context.Context, o Options) int {
 		if cause := context.Cause(ctx); cause != nil {
 			// Stopped from outside (main cancels ctx on SIGTERM and
 			// SIGINT): say that, not what the interrupted call made of it.
-			err = &Failure{Stage: stageOf(err), Err: cause}
+			err = &stageError{stage: stageOf(err), Err: cause}
 		}
 		accounts.failure(err)
 		reportFailure(r, err)
@@ -169,22 +168,22 @@ func (o *Options) defaults() {
 var errDeadline = errors.New("the step's deadline (action-timeout-s) passed")
 
 // stageOf is the stage a run failed in.
-func stageOf(err error) Stage {
-	var f *Failure
+func stageOf(err error) stage {
+	var f *stageError
 	if errors.As(err, &f) {
-		return f.Stage
+		return f.stage
 	}
-	return StageInputs
+	return stageInputs
 }
 
-// run is one action run; every error it returns is a *Failure. It checks
+// run is one action run; every error it returns is a *stageError. It checks
 // everything first (the inputs, then what they name), then leaves its first
 // traces (cleared credentials, the region), then trades the job's token, or
 // with role chaining the credentials it starts from, for new credentials.
 func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMask) error {
 	in, err := loadInputs(r, o.Getenv)
 	if err != nil {
-		return &Failure{Stage: StageInputs, Err: err}
+		return &stageError{stage: stageInputs, Err: err}
 	}
 	// The deadline covers everything from here, reading the input files
 	// included.
@@ -195,10 +194,10 @@ func run(ctx context.Context, r *workflow.Runner, o Options, accounts *accountMa
 	}
 	x, err := prepare(ctx, r, o, in, accounts)
 	if err != nil {
-		return &Failure{Stage: StageInputs, Err: err}
+		return &stageError{stage: stageInputs, Err: err}
 	}
 	if err := x.exportFirst(); err != nil {
-		return &Failure{Stage: StageExport, Err: err}
+		return &stageError{stage: stageExport, Err: err}
 	}
 	if in.RoleChaining {
 		return x.chainFromSource(ctx)
@@ -396,7 +395,7 @@ func (x *exchange) prepareToken(ctx context.Context) error {
 			idtoken.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: x.o.Transport}),
 			idtoken.WithUserAgent("oidc-aws-action/"+x.o.Version))
 		if err != nil {
-			return &Failure{Stage: StageToken, Err: err}
+			return &stageError{stage: stageToken, Err: err}
 		}
 		x.tokens = c
 	}
@@ -412,13 +411,13 @@ func (x *exchange) refreshToken(ctx context.Context) error {
 		tok, err = x.tokens.Fetch(ctx, x.in.Audience)
 	}
 	if err != nil {
-		return &Failure{Stage: StageToken, Err: err}
+		return &stageError{stage: stageToken, Err: err}
 	}
 	// Mask before anything else can happen with it.
 	x.r.Mask(tok)
 	c, err := claims.Decode(tok)
 	if err != nil {
-		return &Failure{Stage: StageToken, Err: err}
+		return &stageError{stage: stageToken, Err: err}
 	}
 	x.token, x.claims = tok, c
 	return nil
@@ -511,20 +510,20 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 // help. Transient and throttled failures are retried after a backoff, up
 // to retry-max-attempts and within the deadline; other classes only when
 // again says so (it may also fail the run, e.g. when a fresh token cannot
-// be had). Every error returned is a *Failure.
+// be had). Every error returned is a *stageError.
 func (x *exchange) callSTS(ctx context.Context, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (*stsexchange.Result, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := call()
 		if err == nil {
 			return res, nil
 		}
-		var f *Failure
+		var f *stageError
 		if errors.As(err, &f) {
 			return nil, err
 		}
 		var serr *stsexchange.Error
 		if !errors.As(err, &serr) {
-			return nil, &Failure{Stage: StageSTS, Err: err}
+			return nil, &stageError{stage: stageSTS, Err: err}
 		}
 		retryable := serr.Class == stsexchange.Transient || serr.Class == stsexchange.Throttled
 		if !retryable && again != nil {
@@ -577,7 +576,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 		if shown == "" {
 			shown = "(none: STS returned no role ARN)"
 		}
-		return &Failure{Stage: StageExport, Err: &fixedError{
+		return &stageError{stage: stageExport, Err: &fixedError{
 			msg: fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s); nothing was exported", shown, strings.Join(in.AllowedAccountIDs, ",")),
 			fix: "check role-to-assume and sts-endpoint, or add the account to allowed-account-ids",
 		}}
@@ -606,27 +605,27 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	// a set of credentials behind.
 	for _, kv := range append(slices.Clone(env), out...) {
 		if err := workflow.CheckValue(kv[1]); err != nil {
-			return &Failure{Stage: StageExport, Err: fmt.Errorf("STS's answer for %s cannot be exported: %w", kv[0], err)}
+			return &stageError{stage: stageExport, Err: fmt.Errorf("STS's answer for %s cannot be exported: %w", kv[0], err)}
 		}
 	}
 	switch {
 	case in.RefreshCredentials:
 		if err := x.writeRefreshable(cr); err != nil {
-			return &Failure{Stage: StageExport, Err: err}
+			return &stageError{stage: stageExport, Err: err}
 		}
 	case x.profile != nil:
 		if err := x.profile.write(r, in, cr); err != nil {
-			return &Failure{Stage: StageExport, Err: err}
+			return &stageError{stage: stageExport, Err: err}
 		}
 	}
 	for _, kv := range env {
 		if err := r.SetEnv(kv[0], kv[1]); err != nil {
-			return &Failure{Stage: StageExport, Err: err}
+			return &stageError{stage: stageExport, Err: err}
 		}
 	}
 	for _, kv := range out {
 		if err := r.SetOutput(kv[0], kv[1]); err != nil {
-			return &Failure{Stage: StageExport, Err: err}
+			return &stageError{stage: stageExport, Err: err}
 		}
 	}
 	shownAccount := account
@@ -645,7 +644,7 @@ func (x *exchange) stsFailure(serr *stsexchange.Error, attempts int) error {
 	if x.policy != nil {
 		f.PolicyFile, f.PolicyAllowed = x.in.TrustPolicyFile, x.policy.allowed
 	}
-	return &Failure{Stage: StageSTS, Err: f}
+	return &stageError{stage: stageSTS, Err: f}
 }
 
 // stsFailure carries what the failure report shows beyond the STS error.

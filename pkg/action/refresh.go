@@ -62,7 +62,7 @@ func refreshSource(getenv func(string) string, t *profileTarget) ([]string, erro
 func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
 	d := x.profile.dir
 	if _, err := d.Create(); err != nil {
-		return stsexchange.Credentials{}, &Failure{Stage: StageExport, Err: fmt.Errorf("cannot create this job's directory: %w", err)}
+		return stsexchange.Credentials{}, &stageError{stage: stageExport, Err: fmt.Errorf("cannot create this job's directory: %w", err)}
 	}
 	args := append(slices.Clone(x.sourceArgs), "--cache-dir", d.Path)
 	c, err := credprocess.Credentials(ctx, args, credprocess.Options{
@@ -70,7 +70,7 @@ func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials
 		Owner: &credprocess.FileOwner{UID: d.UID, GID: d.GID},
 	})
 	if err != nil {
-		return c, &Failure{Stage: StageSTS, Err: fmt.Errorf("the first role's credentials, for the chain: %w", err)}
+		return c, &stageError{stage: stageSTS, Err: fmt.Errorf("the first role's credentials, for the chain: %w", err)}
 	}
 	x.r.Mask(c.AccessKeyID)
 	x.r.Mask(c.SecretAccessKey)
