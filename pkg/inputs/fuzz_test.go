@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func FuzzLoad(f *testing.F) {
 			if in != nil {
 				t.Fatalf("Load returned inputs with error %v", err)
 			}
-			if !IsInputError(err) {
+			if e := (*invalidInputs)(nil); !errors.As(err, &e) {
 				t.Fatalf("error %T is not an input error", err)
 			}
 			// Every line of the message is ours: the first, or a list item.
@@ -61,10 +62,10 @@ func FuzzLoad(f *testing.F) {
 		if d := in.Duration.Seconds(); d < 900 || d > 43200 {
 			t.Fatalf("accepted duration %v", in.Duration)
 		}
-		if len(in.InlineSessionPolicy) > MaxInlinePolicyChars {
+		if len(in.InlineSessionPolicy) > maxInlinePolicyChars {
 			t.Fatalf("accepted a policy of %d characters", len(in.InlineSessionPolicy))
 		}
-		if len(in.ManagedSessionPolicies) > MaxManagedPolicies {
+		if len(in.ManagedSessionPolicies) > maxManagedPolicies {
 			t.Fatalf("accepted %d managed policies", len(in.ManagedSessionPolicies))
 		}
 	})

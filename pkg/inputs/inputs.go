@@ -3,7 +3,6 @@ package inputs
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -67,13 +66,13 @@ type Role struct {
 // IsZero reports whether no role was given.
 func (r Role) IsZero() bool { return r.ARN == "" }
 
-// Error lists every invalid input of a run, so that one failed run shows
-// all there is to fix.
-type Error struct {
-	Problems []*InputError
+// invalidInputs lists every invalid input of a run, so that one failed run
+// shows all there is to fix.
+type invalidInputs struct {
+	Problems []*invalidInput
 }
 
-func (e *Error) Error() string {
+func (e *invalidInputs) Error() string {
 	if len(e.Problems) == 1 {
 		return e.Problems[0].Error()
 	}
@@ -86,21 +85,21 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// InputError is one invalid input.
-type InputError struct {
+// invalidInput is one invalid input.
+type invalidInput struct {
 	Input  string
 	Reason string
 }
 
-func (e *InputError) Error() string {
+func (e *invalidInput) Error() string {
 	return fmt.Sprintf("input %q: %s", e.Input, e.Reason)
 }
 
-// MaxInlinePolicyChars is STS's limit on the plaintext of a session policy.
-const MaxInlinePolicyChars = 2048
+// maxInlinePolicyChars is STS's limit on the plaintext of a session policy.
+const maxInlinePolicyChars = 2048
 
-// MaxManagedPolicies is STS's limit on PolicyArns.
-const MaxManagedPolicies = 10
+// maxManagedPolicies is STS's limit on PolicyArns.
+const maxManagedPolicies = 10
 
 // Lengths are checked apart from the patterns: RE2 compiles a counted
 // repetition such as {1,512} into one state per count, and the two ARN
@@ -163,7 +162,7 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	r.limits(in)
 	in.Warnings = r.unsupported()
 	if len(r.problems) > 0 {
-		return nil, &Error{Problems: r.problems}
+		return nil, &invalidInputs{Problems: r.problems}
 	}
 	return in, nil
 }
@@ -300,14 +299,14 @@ func (r *reader) role(debugClaims bool) Role {
 
 type reader struct {
 	getenv   func(string) string
-	problems []*InputError
+	problems []*invalidInput
 }
 
 // unsupported fails the run for each Fatal foreign input given and returns
 // a warning for each other one. Values are never shown: some are secrets.
 func (r *reader) unsupported() []string {
 	var warnings []string
-	for _, f := range Foreigns {
+	for _, f := range foreigns {
 		v := strings.TrimSpace(r.getenv(EnvName(f.Name)))
 		if b, ok := parseBool(v); v == "" || f.Boolean && ok && !b {
 			continue
@@ -317,7 +316,7 @@ func (r *reader) unsupported() []string {
 			r.fail(f.Name, msg)
 			continue
 		}
-		warnings = append(warnings, (&InputError{Input: f.Name, Reason: msg}).Error())
+		warnings = append(warnings, (&invalidInput{Input: f.Name, Reason: msg}).Error())
 	}
 	return warnings
 }
@@ -383,7 +382,7 @@ func splitList(v string) []string {
 }
 
 func (r *reader) fail(input, reason string) {
-	r.problems = append(r.problems, &InputError{Input: input, Reason: reason})
+	r.problems = append(r.problems, &invalidInput{Input: input, Reason: reason})
 }
 
 // EnvName is the variable the runner sets for an input: upper-cased with
@@ -398,7 +397,7 @@ func EnvName(input string) string {
 func (r *reader) str(name string) string {
 	v := strings.TrimSpace(r.getenv(EnvName(name)))
 	if v == "" {
-		spec, _ := Lookup(name)
+		spec, _ := lookup(name)
 		return spec.Default
 	}
 	return v
@@ -479,8 +478,8 @@ func (r *reader) policy() string {
 		r.fail(InlineSessionPolicy, "is not valid JSON")
 		return ""
 	}
-	if buf.Len() > MaxInlinePolicyChars {
-		r.fail(InlineSessionPolicy, fmt.Sprintf("is %d characters after removing white space; STS allows %d", buf.Len(), MaxInlinePolicyChars))
+	if buf.Len() > maxInlinePolicyChars {
+		r.fail(InlineSessionPolicy, fmt.Sprintf("is %d characters after removing white space; STS allows %d", buf.Len(), maxInlinePolicyChars))
 		return ""
 	}
 	if _, ok := doc["Statement"]; !ok {
@@ -499,8 +498,8 @@ func (r *reader) policyARNs() []string {
 		}
 		arns = append(arns, arn)
 	}
-	if len(arns) > MaxManagedPolicies {
-		r.fail(ManagedSessionPolicies, fmt.Sprintf("lists %d policies; STS allows at most %d", len(arns), MaxManagedPolicies))
+	if len(arns) > maxManagedPolicies {
+		r.fail(ManagedSessionPolicies, fmt.Sprintf("lists %d policies; STS allows at most %d", len(arns), maxManagedPolicies))
 	}
 	return arns
 }
@@ -581,10 +580,4 @@ func quote(v string) string {
 		v = v[:max] + "…"
 	}
 	return strconv.Quote(v)
-}
-
-// IsInputError reports whether err came from input validation.
-func IsInputError(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
 }

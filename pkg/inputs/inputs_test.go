@@ -47,17 +47,14 @@ func mustLoad(t *testing.T, e runnerEnv) *Inputs {
 }
 
 // problemsOf returns the invalid inputs Load reported.
-func problemsOf(t *testing.T, err error) []*InputError {
+func problemsOf(t *testing.T, err error) []*invalidInput {
 	t.Helper()
 	if err == nil {
 		t.Fatal("Load succeeded, want an input error")
 	}
-	var e *Error
+	var e *invalidInputs
 	if !errors.As(err, &e) {
-		t.Fatalf("error %T (%v) is not an *inputs.Error", err, err)
-	}
-	if !IsInputError(err) {
-		t.Error("IsInputError = false for an *inputs.Error")
+		t.Fatalf("error %T (%v) is not an *invalidInputs", err, err)
 	}
 	return e.Problems
 }
@@ -121,11 +118,11 @@ func TestSpecsAreConsistent(t *testing.T) {
 		}
 	}
 	for _, n := range names {
-		if _, ok := Lookup(n); !ok {
+		if _, ok := lookup(n); !ok {
 			t.Errorf("input %q is not in Specs", n)
 		}
 	}
-	if _, ok := Lookup("no-such-input"); ok {
+	if _, ok := lookup("no-such-input"); ok {
 		t.Error("Lookup found an input that does not exist")
 	}
 	for _, o := range Outputs {
@@ -151,7 +148,7 @@ func TestDefaultsMatchSpecs(t *testing.T) {
 	}
 
 	spec := func(name string) string {
-		s, ok := Lookup(name)
+		s, ok := lookup(name)
 		if !ok {
 			t.Fatalf("no spec for %q", name)
 		}
@@ -354,21 +351,21 @@ func TestInlineSessionPolicy(t *testing.T) {
 		}
 	})
 	t.Run("accepts exactly 2048 characters after compaction", func(t *testing.T) {
-		p := policyOfLength(t, MaxInlinePolicyChars)
+		p := policyOfLength(t, maxInlinePolicyChars)
 		in := mustLoad(t, with(InlineSessionPolicy, p))
-		if len(in.InlineSessionPolicy) != MaxInlinePolicyChars {
-			t.Errorf("policy of %d characters loaded as %d", MaxInlinePolicyChars, len(in.InlineSessionPolicy))
+		if len(in.InlineSessionPolicy) != maxInlinePolicyChars {
+			t.Errorf("policy of %d characters loaded as %d", maxInlinePolicyChars, len(in.InlineSessionPolicy))
 		}
 	})
 	t.Run("measures the compact form, not the indented one", func(t *testing.T) {
-		p := strings.Replace(policyOfLength(t, MaxInlinePolicyChars), ",", ",\n"+strings.Repeat(" ", 200), -1)
-		if len(p) <= MaxInlinePolicyChars {
+		p := strings.Replace(policyOfLength(t, maxInlinePolicyChars), ",", ",\n"+strings.Repeat(" ", 200), -1)
+		if len(p) <= maxInlinePolicyChars {
 			t.Fatal("test policy is not longer than the limit before compaction")
 		}
 		mustLoad(t, with(InlineSessionPolicy, p))
 	})
 	t.Run("rejects 2049 characters after compaction", func(t *testing.T) {
-		wantOneProblem(t, with(InlineSessionPolicy, policyOfLength(t, MaxInlinePolicyChars+1)), InlineSessionPolicy, "is 2049 characters after removing white space; STS allows 2048")
+		wantOneProblem(t, with(InlineSessionPolicy, policyOfLength(t, maxInlinePolicyChars+1)), InlineSessionPolicy, "is 2049 characters after removing white space; STS allows 2048")
 	})
 	rejected := []struct{ name, v, want string }{
 		{"text that is not JSON", "allow everything", "is not a JSON object"},
@@ -766,12 +763,9 @@ func TestHostileValuesAreEscapedInErrors(t *testing.T) {
 }
 
 func TestErrorWithOneProblemIsThatProblem(t *testing.T) {
-	e := &Error{Problems: []*InputError{{Input: AWSRegion, Reason: "is required"}}}
+	e := &invalidInputs{Problems: []*invalidInput{{Input: AWSRegion, Reason: "is required"}}}
 	if got, want := e.Error(), `input "aws-region": is required`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
-	}
-	if IsInputError(errors.New("other")) {
-		t.Error("IsInputError = true for an unrelated error")
 	}
 }
 
@@ -849,8 +843,8 @@ func TestConfigureAWSCredentialsOnlyInputs(t *testing.T) {
 		}
 	})
 	t.Run("none of them is an input of this action", func(t *testing.T) {
-		for _, f := range Foreigns {
-			if _, ok := Lookup(f.Name); ok {
+		for _, f := range foreigns {
+			if _, ok := lookup(f.Name); ok {
 				t.Errorf("%s is both an input and a foreign input", f.Name)
 			}
 		}

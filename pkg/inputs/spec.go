@@ -98,8 +98,8 @@ var Outputs = []Spec{
 	{Name: "claims-json", Description: "The token's claims (never the token) as one line of JSON, which `oidc-aws policy explain --claims FILE` reads as is (only with debug-claims: true)."},
 }
 
-// Lookup returns the spec of a named input.
-func Lookup(name string) (Spec, bool) {
+// lookup returns the spec of a named input.
+func lookup(name string) (Spec, bool) {
 	for _, s := range Specs {
 		if s.Name == name {
 			return s, true
@@ -108,9 +108,9 @@ func Lookup(name string) (Spec, bool) {
 	return Spec{}, false
 }
 
-// Foreign is an input of aws-actions/configure-aws-credentials that this
+// foreign is an input of aws-actions/configure-aws-credentials that this
 // action does not take.
-type Foreign struct {
+type foreign struct {
 	Name string
 	// Boolean inputs count as given only when not false.
 	Boolean bool
@@ -126,11 +126,11 @@ const (
 	fixStaticKeys = "static access keys are what this action replaces: remove the aws-access-key-id, aws-secret-access-key and aws-session-token inputs (and their secrets) and give the job `permissions: id-token: write`; to assume a role with credentials from an earlier step, use role-chaining: true"
 )
 
-// Foreigns lists them. The runner hands a container action every `with:`
+// foreigns lists them. The runner hands a container action every `with:`
 // value as INPUT_*, declared or not, and only warns about undeclared ones,
 // so a workflow switched from configure-aws-credentials may still carry
 // them.
-var Foreigns = []Foreign{
+var foreigns = []foreign{
 	{Name: "aws-access-key-id", Fatal: true, Fix: fixStaticKeys},
 	{Name: "aws-secret-access-key", Fatal: true, Fix: fixStaticKeys},
 	{Name: "aws-session-token", Fatal: true, Fix: fixStaticKeys},
