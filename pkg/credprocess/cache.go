@@ -51,6 +51,13 @@ func (e *entry) freshAt(now time.Time) bool {
 	return now.Before(e.Expiration.Add(-Margin(e.Expiration.Sub(e.Issued))))
 }
 
+// usableAt reports whether credentials past their margin may still be
+// handed out when a refresh fails: while a quarter of the margin is left,
+// enough for a call signed now to reach AWS.
+func (e *entry) usableAt(now time.Time) bool {
+	return now.Before(e.Expiration.Add(-Margin(e.Expiration.Sub(e.Issued)) / 4))
+}
+
 // cache keeps entries as 0600 files in dir, named by key. Writers hold a
 // lock on the key's lock file and replace the entry by rename, so readers,
 // who take no lock, see either the old entry or the new one.

@@ -15,6 +15,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 )
@@ -26,6 +27,7 @@ func (c *fakeClock) Now() time.Time          { return time.Now().Add(time.Durati
 func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 type world struct {
+	sleep retry.Sleeper // nil: real waits
 	sb    *sandbox.Sandbox
 	env   map[string]string
 	clock *fakeClock
@@ -68,7 +70,7 @@ func (w *world) run(t *testing.T, args []string) runResult {
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, Options{
 		Getenv: func(k string) string { return w.env[k] },
-		Stdout: &stdout, Stderr: &stderr, Clock: w.clock,
+		Stdout: &stdout, Stderr: &stderr, Clock: w.clock, Sleep: w.sleep,
 	})
 	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	if code == 0 {
@@ -345,5 +347,32 @@ func TestFlagsCarryTheStepsInputsUnchanged(t *testing.T) {
 		got.HTTPProxy != in.HTTPProxy || got.NoProxy != in.NoProxy || got.MaxAttempts != 3 ||
 		got.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.chain != nil {
 		t.Errorf("parsed back %+v\nfrom %+v", got, in)
+	}
+}
+
+func TestWhileSTSFailsTheCachedCredentialsServeUntilAlmostExpired(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	w.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() } // retries without waiting
+	first := w.run(t, w.args())
+	if first.code != 0 {
+		t.Fatal(first.stderr)
+	}
+	w.sb.STS.Inject(localsts.Fault{Kind: localsts.FaultHTTP503})
+	// Inside the 5-minute margin, with more than its quarter left: the
+	// refresh fails, and the cached credentials are the answer.
+	w.intoMargin(first.out)
+	if r := w.run(t, w.args()); r.code != 0 || r.out != first.out {
+		t.Fatalf("during the outage, with 3 minutes left: exit %d: %s", r.code, r.stderr)
+	}
+	// A minute left: too little to hand out.
+	w.clock.advance(2 * time.Minute)
+	r := w.run(t, w.args())
+	if r.code != 1 || !strings.Contains(r.stderr, "ServiceUnavailable") {
+		t.Errorf("during the outage, with a minute left: exit %d: %s", r.code, r.stderr)
+	}
+	// STS back: a fresh answer.
+	w.sb.STS.ClearFaults()
+	if r := w.run(t, w.args()); r.code != 0 || r.out.AccessKeyID == first.out.AccessKeyID {
+		t.Errorf("after the outage: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -23,13 +23,13 @@ type helper struct {
 // lock, looking at the cache once more first, since whoever held the lock
 // may just have refreshed it.
 func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
-	return h.cached(ctx, h.s.key, func() (stsexchange.Credentials, error) {
+	return h.cached(ctx, h.s.key, func(ctx context.Context) (stsexchange.Credentials, error) {
 		if h.s.chain == nil {
 			return h.webIdentity(ctx)
 		}
 		// The first hop has its own entry: shared with the profile the chain
 		// was built from, and still fresh when only the chained hop is not.
-		src, err := h.cached(ctx, h.s.sourceKey, func() (stsexchange.Credentials, error) { return h.webIdentity(ctx) })
+		src, err := h.cached(ctx, h.s.sourceKey, h.webIdentity)
 		if err != nil {
 			return src, err
 		}
@@ -37,7 +37,12 @@ func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
 	})
 }
 
-func (h *helper) cached(ctx context.Context, key string, fetch func() (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
+// fallbackWait bounds a refresh while the cached credentials still work:
+// when STS or the runner is failing, the SDK goes on with those rather than
+// wait the whole run out.
+const fallbackWait = 10 * time.Second
+
+func (h *helper) cached(ctx context.Context, key string, fetch func(context.Context) (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
 	if e := h.cache.read(key); e != nil && e.freshAt(h.o.Clock.Now()) {
 		return e.credentials(), nil
 	}
@@ -46,12 +51,25 @@ func (h *helper) cached(ctx context.Context, key string, fetch func() (stsexchan
 		return stsexchange.Credentials{}, err
 	}
 	defer unlock()
-	if e := h.cache.read(key); e != nil && e.freshAt(h.o.Clock.Now()) {
-		return e.credentials(), nil
+	stale := h.cache.read(key)
+	if stale != nil && stale.freshAt(h.o.Clock.Now()) {
+		return stale.credentials(), nil
+	}
+	if stale != nil && !stale.usableAt(h.o.Clock.Now()) {
+		stale = nil
+	}
+	fctx := ctx
+	if stale != nil {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithTimeout(ctx, fallbackWait)
+		defer cancel()
 	}
 	issued := h.o.Clock.Now()
-	c, err := fetch()
+	c, err := fetch(fctx)
 	if err != nil {
+		if stale != nil && stale.usableAt(h.o.Clock.Now()) {
+			return stale.credentials(), nil
+		}
 		return c, err
 	}
 	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
