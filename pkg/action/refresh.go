@@ -104,6 +104,11 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	name := profileName(in)
 	_, laterDir := t.dir.File("")
 	exports := [][2]string{{credprocess.DirVariable, laterDir}, {"AWS_PROFILE", name}}
+	// Cleared by writing them empty: the runner stores a GITHUB_ENV value
+	// as it is, empty included (actions/runner, FileCommandManager.cs,
+	// SetEnvFileCommand), so later steps get them set and empty, which the
+	// AWS CLI and aws-sdk-go-v2 treat as unset (the e2e refresh tests run
+	// both that way).
 	var cleared []string
 	for _, k := range credentialVars {
 		if x.o.Getenv(k) != "" {
