@@ -261,6 +261,11 @@ func (r *reader) refresh(in *Inputs) {
 	case in.TokenFile != "":
 		r.fail(RefreshCredentials, "cannot renew a token read from web-identity-token-file; remove one of them (the helper asks the runner for fresh tokens itself)")
 	}
+	// The helper's flags are written into the profile; a proxy password
+	// would sit there in clear.
+	if u, err := url.Parse(in.HTTPProxy); err == nil && u.User != nil {
+		r.fail(HTTPProxy, "cannot carry a password into the refreshable profile, where the helper's settings are written; set HTTPS_PROXY in the job's env instead, which the helper reads")
+	}
 	if in.OutputEnvCredentials {
 		r.fail(OutputEnvCredentials, "cannot be true with refresh-credentials: true: the AWS CLI and SDKs read AWS_ACCESS_KEY_ID and friends before any profile, so the credentials would never be renewed; remove output-env-credentials")
 	}

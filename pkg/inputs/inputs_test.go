@@ -900,6 +900,7 @@ func TestRefreshCredentials(t *testing.T) {
 		{"a token file, which cannot be renewed", RefreshCredentials, "web-identity-token-file", with("refresh-credentials", "true", "web-identity-token-file", "tok.jwt")},
 		{"no role", RefreshCredentials, "needs role-to-assume", with("role-to-assume", "", "debug-claims", "true", "refresh-credentials", "true")},
 		{"a non-boolean", RefreshCredentials, "not a boolean", with("refresh-credentials", "always")},
+		{"a proxy password, which the profile would hold", HTTPProxy, "cannot carry a password", with("refresh-credentials", "true", "http-proxy", "http://user:pw@proxy.example:3128")},
 	} {
 		t.Run("rejects "+tc.name, func(t *testing.T) { wantOneProblem(t, tc.env, tc.input, tc.want) })
 	}
