@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -130,19 +131,21 @@ func newWorldWith(t *testing.T, o sandbox.Options) *world {
 }
 
 var built struct {
+	once sync.Once // tests that run in parallel build once
 	path string
 	err  error
 }
 
 func builtAction(t *testing.T) string {
 	t.Helper()
-	if built.path == "" && built.err == nil {
+	built.once.Do(func() {
 		dir, err := os.MkdirTemp("", "runnerns-bin-")
 		if err != nil {
-			t.Fatal(err)
+			built.err = err
+			return
 		}
 		built.path, built.err = sandbox.Build(dir)
-	}
+	})
 	if built.err != nil {
 		t.Fatal(built.err)
 	}

@@ -35,7 +35,10 @@ func TestRefreshCredentialsOutliveTheirLifetime(t *testing.T) {
 		if container {
 			name = "container job"
 		}
-		t.Run(name, func(t *testing.T) { refreshJob(t, container) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // mostly waiting for credentials to expire
+			refreshJob(t, container)
+		})
 	}
 }
 
