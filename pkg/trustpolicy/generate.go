@@ -35,14 +35,21 @@ const (
 	DefaultPartition = "aws"
 )
 
+// Lengths are checked apart from the patterns: RE2 compiles a counted
+// repetition into one state per count, at every start of the binary, and
+// these three cost about 0.3 ms of each run that way.
 var (
-	// GitHub owner names: alphanumerics and single hyphens, at most 39.
-	ownerRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	repoRe  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	idRe    = regexp.MustCompile(`^[0-9]{1,20}$`)
+	// GitHub owner names: alphanumerics and hyphens, at most 39.
+	ownerRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+	repoRe  = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	idRe    = regexp.MustCompile(`^[0-9]+$`)
 	acctRe  = regexp.MustCompile(`^[0-9]{12}$`)
 	partRe  = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 )
+
+func validOwner(s string) bool { return len(s) <= 39 && ownerRe.MatchString(s) }
+func validRepo(s string) bool  { return len(s) <= 100 && repoRe.MatchString(s) }
+func validID(s string) bool    { return len(s) <= 20 && idRe.MatchString(s) }
 
 // Generate builds the tightest trust policy for the given contexts: one
 // Allow statement for the OIDC provider, with exact subjects under
@@ -143,7 +150,7 @@ func pinRepository(o GenerateOptions, repo, host string) (string, []Condition, e
 		case id.v == "":
 		case immutable:
 			return "", nil, fmt.Errorf("invalid %s %s: --repo already gives the IDs (OWNER@ID/REPO@ID); give them one way", id.flag, quote(id.v))
-		case !idRe.MatchString(id.v):
+		case !validID(id.v):
 			return "", nil, fmt.Errorf("invalid %s %s: want the decimal ID, e.g. from `gh api repos/OWNER/REPO --jq .id,.owner.id`", id.flag, quote(id.v))
 		}
 	}
@@ -184,13 +191,13 @@ func validateRepo(r string) (string, error) {
 	if oHasID != rHasID {
 		return "", fail("give IDs for both owner and repository (OWNER@OWNER_ID/REPO@REPO_ID) or for neither")
 	}
-	if oHasID && (!idRe.MatchString(oid) || !idRe.MatchString(rid)) {
+	if oHasID && (!validID(oid) || !validID(rid)) {
 		return "", fail("the IDs after @ must be decimal numbers")
 	}
-	if !ownerRe.MatchString(on) {
+	if !validOwner(on) {
 		return "", fail(fmt.Sprintf("owner %s is not a GitHub user or organisation name", quote(on)))
 	}
-	if !repoRe.MatchString(rn) || rn == "." || rn == ".." {
+	if !validRepo(rn) || rn == "." || rn == ".." {
 		return "", fail(fmt.Sprintf("repository name %s has characters GitHub does not allow", quote(rn)))
 	}
 	return r, nil

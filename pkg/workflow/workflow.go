@@ -24,7 +24,9 @@ import (
 // every file-command value.
 const heredocDelimiter = "_GitHubActionsFileCommandDelimeter_"
 
-var nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
+// nameRe's length (at most 128) is checked apart: RE2 compiles a counted
+// repetition into one state per count, at every start of the binary.
+var nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // errUnsafeValue means a value could break out of its file command.
 var errUnsafeValue = errors.New("value contains a line break, a control character or the file-command delimiter")
@@ -96,7 +98,7 @@ func (r *Runner) SetOutput(name, value string) error {
 }
 
 func (r *Runner) fileCommand(file, name, value string, set func(k, v string)) (err error) {
-	if !nameRe.MatchString(name) {
+	if len(name) > 128 || !nameRe.MatchString(name) {
 		return fmt.Errorf("%s: %q is not a valid name", file, name)
 	}
 	if err := CheckValue(value); err != nil {
