@@ -87,7 +87,7 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	in, t := x.in, x.profile
 	var args []string
 	if x.sourceArgs != nil {
-		args = credprocess.ChainArgs(x.sourceArgs, in, x.tags)
+		args = credprocess.ChainArgs(x.sourceArgs, in, x.sts.Endpoint(), x.tags)
 	} else {
 		args = credprocess.WebIdentityArgs(in, x.sts.Endpoint())
 	}

@@ -115,8 +115,8 @@ var (
 	sourceInputs = []string{inputs.RoleToAssume, inputs.AWSRegion, inputs.Audience, inputs.RoleSessionName,
 		inputs.RoleDurationSeconds, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies,
 		inputs.STSEndpoint, inputs.HTTPProxy, inputs.NoProxy, inputs.RetryMaxAttempts}
-	chainInputs = []string{inputs.RoleToAssume, inputs.RoleSessionName, inputs.RoleDurationSeconds,
-		inputs.RoleExternalID, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies}
+	chainInputs = []string{inputs.RoleToAssume, inputs.AWSRegion, inputs.RoleSessionName, inputs.RoleDurationSeconds,
+		inputs.RoleExternalID, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies, inputs.STSEndpoint}
 )
 
 const (
@@ -162,10 +162,13 @@ func WebIdentityArgs(in *inputs.Inputs, endpoint string) []string {
 
 // ChainArgs are the helper's flags for a profile that takes the source
 // profile's credentials (source are its flags, as WebIdentityArgs made
-// them) and assumes in's role with them, sending tags.
-func ChainArgs(source []string, in *inputs.Inputs, tags sessiontags.Set) []string {
+// them) and assumes in's role with them at endpoint (the chaining step's;
+// "" means the source's), sending tags.
+func ChainArgs(source []string, in *inputs.Inputs, endpoint string, tags sessiontags.Set) []string {
 	v := map[string]string{
 		inputs.RoleToAssume:           in.Role.ARN,
+		inputs.AWSRegion:              in.Region,
+		inputs.STSEndpoint:            endpoint,
 		inputs.RoleSessionName:        in.SessionName,
 		inputs.RoleDurationSeconds:    strconv.Itoa(int(in.Duration / time.Second)),
 		inputs.RoleExternalID:         in.ExternalID,
@@ -235,12 +238,17 @@ func parse(args []string) (*settings, error) {
 		return s, nil
 	}
 	chEnv := map[string]string{
-		inputs.EnvName(inputs.AWSRegion):              in.Region,
 		inputs.EnvName(inputs.RoleChaining):           "true",
 		inputs.EnvName(inputs.RoleSkipSessionTagging): "true",
 	}
 	for n, p := range chain {
 		chEnv[inputs.EnvName(n)] = *p
+	}
+	// The chained call goes where the first did unless told otherwise.
+	for _, n := range []string{inputs.AWSRegion, inputs.STSEndpoint} {
+		if *chain[n] == "" {
+			chEnv[inputs.EnvName(n)] = *source[n]
+		}
 	}
 	if s.chain, err = inputs.Load(func(k string) string { return chEnv[k] }); err != nil {
 		return nil, fmt.Errorf("the chained role: %w", err)
@@ -317,7 +325,8 @@ meant to be run by hand. Its flags carry the step's inputs:
   [--managed-session-policies ARN,ARN] [--sts-endpoint URL] [--http-proxy URL]
   [--no-proxy HOSTS] [--retry-max-attempts N]
 and for role chaining the chained role's, prefixed with chain-:
-  --chain-role-to-assume ARN [--chain-role-session-name N]
+  --chain-role-to-assume ARN [--chain-aws-region R] [--chain-sts-endpoint URL]
+  [--chain-role-session-name N]
   [--chain-role-duration-seconds S] [--chain-role-external-id ID]
   [--chain-inline-session-policy JSON] [--chain-managed-session-policies ARNS]
   [--chain-session-tags JSON]

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -252,8 +253,8 @@ func TestChainRefreshesBothHopsWithTheSameTags(t *testing.T) {
 	}
 	tags := sessiontags.Build(func(k string) string { return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k] },
 		[]sessiontags.Tag{{Key: "Team", Value: "pay ments"}}, []string{"Team"})
-	in := &inputs.Inputs{Role: inputs.Role{ARN: target}, SessionName: "chained", Duration: 15 * time.Minute, ExternalID: "ext-1"}
-	args := ChainArgs(w.args(), in, tags)
+	in := &inputs.Inputs{Role: inputs.Role{ARN: target}, Region: "eu-west-1", SessionName: "chained", Duration: 15 * time.Minute, ExternalID: "ext-1"}
+	args := ChainArgs(w.args(), in, w.sb.STS.URL(), tags)
 	first := w.run(t, args)
 	if first.code != 0 {
 		t.Fatalf("exit %d: %s", first.code, first.stderr)
@@ -374,5 +375,25 @@ func TestWhileSTSFailsTheCachedCredentialsServeUntilAlmostExpired(t *testing.T) 
 	w.sb.STS.ClearFaults()
 	if r := w.run(t, w.args()); r.code != 0 || r.out.AccessKeyID == first.out.AccessKeyID {
 		t.Errorf("after the outage: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+func TestChainedHopGoesWhereTheChainingStepWent(t *testing.T) {
+	source := []string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--sts-endpoint", "https://sts.us-east-1.amazonaws.com"}
+	in := &inputs.Inputs{Role: inputs.Role{ARN: "arn:aws:iam::123456789012:role/deployer"}, Region: "eu-west-1", SessionName: "chained"}
+	s, err := parse(ChainArgs(source, in, "https://sts.eu-west-1.amazonaws.com", sessiontags.Set{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.chain.Region != "eu-west-1" || s.chain.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.source.Region != "us-east-1" {
+		t.Errorf("chain %s %s, source %s", s.chain.Region, s.chain.STSEndpoint, s.source.Region)
+	}
+	// Without them, the first hop's.
+	s, err = parse(append(slices.Clone(source), "--chain-role-to-assume", in.Role.ARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.chain.Region != "us-east-1" || s.chain.STSEndpoint != "https://sts.us-east-1.amazonaws.com" {
+		t.Errorf("chain %s %s", s.chain.Region, s.chain.STSEndpoint)
 	}
 }

@@ -142,7 +142,7 @@ func (h *helper) webIdentity(ctx context.Context) (stsexchange.Credentials, erro
 
 func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (stsexchange.Credentials, error) {
 	in := h.s.chain
-	sts, err := h.client(&inputs.Inputs{Region: h.s.source.Region, STSEndpoint: h.s.source.STSEndpoint, HTTPProxy: h.s.source.HTTPProxy, NoProxy: h.s.source.NoProxy})
+	sts, err := h.client(&inputs.Inputs{Region: in.Region, STSEndpoint: in.STSEndpoint, HTTPProxy: h.s.source.HTTPProxy, NoProxy: h.s.source.NoProxy})
 	if err != nil {
 		return stsexchange.Credentials{}, err
 	}

@@ -408,7 +408,7 @@ func TestRefreshRoleChainThroughTheAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	tags := sessiontags.Build(func(k string) string { return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k] }, nil, nil)
-	chain := credprocess.ChainArgs(j.sourceArgs(), &inputs.Inputs{Role: inputs.Role{ARN: target}, SessionName: "chained", ExternalID: "ext-1"}, tags)
+	chain := credprocess.ChainArgs(j.sourceArgs(), &inputs.Inputs{Role: inputs.Role{ARN: target}, SessionName: "chained", ExternalID: "ext-1"}, "", tags)
 	j.addProfile(t, "deployer", chain)
 	for i := range 2 {
 		arn, err := j.cli(t, "deployer")
