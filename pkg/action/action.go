@@ -80,21 +80,16 @@ func (f *stageError) Unwrap() error { return f.Err }
 type fixedError struct{ msg, fix string }
 
 func (e *fixedError) Error() string { return e.msg }
+func (e *fixedError) Fix() string   { return e.fix }
 
-// fixOf finds the fix a cause carries: the hint of a token or STS error
-// (STS's from the one code-to-hint table in stsexchange), or this package's
-// own. "" when there is none.
+// fixOf finds the fix a cause carries: every package's errors that know
+// one (a token or STS error, STS's from the one code-to-hint table in
+// stsexchange, or this package's own) give it by a Fix method. "" when
+// there is none.
 func fixOf(err error) string {
-	var fe *fixedError
-	var te *idtoken.Error
-	var se *stsexchange.Error
-	switch {
-	case errors.As(err, &fe):
-		return fe.fix
-	case errors.As(err, &te):
-		return te.Hint
-	case errors.As(err, &se):
-		return se.Hint
+	var f interface{ Fix() string }
+	if errors.As(err, &f) {
+		return f.Fix()
 	}
 	return ""
 }

@@ -190,7 +190,7 @@ func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			f.Close()
-			return nil, errors.New("timed out waiting for another credential-process run that holds the cache lock; Fix: run the command again")
+			return nil, &fixedError{"timed out waiting for another credential-process run that holds the cache lock", "run the command again"}
 		}
 		wait = min(2*wait, lockPollMax)
 	}

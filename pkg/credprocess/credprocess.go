@@ -366,29 +366,42 @@ type settingsError struct{ err error }
 
 func (e *settingsError) Error() string { return e.err.Error() }
 func (e *settingsError) Unwrap() error { return e.err }
+func (e *settingsError) Fix() string {
+	return "let the oidc-aws-action step with refresh-credentials: true write the profile again, rather than editing it"
+}
+
+// fixedError is one of this package's own causes, with its fix kept apart
+// as the other packages keep theirs: idtoken's and stsexchange's errors
+// too give their fix by a Fix method.
+type fixedError struct{ msg, fix string }
+
+func (e *fixedError) Error() string { return e.msg }
+func (e *fixedError) Fix() string   { return e.fix }
 
 // report prints err for the user of the SDK or CLI that ran the helper:
-// what went wrong and the fix, each line neutralised so that nothing from
-// outside can start a workflow command in the step's log.
+// one line that says what went wrong, then "Fix:" and the fix its cause
+// carries, if any, each line neutralised so that nothing from outside can
+// start a workflow command in the step's log. This is the helper's only
+// place that prints "Fix:".
 func report(w io.Writer, err error) {
-	var msg, fix string
+	msg, fix := err.Error(), ""
+	var f interface{ Fix() string }
+	if errors.As(err, &f) {
+		fix = f.Fix()
+	}
 	var se *settingsError
 	switch {
 	case errors.Is(err, idtoken.ErrNoTokenPermission):
+		// idtoken's own words are for the action's step; an SDK's user may
+		// have dropped the variables on the way (sudo, env -i).
 		msg = "this step cannot get a GitHub OIDC token: " + idtoken.EnvRequestURL + " and " + idtoken.EnvRequestToken + " are not in its environment"
 		fix = "add `permissions: id-token: write` to the job (or the workflow); if the command runs under sudo, env -i or in a container, pass those two variables through to it"
 	case errors.As(err, &se):
-		msg = "the profile's credential_process settings are invalid: " + err.Error()
-		fix = "let the oidc-aws-action step with refresh-credentials: true write the profile again, rather than editing it"
-	default:
-		msg = err.Error()
+		msg = "the profile's credential_process settings are invalid: " + msg
 	}
-	var b strings.Builder
-	b.WriteString("oidc-aws credential-process: " + msg + "\n")
+	// Escape keeps each to one line whatever a cause's text holds.
+	io.WriteString(w, workflow.Neutralize("oidc-aws credential-process: "+workflow.Escape(msg))+"\n")
 	if fix != "" {
-		b.WriteString("Fix: " + fix + "\n")
-	}
-	for _, line := range strings.SplitAfter(b.String(), "\n") {
-		io.WriteString(w, workflow.Neutralize(line))
+		io.WriteString(w, workflow.Neutralize("Fix: "+workflow.Escape(fix))+"\n")
 	}
 }

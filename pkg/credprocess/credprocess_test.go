@@ -245,6 +245,55 @@ func TestSTSRefusalIsReportedWithTheFix(t *testing.T) {
 	}
 }
 
+// TestEveryFailureIsOneLineThenItsFix: what went wrong on one line, then
+// the fix its cause carries on a line of its own after "Fix:", once, for
+// the helper's own errors and for the token's and STS's alike.
+func TestEveryFailureIsOneLineThenItsFix(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	w.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() } // retries without waiting
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantMsg string
+		wantFix string
+	}{
+		{"STS refuses", nil, w.args("--role-to-assume", "arn:aws:iam::"+sandbox.Account+":role/ghost"),
+			"AccessDenied", "trust policy"},
+		{"the runner refuses the request token", map[string]string{
+			"ACTIONS_ID_TOKEN_REQUEST_URL": w.sb.Issuer.RequestURL(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "not-the-token"},
+			w.args(), "401", "re-run the job"},
+		{"no token variables", map[string]string{}, w.args(), "not in its environment", "permissions: id-token: write"},
+		{"bad settings", nil, w.args("--role-duration-seconds", "60"), "settings are invalid", "write the profile again"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			saved := w.env
+			if c.env != nil {
+				w.env = c.env
+			}
+			defer func() { w.env = saved }()
+			r := w.run(t, c.args)
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			if r.code != 1 || len(lines) != 2 {
+				t.Fatalf("exit %d, want 1 and two lines on stderr:\n%s", r.code, r.stderr)
+			}
+			if !strings.HasPrefix(lines[0], "oidc-aws credential-process: ") || !strings.Contains(lines[0], c.wantMsg) {
+				t.Errorf("first line %q does not say %q", lines[0], c.wantMsg)
+			}
+			if !strings.HasPrefix(lines[1], "Fix: ") || !strings.Contains(lines[1], c.wantFix) {
+				t.Errorf("second line %q is not a fix that says %q", lines[1], c.wantFix)
+			}
+			if n := strings.Count(r.stderr, "Fix:"); n != 1 {
+				t.Errorf("%d fixes in:\n%s", n, r.stderr)
+			}
+			if n := strings.Count(strings.ToLower(r.stderr), "failed"); n > 1 {
+				t.Errorf("says failed %d times:\n%s", n, r.stderr)
+			}
+		})
+	}
+}
+
 func TestChainRefreshesBothHopsWithTheSameTags(t *testing.T) {
 	const target = "arn:aws:iam::" + sandbox.Account + ":role/deployer"
 	w := newWorld(t, sandbox.Options{})

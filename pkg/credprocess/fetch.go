@@ -74,7 +74,8 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 	}
 	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
 	if !e.freshAt(h.o.Clock.Now()) {
-		return c, fmt.Errorf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s); Fix: check the clock, or the sts-endpoint", c.Expiration.UTC().Format(time.RFC3339), h.o.Clock.Now().UTC().Format(time.RFC3339))
+		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.Clock.Now().UTC().Format(time.RFC3339)),
+			"check the clock, or the sts-endpoint"}
 	}
 	if err := h.cache.write(key, e); err != nil {
 		return c, err
@@ -174,22 +175,10 @@ func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*
 			retryable = again(serr)
 		}
 		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
-			return stsexchange.Credentials{}, stsError{serr}
+			return stsexchange.Credentials{}, serr
 		}
 		if err := h.o.Sleep(ctx, stsBackoff.Delay(attempt)); err != nil {
-			return stsexchange.Credentials{}, stsError{serr}
+			return stsexchange.Credentials{}, serr
 		}
 	}
 }
-
-// stsError shows an STS refusal with its fix, once.
-type stsError struct{ e *stsexchange.Error }
-
-func (s stsError) Error() string {
-	msg := s.e.Error()
-	if s.e.Hint != "" {
-		msg += "\nFix: " + s.e.Hint
-	}
-	return msg
-}
-func (s stsError) Unwrap() error { return s.e }

@@ -62,6 +62,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Fix is Hint. Callers find the fix of any cause by its Fix method, the
+// one way every package's errors carry theirs.
+func (e *Error) Fix() string { return e.Hint }
+
 // Client asks the runner for tokens.
 type Client struct {
 	requestURL   string

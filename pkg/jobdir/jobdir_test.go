@@ -1,6 +1,7 @@
 package jobdir
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,12 @@ func TestReachable(t *testing.T) {
 	}
 	if err := host.Reachable("AWS_CONFIG_FILE", "aws/config"); err == nil {
 		t.Error("on the runner, a relative path was accepted")
+	}
+	// The fix is the caller's to print, once.
+	for _, err := range []error{host.Reachable("AWS_CONFIG_FILE", "aws/config"), container.Reachable("AWS_CONFIG_FILE", "/home/runner/.aws/config")} {
+		var f interface{ Fix() string }
+		if strings.Contains(err.Error(), "Fix") || !errors.As(err, &f) || f.Fix() == "" {
+			t.Errorf("error %q should say only what is wrong and carry its fix apart", err)
+		}
 	}
 }

@@ -111,6 +111,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Fix is Hint. Callers find the fix of any cause by its Fix method, the
+// one way every package's errors carry theirs.
+func (e *Error) Fix() string { return e.Hint }
+
 // codeRule is one row of codeTable.
 type codeRule struct {
 	Class Class
