@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/ini.v1"
+
+	"github.com/org/oidc-aws-action/pkg/internal/prereq"
 )
 
 const userConfig = `# my own settings: keep them
@@ -199,7 +201,7 @@ func TestSeveralProfilesInOneFile(t *testing.T) {
 
 func TestNewFilesGetTheGivenOwner(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to give files away")
+		prereq.Missing(t, "needs root to give files away")
 	}
 	f := files(t)
 	f.UID, f.GID = 1001, 1002

@@ -21,6 +21,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/prereq"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
@@ -38,32 +39,6 @@ var (
 // shortLife is how long STS's credentials live in these tests. The CLI
 // takes about a second to start, so it gets a few calls per lifetime.
 const shortLife = 3 * time.Second
-
-// awsCLI returns the AWS CLI v2, or skips: .ci/run installs it (Debian's
-// awscli package).
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	path := findAWSCLI()
-	if path == "" {
-		t.Skip("the AWS CLI v2 is not installed (apt-get install awscli); .ci/run installs it")
-	}
-	return path
-}
-
-// findAWSCLI looks once: `aws --version` alone takes a second.
-var findAWSCLI = sync.OnceValue(func() string {
-	for _, p := range []string{"aws", "/usr/bin/aws", "/usr/local/bin/aws"} {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			continue
-		}
-		out, err := exec.Command(path, "--version").CombinedOutput()
-		if err == nil && strings.HasPrefix(string(out), "aws-cli/2.") {
-			return path
-		}
-	}
-	return ""
-})
 
 // job is the world a later step lives in: a per-job directory with the
 // helper's executable and an AWS config file naming it, as the action step
@@ -141,7 +116,7 @@ func contains(list []string, s string) bool {
 // cli runs `aws sts get-caller-identity` with profile and returns the ARN.
 func (j *job) cli(t *testing.T, profile string, drop ...string) (arn string, err error) {
 	t.Helper()
-	cmd := exec.Command(awsCLI(t), "sts", "get-caller-identity", "--profile", profile, "--endpoint-url", j.sb.STS.URL(), "--output", "json")
+	cmd := exec.Command(prereq.AWSCLIv2(t), "sts", "get-caller-identity", "--profile", profile, "--endpoint-url", j.sb.STS.URL(), "--output", "json")
 	cmd.Env = j.environ(drop...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -206,7 +181,7 @@ func webIdentityCalls(s *localsts.Server) int {
 // and still succeeds, with new ones.
 func TestRefreshLongJobThroughTheAWSCLI(t *testing.T) {
 	t.Parallel()
-	awsCLI(t)
+	prereq.AWSCLIv2(t)
 	j := newJob(t, sandbox.Options{CredentialLifetime: shortLife})
 	j.addProfile(t, "deploy", j.sourceArgs())
 	const lifetimes = 3
@@ -264,7 +239,7 @@ func TestRefreshSequentialCallsCostOneSTSCallPerLifetime(t *testing.T) {
 		wantAbout(t, 200, shortLife, time.Since(start), webIdentityCalls(j.sb.STS))
 	})
 	t.Run("AWS CLI", func(t *testing.T) {
-		awsCLI(t)
+		prereq.AWSCLIv2(t)
 		// The CLI takes a second or more to start on a busy machine, so
 		// its credentials live longer, to leave several calls per lifetime.
 		j := newJob(t, sandbox.Options{CredentialLifetime: *cliLifetime})
@@ -372,7 +347,7 @@ func expire(t *testing.T, path string) {
 // variables: the CLI shows the helper's plain-worded error and its fix.
 func TestRefreshWithoutIDTokenPermissionSaysWhatToAdd(t *testing.T) {
 	t.Parallel()
-	awsCLI(t)
+	prereq.AWSCLIv2(t)
 	j := newJob(t, sandbox.Options{})
 	j.addProfile(t, "deploy", j.sourceArgs())
 	_, err := j.cli(t, "deploy", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
@@ -401,7 +376,7 @@ func asCLIError(err error, target **cliError) bool {
 // the helper redoes both hops, session tags included.
 func TestRefreshRoleChainThroughTheAWSCLI(t *testing.T) {
 	t.Parallel()
-	awsCLI(t)
+	prereq.AWSCLIv2(t)
 	const target = "arn:aws:iam::" + sandbox.Account + ":role/deployer"
 	j := newJob(t, sandbox.Options{CredentialLifetime: shortLife})
 	if err := j.sb.STS.AddRole(target, localsts.Role{TrustedRoles: []string{sandbox.RoleARN}, ExternalID: "ext-1"}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"gopkg.in/ini.v1"
 
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
+	"github.com/org/oidc-aws-action/pkg/internal/prereq"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
 )
@@ -59,19 +59,6 @@ func callerIdentity(profile, endpoint string) int {
 	return 0
 }
 
-// awsCLIv2 finds the AWS CLI v2 (Debian's awscli package), which .ci/run
-// installs; an older CLI earlier in PATH is passed over.
-func awsCLIv2(t *testing.T) string {
-	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws"} {
-		out, err := exec.Command(p, "--version").Output()
-		if err == nil && strings.HasPrefix(string(out), "aws-cli/2.") {
-			return p
-		}
-	}
-	t.Skip("no AWS CLI v2 at /usr/bin/aws (apt-get install awscli); .ci/run installs it")
-	return ""
-}
-
 type world struct {
 	sb       *sandbox.Sandbox
 	bin      string // the action, built as the Dockerfile builds it
@@ -89,9 +76,9 @@ func newWorld(t *testing.T) *world { return newWorldWith(t, sandbox.Options{}) }
 func newWorldWith(t *testing.T, o sandbox.Options) *world {
 	t.Helper()
 	if err := Available(); err != nil {
-		t.Skip("runner emulation unavailable:", err)
+		prereq.Missing(t, "runner emulation unavailable:", err)
 	}
-	cli := awsCLIv2(t)
+	cli := prereq.AWSCLIv2(t)
 	sb, err := sandbox.Start(o)
 	if err != nil {
 		t.Fatal(err)
