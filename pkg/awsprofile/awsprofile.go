@@ -14,7 +14,7 @@ package awsprofile
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +22,8 @@ import (
 	"unicode"
 
 	"gopkg.in/ini.v1"
+
+	"github.com/org/oidc-aws-action/pkg/inputfile"
 )
 
 // Profile is one named profile to write.
@@ -288,34 +290,18 @@ func init() {
 	ini.PrettyEqual = true
 }
 
-// load reads an existing file, or returns nil when there is none. It opens
-// without following a symlink and without blocking on a FIFO, and reads
-// only a regular file, bounded.
+// load reads an existing file, or returns nil when there is none. The
+// file will be replaced, so a symbolic link is refused, not followed; a
+// FIFO or device is refused without blocking (package inputfile).
 func load(path string) (*ini.File, bool, error) {
-	fd, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := inputfile.ReadFile(path, syscall.O_NOFOLLOW, MaxFileBytes)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, false, nil
-	}
-	if errors.Is(err, syscall.ELOOP) {
+	case errors.Is(err, syscall.ELOOP):
 		return nil, false, fmt.Errorf("%s is a symbolic link; point the variable at the file itself", path)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	defer fd.Close()
-	st, err := fd.Stat()
-	if err != nil {
-		return nil, false, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, false, fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(fd, MaxFileBytes+1))
-	if err != nil {
-		return nil, false, err
-	}
-	if len(data) > MaxFileBytes {
-		return nil, false, fmt.Errorf("%s is larger than %d bytes", path, MaxFileBytes)
+	case err != nil:
+		return nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	file, err := ini.LoadSources(loadOptions, data)
 	if err != nil {

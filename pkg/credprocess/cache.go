@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -85,18 +85,11 @@ func (c *cache) path(key string) string { return filepath.Join(c.dir, "cred-"+ke
 // read returns the entry for key, or nil when there is none usable: a
 // missing, unreadable or damaged entry is refreshed, not reported.
 func (c *cache) read(key string) *entry {
-	// O_NONBLOCK and the mode check keep a FIFO or device planted under the
-	// name from hanging the helper.
-	f, err := os.OpenFile(c.path(key), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	// Not following a symlink, and refusing a FIFO or device without
+	// blocking, keeps whatever is planted under the name from hanging the
+	// helper or being read as the cache (package inputfile).
+	b, err := inputfile.ReadFile(c.path(key), syscall.O_NOFOLLOW, maxCacheBytes)
 	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheBytes+1))
-	if err != nil || len(b) > maxCacheBytes {
 		return nil
 	}
 	var e entry
@@ -166,13 +159,9 @@ const (
 // dies, so a helper killed mid-refresh cannot block the others.
 func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error) {
 	name := filepath.Join(c.dir, "cred-"+key+".lock")
-	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	f, err := inputfile.Open(name, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("could not open the cache lock: %w", err)
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("the cache lock %s is not a regular file", name)
+		return nil, fmt.Errorf("the cache lock %s: %w", name, err)
 	}
 	if err := c.chown(f); err != nil {
 		f.Close()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -444,5 +445,55 @@ func TestChainedHopGoesWhereTheChainingStepWent(t *testing.T) {
 	}
 	if s.chain.Region != "us-east-1" || s.chain.STSEndpoint != "https://sts.us-east-1.amazonaws.com" {
 		t.Errorf("chain %s %s", s.chain.Region, s.chain.STSEndpoint)
+	}
+}
+
+// TestWhatIsPlantedInTheCacheIsNeitherWaitedOnNorBelieved: a FIFO or a
+// symlink under an entry's name is passed over (and replaced), and a FIFO
+// under the lock's name is refused at once rather than opened and waited on.
+func TestWhatIsPlantedInTheCacheIsNeitherWaitedOnNorBelieved(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	s, err := parse(w.args())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cache{dir: w.dir}
+	entryPath := c.path(s.key)
+	lockPath := filepath.Join(w.dir, "cred-"+s.key+".lock")
+
+	if err := syscall.Mkfifo(entryPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.run(t, w.args()); r.code != 0 || w.stsCalls() != 1 {
+		t.Fatalf("with a FIFO as the entry: exit %d, %d STS calls: %s", r.code, w.stsCalls(), r.stderr)
+	}
+	if fi, err := os.Lstat(entryPath); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the FIFO was not replaced by an entry: %v %v", fi, err)
+	}
+
+	// An entry that would be fresh, reached through a symlink, is not used.
+	good, err := os.ReadFile(entryPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "planted.json")
+	if err := os.WriteFile(elsewhere, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(entryPath)
+	if err := os.Symlink(elsewhere, entryPath); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.run(t, w.args()); r.code != 0 || w.stsCalls() != 2 {
+		t.Fatalf("with a symlink as the entry: exit %d, %d STS calls, want a refresh: %s", r.code, w.stsCalls(), r.stderr)
+	}
+
+	os.Remove(entryPath)
+	os.Remove(lockPath)
+	if err := syscall.Mkfifo(lockPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.run(t, w.args()); r.code != 1 || !strings.Contains(r.stderr, "named pipe") {
+		t.Fatalf("with a FIFO as the lock: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -1,6 +1,7 @@
-// Package inputfile reads the files the action's inputs name (trust-policy,
-// web-identity-token-file): regular files only, bounded in size, within the
-// step's deadline.
+// Package inputfile opens and reads files whose paths come from outside
+// the program: the action's trust-policy and web-identity-token-file
+// inputs, the AWS config files a job names, the credential helper's cache.
+// Regular files only, bounded in size, within the step's deadline.
 //
 // A path in the workspace is whatever the repository commits. A FIFO there,
 // or a symlink to /dev/stdout or /dev/ptmx, would make a plain open or read
@@ -34,7 +35,7 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		data, err := read(path, limit)
+		data, err := ReadFile(path, 0, limit)
 		done <- result{data, err}
 	}()
 	select {
@@ -45,20 +46,20 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	}
 }
 
-func read(path string, limit int64) ([]byte, error) {
-	// O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise.
-	// O_NOCTTY: a terminal device must not become the controlling one.
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+// ReadFile is Read without a deadline, for a file of the caller's own
+// whose opening it chooses: flag is added to os.O_RDONLY (syscall.O_NOFOLLOW
+// for a file the caller also replaces, so that a symbolic link planted in
+// its place is refused, not followed). Its errors wrap the system's, so
+// errors.Is finds fs.ErrNotExist or syscall.ELOOP.
+func ReadFile(path string, flag int, limit int64) ([]byte, error) {
+	f, err := Open(path, os.O_RDONLY|flag, 0)
 	if err != nil {
-		return nil, plain(err)
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, plain(err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("is %s, not a regular file", kind(st.Mode()))
 	}
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%w of %d bytes (it has %d)", ErrTooLarge, limit, st.Size())
@@ -73,6 +74,28 @@ func read(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w of %d bytes", ErrTooLarge, limit)
 	}
 	return b.Bytes(), nil
+}
+
+// Open opens path with flag and perm as os.OpenFile does, but without
+// blocking, and returns it only if fstat says it is a regular file. A
+// caller that writes or locks the file (O_CREATE, say) uses it directly.
+func Open(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	// O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise.
+	// O_NOCTTY: a terminal device must not become the controlling one.
+	f, err := os.OpenFile(path, flag|openFlags, perm)
+	if err != nil {
+		return nil, plain(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, plain(err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("is %s, not a regular file", kind(st.Mode()))
+	}
+	return f, nil
 }
 
 func kind(m fs.FileMode) string {
