@@ -60,13 +60,13 @@ type Created struct {
 	Config, Credentials bool
 }
 
-// ErrExists is wrapped by Write's error when the profile is already in
+// errExists is wrapped by Write's error when the profile is already in
 // one of the files and overwrite is false.
-var ErrExists = errors.New("profile exists")
+var errExists = errors.New("profile exists")
 
-// MaxFileBytes bounds what is read of an existing file: shared config
+// maxFileBytes bounds what is read of an existing file: shared config
 // files are small, and the file may not be one at all.
-const MaxFileBytes = 1 << 20
+const maxFileBytes = 1 << 20
 
 // CheckName reports whether name can be a profile name in both files. The
 // rules are configure-aws-credentials': no white space, brackets or path
@@ -180,7 +180,7 @@ func (f Files) Write(p Profile, overwrite bool) (Created, error) {
 	}
 	confName := configSection(p.Name)
 	if !overwrite && (hasSection(credFile, p.Name) || hasSection(confFile, confName)) {
-		return created, fmt.Errorf("profile %q is already in %s: %w", p.Name, strings.Join(f.holding(credFile, confFile, p.Name), " and "), ErrExists)
+		return created, fmt.Errorf("profile %q is already in %s: %w", p.Name, strings.Join(f.holding(credFile, confFile, p.Name), " and "), errExists)
 	}
 	credChanged := replaceSection(credFile, p.Name, creds)
 	replaceSection(confFile, confName, config)
@@ -294,7 +294,7 @@ func init() {
 // file will be replaced, so a symbolic link is refused, not followed; a
 // FIFO or device is refused without blocking (package inputfile).
 func load(path string) (*ini.File, bool, error) {
-	data, err := inputfile.ReadFile(path, syscall.O_NOFOLLOW, MaxFileBytes)
+	data, err := inputfile.ReadFile(path, syscall.O_NOFOLLOW, maxFileBytes)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, false, nil
@@ -313,10 +313,10 @@ func load(path string) (*ini.File, bool, error) {
 	return file, true, nil
 }
 
-// ErrNotKept is wrapped by the error for an existing file that the INI
+// errNotKept is wrapped by the error for an existing file that the INI
 // writer would not give back as it was read (odd quoting, say): rather
 // than change a user's settings, the file is left alone.
-var ErrNotKept = errors.New("its settings would not survive a rewrite")
+var errNotKept = errors.New("its settings would not survive a rewrite")
 
 // roundTrips checks that writing the file and reading it back gives every
 // section, key and value as read.
@@ -327,16 +327,16 @@ func roundTrips(file *ini.File) error {
 	}
 	again, err := ini.LoadSources(loadOptions, []byte(b.String()))
 	if err != nil || len(again.Sections()) != len(file.Sections()) {
-		return ErrNotKept
+		return errNotKept
 	}
 	for _, s := range file.Sections() {
 		t, err := again.GetSection(s.Name())
 		if err != nil || len(t.Keys()) != len(s.Keys()) {
-			return ErrNotKept
+			return errNotKept
 		}
 		for _, k := range s.Keys() {
 			if !t.HasKey(k.Name()) || t.Key(k.Name()).Value() != k.Value() {
-				return fmt.Errorf("%w (the value of %s in [%s])", ErrNotKept, k.Name(), s.Name())
+				return fmt.Errorf("%w (the value of %s in [%s])", errNotKept, k.Name(), s.Name())
 			}
 		}
 	}

@@ -121,8 +121,8 @@ func TestWriteRefusesAnExistingProfileAndChangesNothing(t *testing.T) {
 				t.Errorf("Exists = %v, %v; want true", ok, err)
 			}
 			_, err := f.Write(Profile{Name: name, Region: "eu-west-1", Credentials: static}, false)
-			if !errors.Is(err, ErrExists) {
-				t.Fatalf("err = %v, want ErrExists", err)
+			if !errors.Is(err, errExists) {
+				t.Fatalf("err = %v, want errExists", err)
 			}
 			if read(t, f.Config) != tc.config || read(t, f.Credentials) != tc.credentials {
 				t.Error("a refused write changed a file")
@@ -293,8 +293,8 @@ func TestAFileThatWouldChangeOnRewriteIsLeftAlone(t *testing.T) {
 	f := files(t)
 	odd := "[profile mine]\nx = ` padded `\n"
 	os.WriteFile(f.Config, []byte(odd), 0o600)
-	if _, err := f.Write(Profile{Name: "p", Credentials: static}, false); !errors.Is(err, ErrNotKept) {
-		t.Fatalf("err = %v, want ErrNotKept", err)
+	if _, err := f.Write(Profile{Name: "p", Credentials: static}, false); !errors.Is(err, errNotKept) {
+		t.Fatalf("err = %v, want errNotKept", err)
 	}
 	if read(t, f.Config) != odd {
 		t.Error("the file changed")

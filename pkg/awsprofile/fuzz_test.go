@@ -33,7 +33,7 @@ func FuzzWriteKeepsOtherProfiles(f *testing.F) {
 		}
 		cmd := `"/x y/oidc-aws" credential-process --tag 'a=b;c'`
 		if _, err := fs.Write(Profile{Name: "deploy", Region: "us-east-1", CredentialProcess: cmd}, true); err != nil {
-			if errors.Is(err, ErrNotKept) {
+			if errors.Is(err, errNotKept) {
 				// Refused, and the file left as it was.
 				if b, _ := os.ReadFile(fs.Config); string(b) != string(existing) {
 					t.Fatal("a refused write changed the file")

@@ -16,17 +16,17 @@ import (
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
-// MaxMargin is the most time before expiry at which the cache stops handing
+// maxMargin is the most time before expiry at which the cache stops handing
 // out credentials and refreshes them. Credentials that live less than four
 // times as long get a quarter of their lifetime instead, so that even
 // credentials of a minute or two are used for most of their life and never
 // handed out nearly dead.
-const MaxMargin = 5 * time.Minute
+const maxMargin = 5 * time.Minute
 
-// Margin is how long before expiry credentials that lived lifetime are
+// margin is how long before expiry credentials that lived lifetime are
 // refreshed.
-func Margin(lifetime time.Duration) time.Duration {
-	return max(0, min(MaxMargin, lifetime/4))
+func margin(lifetime time.Duration) time.Duration {
+	return max(0, min(maxMargin, lifetime/4))
 }
 
 // maxCacheBytes bounds a cache file read; an entry is about 2 KiB.
@@ -48,14 +48,14 @@ func (e *entry) credentials() stsexchange.Credentials {
 }
 
 func (e *entry) freshAt(now time.Time) bool {
-	return now.Before(e.Expiration.Add(-Margin(e.Expiration.Sub(e.Issued))))
+	return now.Before(e.Expiration.Add(-margin(e.Expiration.Sub(e.Issued))))
 }
 
 // usableAt reports whether credentials past their margin may still be
 // handed out when a refresh fails: while a quarter of the margin is left,
 // enough for a call signed now to reach AWS.
 func (e *entry) usableAt(now time.Time) bool {
-	return now.Before(e.Expiration.Add(-Margin(e.Expiration.Sub(e.Issued)) / 4))
+	return now.Before(e.Expiration.Add(-margin(e.Expiration.Sub(e.Issued)) / 4))
 }
 
 // cache keeps entries as 0600 files in dir, named by key. Writers hold a
@@ -63,7 +63,6 @@ func (e *entry) usableAt(now time.Time) bool {
 // who take no lock, see either the old entry or the new one.
 type cache struct {
 	dir   string
-	clock Clock
 	sleep retry.Sleeper
 	owner *FileOwner
 }

@@ -45,36 +45,24 @@ import (
 // Command is the subcommand of the oidc-aws binary that runs the helper.
 const Command = "credential-process"
 
-// DefaultTimeout bounds one helper run, lock wait included. aws-sdk-go-v2
+// runTimeout bounds one helper run, lock wait included. aws-sdk-go-v2
 // gives a credential process one minute; finishing sooner leaves the SDK
 // room to report our error rather than its own timeout.
-const DefaultTimeout = 45 * time.Second
-
-// Clock tells the time. The cache's freshness is judged by it.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
+const runTimeout = 45 * time.Second
 
 // Options wires the helper to its environment. The zero value is the real
-// one: os.Getenv, os.Stdout and os.Stderr, the wall clock, real waits.
+// one: os.Getenv, os.Stdout and os.Stderr, real waits.
 type Options struct {
 	// Getenv reads ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN and the proxy and
 	// endpoint variables.
 	Getenv func(string) string
 	Stdout io.Writer
 	Stderr io.Writer
-	Clock  Clock
 	// Transport carries the calls to the runner and to STS; nil means the
 	// default (with proxy settings for STS).
 	Transport http.RoundTripper
 	// Sleep waits between attempts and while polling the lock.
 	Sleep retry.Sleeper
-	// Timeout bounds the whole run; zero means DefaultTimeout.
-	Timeout time.Duration
 	// Version goes into the User-Agent.
 	Version string
 	// Owner, when set, owns the cache files this run creates.
@@ -83,6 +71,10 @@ type Options struct {
 	// The binary registers its compiled-in CA roots there: that costs more
 	// than a whole answer from the cache, which needs none.
 	BeforeNetwork func()
+
+	// now tells the time, by which the cache's freshness is judged; the
+	// tests move it on.
+	now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -95,14 +87,11 @@ func (o *Options) defaults() {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	if o.Clock == nil {
-		o.Clock = wallClock{}
+	if o.now == nil {
+		o.now = time.Now
 	}
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
 	}
 	if o.Version == "" {
 		o.Version = "dev"
@@ -354,9 +343,9 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 		}
 		s.cacheDir = filepath.Dir(exe)
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
-	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, clock: o.Clock, sleep: o.Sleep, owner: o.Owner}}
+	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, sleep: o.Sleep, owner: o.Owner}}
 	return h.get(ctx)
 }
 

@@ -72,7 +72,7 @@ func (w *world) run(t *testing.T, args []string) runResult {
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, Options{
 		Getenv: func(k string) string { return w.env[k] },
-		Stdout: &stdout, Stderr: &stderr, Clock: w.clock, Sleep: w.sleep,
+		Stdout: &stdout, Stderr: &stderr, Sleep: w.sleep, now: w.clock.Now,
 	})
 	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	if code == 0 {
@@ -104,8 +104,8 @@ func TestMarginScalesDownForShortLivedCredentials(t *testing.T) {
 		{0, 0},
 		{-time.Second, 0},
 	} {
-		if got := Margin(tc.life); got != tc.want {
-			t.Errorf("Margin(%v) = %v, want %v", tc.life, got, tc.want)
+		if got := margin(tc.life); got != tc.want {
+			t.Errorf("margin(%v) = %v, want %v", tc.life, got, tc.want)
 		}
 	}
 }

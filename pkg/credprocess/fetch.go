@@ -43,7 +43,7 @@ func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
 const fallbackWait = 10 * time.Second
 
 func (h *helper) cached(ctx context.Context, key string, fetch func(context.Context) (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
-	if e := h.cache.read(key); e != nil && e.freshAt(h.o.Clock.Now()) {
+	if e := h.cache.read(key); e != nil && e.freshAt(h.o.now()) {
 		return e.credentials(), nil
 	}
 	unlock, err := h.cache.lock(ctx, key)
@@ -52,10 +52,10 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 	}
 	defer unlock()
 	stale := h.cache.read(key)
-	if stale != nil && stale.freshAt(h.o.Clock.Now()) {
+	if stale != nil && stale.freshAt(h.o.now()) {
 		return stale.credentials(), nil
 	}
-	if stale != nil && !stale.usableAt(h.o.Clock.Now()) {
+	if stale != nil && !stale.usableAt(h.o.now()) {
 		stale = nil
 	}
 	fctx := ctx
@@ -64,17 +64,17 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 		fctx, cancel = context.WithTimeout(ctx, fallbackWait)
 		defer cancel()
 	}
-	issued := h.o.Clock.Now()
+	issued := h.o.now()
 	c, err := fetch(fctx)
 	if err != nil {
-		if stale != nil && stale.usableAt(h.o.Clock.Now()) {
+		if stale != nil && stale.usableAt(h.o.now()) {
 			return stale.credentials(), nil
 		}
 		return c, err
 	}
 	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
-	if !e.freshAt(h.o.Clock.Now()) {
-		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.Clock.Now().UTC().Format(time.RFC3339)),
+	if !e.freshAt(h.o.now()) {
+		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.now().UTC().Format(time.RFC3339)),
 			"check the clock, or the sts-endpoint"}
 	}
 	if err := h.cache.write(key, e); err != nil {
