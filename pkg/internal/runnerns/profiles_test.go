@@ -179,12 +179,8 @@ func secrets(t *testing.T, credFile string) []string {
 // TestProfilesForTwoRolesInOneLaterStep covers the issue's tests (a), (f)
 // and (g), in a plain job and in a `container:` job.
 func TestProfilesForTwoRolesInOneLaterStep(t *testing.T) {
-	for _, container := range []bool{false, true} {
-		name := "plain job"
-		if container {
-			name = "container job"
-		}
-		t.Run(name, func(t *testing.T) { twoProfiles(t, container) })
+	for _, k := range jobKinds {
+		t.Run(k.name, func(t *testing.T) { twoProfiles(t, k.container) })
 	}
 }
 
@@ -192,35 +188,14 @@ func twoProfiles(t *testing.T, container bool) {
 	w := newWorld(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	jobRoot, err := os.MkdirTemp(w.root, "job-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(jobRoot, 0o755)
-	j, err := NewJob(jobRoot, runnerUID, runnerUID, container)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := w.newJob(t, container)
 	var shown []*Result // everything the runner would show or keep
 
 	regions := map[string]string{"dev": "us-east-1", "prod": "eu-west-1"}
 	var steps []*Step
 	for _, p := range []string{"dev", "prod"} {
-		st, err := j.NewStep()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := j.RunAction(ctx, w.bin, st, w.stepEnv(t, map[string]string{"role-to-assume": w.roles[p], "aws-region": regions[p], "aws-profile": p}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, res := w.actionStep(ctx, t, j, w.stepEnv(t, map[string]string{"role-to-assume": w.roles[p], "aws-region": regions[p], "aws-profile": p}))
 		shown = append(shown, res)
-		if res.ExitCode != 0 {
-			t.Fatalf("step %s: exit %d\n%s\nstderr: %s", p, res.ExitCode, res.Log().Text(), res.Stderr)
-		}
-		if err := j.Apply(st); err != nil {
-			t.Fatal(err)
-		}
 		steps = append(steps, st)
 	}
 
@@ -248,16 +223,7 @@ func twoProfiles(t *testing.T, container bool) {
 	}
 
 	// Owned like the runner's own files, readable by nobody else.
-	for p, mode := range map[string]os.FileMode{dir: 0o700, config: 0o600, creds: 0o600} {
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sys := st.Sys().(*syscall.Stat_t)
-		if st.Mode().Perm() != mode || sys.Uid != runnerUID || sys.Gid != runnerUID {
-			t.Errorf("%s: mode %v owner %d:%d, want %v %d:%d", p, st.Mode().Perm(), sys.Uid, sys.Gid, mode, runnerUID, runnerUID)
-		}
-	}
+	ownedByTheRunner(t, map[string]os.FileMode{dir: 0o700, config: 0o600, creds: 0o600})
 	secretValues := secrets(t, creds)
 
 	// (a) Both profiles work in one later step, with the AWS CLI v2 and
@@ -295,16 +261,7 @@ func twoProfiles(t *testing.T, container bool) {
 
 	// (f) The post steps, in reverse order, remove every file the action
 	// wrote, and leave nothing owned by root in the runner's temp.
-	for i := len(steps) - 1; i >= 0; i-- {
-		res, err := j.RunPost(ctx, w.bin, steps[i], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		shown = append(shown, res)
-		if res.ExitCode != 0 {
-			t.Fatalf("post step %d: exit %d\n%s\nstderr: %s", i, res.ExitCode, res.Log().Text(), res.Stderr)
-		}
-	}
+	shown = append(shown, w.postSteps(ctx, t, j, steps[1], steps[0])...)
 	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s is still there after the post steps", dir)
 	}
@@ -341,18 +298,10 @@ func TestAJobSetConfigFile(t *testing.T) {
 	w := newWorld(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	jobRoot, err := os.MkdirTemp(w.root, "job-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(jobRoot, 0o755)
-	j, err := NewJob(jobRoot, runnerUID, runnerUID, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := w.newJob(t, false)
 	with := map[string]string{"role-to-assume": w.roles["dev"], "aws-profile": "dev"}
 
-	j.Env["AWS_CONFIG_FILE"] = filepath.Join(jobRoot, "home", ".aws", "config")
+	j.Env["AWS_CONFIG_FILE"] = filepath.Join(j.userHome(), ".aws", "config")
 	st, _ := j.NewStep()
 	res, err := j.RunAction(ctx, w.bin, st, w.stepEnv(t, with))
 	if err != nil {
@@ -370,10 +319,7 @@ func TestAJobSetConfigFile(t *testing.T) {
 	os.WriteFile(own, []byte("# the job's own\n[profile mine]\nregion = ap-south-1\n"), 0o644)
 	os.Chown(own, runnerUID, runnerUID)
 	j.Env["AWS_CONFIG_FILE"] = own
-	st, _ = j.NewStep()
-	res, err = j.RunAction(ctx, w.bin, st, w.stepEnv(t, with))
-	succeeded(t, "reachable AWS_CONFIG_FILE", res, err)
-	j.Apply(st)
+	w.actionStep(ctx, t, j, w.stepEnv(t, with))
 	if j.Env["AWS_CONFIG_FILE"] != own {
 		t.Errorf("AWS_CONFIG_FILE became %q", j.Env["AWS_CONFIG_FILE"])
 	}
@@ -395,29 +341,83 @@ func TestRoleChainingFromAProfile(t *testing.T) {
 	w := newWorld(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	j := w.newJob(t, false)
+	w.actionStep(ctx, t, j, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["dev"], "aws-profile": "hub"}))
+	env := w.stepEnv(t, map[string]string{"role-to-assume": w.roles["prod"], "aws-profile": "target", "role-chaining": "true"})
+	env["AWS_PROFILE"] = "hub" // the step's own env:, as in configure-aws-credentials' README
+	w.actionStep(ctx, t, j, env)
+	res, err := j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--profile", "target", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text"}, nil)
+	succeeded(t, "aws CLI with the chained profile", res, err)
+	if got := strings.TrimSpace(string(res.Stdout)); got != w.assumed("prod") {
+		t.Errorf("aws CLI with the chained profile: %q", got)
+	}
+}
+
+// jobKinds are the two ways a job runs its steps: on the runner itself,
+// and in a `container:` job.
+var jobKinds = []struct {
+	name      string
+	container bool
+}{{"plain job", false}, {"container job", true}}
+
+// newJob makes a job on the emulated runner, under w.root.
+func (w *world) newJob(t *testing.T, container bool) *Job {
+	t.Helper()
 	jobRoot, err := os.MkdirTemp(w.root, "job-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(jobRoot, 0o755)
-	j, err := NewJob(jobRoot, runnerUID, runnerUID, false)
+	j, err := NewJob(jobRoot, runnerUID, runnerUID, container)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := j.NewStep()
-	res, err := j.RunAction(ctx, w.bin, st, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["dev"], "aws-profile": "hub"}))
-	succeeded(t, "first step", res, err)
-	j.Apply(st)
-	env := w.stepEnv(t, map[string]string{"role-to-assume": w.roles["prod"], "aws-profile": "target", "role-chaining": "true"})
-	env["AWS_PROFILE"] = "hub" // the step's own env:, as in configure-aws-credentials' README
-	st, _ = j.NewStep()
-	res, err = j.RunAction(ctx, w.bin, st, env)
-	succeeded(t, "chained step", res, err)
-	j.Apply(st)
-	res, err = j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--profile", "target", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text"}, nil)
-	succeeded(t, "aws CLI with the chained profile", res, err)
-	if got := strings.TrimSpace(string(res.Stdout)); got != w.assumed("prod") {
-		t.Errorf("aws CLI with the chained profile: %q", got)
+	return j
+}
+
+// actionStep runs the action as the job's next step with env on top of
+// the job's variables, fails t unless it succeeds, and applies its file
+// commands to the job as the runner does.
+func (w *world) actionStep(ctx context.Context, t *testing.T, j *Job, env map[string]string) (*Step, *Result) {
+	t.Helper()
+	st, err := j.NewStep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.RunAction(ctx, w.bin, st, env)
+	succeeded(t, "action step", res, err)
+	if err := j.Apply(st); err != nil {
+		t.Fatal(err)
+	}
+	return st, res
+}
+
+// postSteps runs the post steps of steps, in that order, and fails t
+// unless each succeeds.
+func (w *world) postSteps(ctx context.Context, t *testing.T, j *Job, steps ...*Step) []*Result {
+	t.Helper()
+	var out []*Result
+	for _, st := range steps {
+		res, err := j.RunPost(ctx, w.bin, st, nil)
+		succeeded(t, "post step", res, err)
+		out = append(out, res)
+	}
+	return out
+}
+
+// ownedByTheRunner checks that each file has its mode and belongs to the
+// runner's user, as the runner's own files do.
+func ownedByTheRunner(t *testing.T, modes map[string]os.FileMode) {
+	t.Helper()
+	for p, mode := range modes {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if st.Mode().Perm() != mode || sys.Uid != runnerUID || sys.Gid != runnerUID {
+			t.Errorf("%s: mode %v owner %d:%d, want %v %d:%d", p, st.Mode().Perm(), sys.Uid, sys.Gid, mode, runnerUID, runnerUID)
+		}
 	}
 }
 

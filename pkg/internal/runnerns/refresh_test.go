@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,14 +31,10 @@ const refreshLife = 4 * time.Second
 // job and in a `container:` job, whose later steps see the runner's paths
 // as their own.
 func TestRefreshCredentialsOutliveTheirLifetime(t *testing.T) {
-	for _, container := range []bool{false, true} {
-		name := "plain job"
-		if container {
-			name = "container job"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, k := range jobKinds {
+		t.Run(k.name, func(t *testing.T) {
 			t.Parallel() // mostly waiting for credentials to expire
-			refreshJob(t, container)
+			refreshJob(t, k.container)
 		})
 	}
 }
@@ -50,40 +47,17 @@ func refreshJob(t *testing.T, container bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	jobRoot, err := os.MkdirTemp(w.root, "job-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(jobRoot, 0o755)
-	j, err := NewJob(jobRoot, runnerUID, runnerUID, container)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := w.newJob(t, container)
 	// An earlier step left keys, which would hide any profile.
 	j.Env["AWS_ACCESS_KEY_ID"], j.Env["AWS_SECRET_ACCESS_KEY"] = "AKIAEARLIERSTEPKEY00", "earlier-step-secret"
 	var shown, later []*Result // what the runner shows: the action's log masked, later steps' as they are
 
 	action := func(with map[string]string) *Step {
 		t.Helper()
-		st, err := j.NewStep()
-		if err != nil {
-			t.Fatal(err)
-		}
 		env := w.stepEnv(t, with)
-		for k, v := range j.Env {
-			env[k] = v
-		}
-		res, err := j.RunAction(ctx, w.bin, st, env)
-		if err != nil {
-			t.Fatal(err)
-		}
+		maps.Copy(env, j.Env) // the job's variables win over the sandbox step's
+		st, res := w.actionStep(ctx, t, j, env)
 		shown = append(shown, res)
-		if res.ExitCode != 0 {
-			t.Fatalf("step %v: exit %d\n%s\nstderr: %s", with, res.ExitCode, res.Log().Text(), res.Stderr)
-		}
-		if err := j.Apply(st); err != nil {
-			t.Fatal(err)
-		}
 		return st
 	}
 	first := action(map[string]string{"refresh-credentials": "true"})
@@ -105,16 +79,7 @@ func refreshJob(t *testing.T, container bool) {
 	if len(entries) != 1 {
 		t.Fatalf("the step left %d cache entries, want the one it got", len(entries))
 	}
-	for p, mode := range map[string]os.FileMode{helper: 0o500, entries[0]: 0o600} {
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sys := st.Sys().(*syscall.Stat_t)
-		if st.Mode().Perm() != mode || sys.Uid != runnerUID || sys.Gid != runnerUID {
-			t.Errorf("%s: mode %v owner %d:%d, want %v %d:%d", p, st.Mode().Perm(), sys.Uid, sys.Gid, mode, runnerUID, runnerUID)
-		}
-	}
+	ownedByTheRunner(t, map[string]os.FileMode{helper: 0o500, entries[0]: 0o600})
 
 	// The chained role, refreshable too, in its own profile; AWS_PROFILE
 	// now names it.
@@ -209,16 +174,7 @@ func refreshJob(t *testing.T, container bool) {
 	}
 
 	// (f) The post steps remove the helper, its cache and the profiles.
-	for _, st := range []*Step{second, first} {
-		res, err := j.RunPost(ctx, w.bin, st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		shown = append(shown, res)
-		if res.ExitCode != 0 {
-			t.Fatalf("post step: exit %d\n%s\nstderr: %s", res.ExitCode, res.Log().Text(), res.Stderr)
-		}
-	}
+	shown = append(shown, w.postSteps(ctx, t, j, second, first)...)
 	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(dir)
 		t.Errorf("%s is still there after the post steps: %v", dir, left)

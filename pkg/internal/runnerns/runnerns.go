@@ -41,7 +41,6 @@
 package runnerns
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,9 +52,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
+	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
 // Available reports why the emulation cannot run here, or nil.
@@ -128,10 +127,7 @@ type Step struct {
 }
 
 // Result is one finished process.
-type Result struct {
-	Stdout, Stderr []byte
-	ExitCode       int
-}
+type Result struct{ sandbox.Run }
 
 // Log is the step's log as the runner shows it.
 func (r *Result) Log() *runnersim.Log { return runnersim.ParseLog(r.Stdout) }
@@ -372,28 +368,17 @@ exec env -u PWD -u OLDPWD -u SHLVL -u _ unshare --root="$root" --wd=/__w/repo/re
 	return run(ctx, environ, nil, append([]string{"unshare", "--mount", "--propagation", "private", "--fork", "bash", "-c", script, "bash"}, args...))
 }
 
-// run runs argv with exactly environ, bounded by ctx.
+// run runs argv with exactly environ, bounded by ctx, as cred when set.
 func run(ctx context.Context, environ []string, cred *syscall.Credential, argv []string) (*Result, error) {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = environ
-	cmd.Dir = "/"
-	if cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	r, err := sandbox.Command(ctx, "/", environ, func(cmd *exec.Cmd) {
+		if cred != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		}
+	}, argv...)
+	if err != nil {
+		return nil, err
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	r := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.ExitCode = exit.ExitCode()
-	default:
-		return nil, fmt.Errorf("cannot run %s: %w", argv[0], err)
-	}
-	return r, nil
+	return &Result{*r}, nil
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {

@@ -47,12 +47,18 @@ func (st *Step) Run(ctx context.Context, bin string) (*Run, error) {
 // group, say). A non-zero exit is a Run, not an error; only a process that
 // could not be started or waited for is.
 func (st *Step) Exec(ctx context.Context, prepare func(*exec.Cmd), argv ...string) (*Run, error) {
+	return Command(ctx, st.Dir, st.Environ(), prepare, argv...)
+}
+
+// Command runs argv in dir with exactly environ, as Exec does for a step:
+// output captured, a non-zero exit a Run rather than an error.
+func Command(ctx context.Context, dir string, environ []string, prepare func(*exec.Cmd), argv ...string) (*Run, error) {
 	if len(argv) == 0 {
-		return nil, errors.New("failed to run a step: no command given")
+		return nil, errors.New("no command given")
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = st.Environ()
-	cmd.Dir = st.Dir
+	cmd.Env = environ
+	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A hung child must not hold the caller past its deadline through its
@@ -70,7 +76,7 @@ func (st *Step) Exec(ctx context.Context, prepare func(*exec.Cmd), argv ...strin
 	case errors.As(err, &exit):
 		r.ExitCode = exit.ExitCode()
 	default:
-		return nil, fmt.Errorf("failed to run %s: %w", argv[0], err)
+		return nil, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
 	return r, nil
 }
