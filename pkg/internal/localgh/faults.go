@@ -120,46 +120,12 @@ func (i *Issuer) Stats() Stats {
 	return Stats{Requests: i.stats.requests, InFlight: i.lb.InFlight(), Outcomes: out, Minted: i.minted.Load()}
 }
 
-type faultQueue struct {
-	mu     sync.Mutex
-	faults []*Fault
-}
-
-// take consumes one use of the oldest programmed fault.
-func (q *faultQueue) take() (Fault, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.faults) == 0 {
-		return Fault{}, false
-	}
-	f := q.faults[0]
-	out := *f
-	if f.Times > 0 {
-		f.Times--
-		if f.Times == 0 {
-			q.faults = q.faults[1:]
-		}
-	}
-	return out, true
-}
-
 // Inject queues a fault. Faults apply in the order injected: a fault with
 // Times 0 shadows every fault after it until ClearFaults.
-func (i *Issuer) Inject(f Fault) {
-	if f.Times < 0 {
-		f.Times = 0
-	}
-	i.faults.mu.Lock()
-	defer i.faults.mu.Unlock()
-	i.faults.faults = append(i.faults.faults, &f)
-}
+func (i *Issuer) Inject(f Fault) { i.faults.Add(f, f.Times) }
 
 // ClearFaults removes every programmed fault.
-func (i *Issuer) ClearFaults() {
-	i.faults.mu.Lock()
-	defer i.faults.mu.Unlock()
-	i.faults.faults = nil
-}
+func (i *Issuer) ClearFaults() { i.faults.Clear() }
 
 func (i *Issuer) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	outcome := "fault_" + f.Kind.String()

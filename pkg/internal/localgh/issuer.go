@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/internal/faults"
 	"github.com/org/oidc-aws-action/pkg/internal/loopback"
 )
 
@@ -91,7 +92,7 @@ type Issuer struct {
 	mu     sync.RWMutex
 	claims map[string]any
 
-	faults faultQueue
+	faults faults.Queue[Fault]
 	stats  counters
 	minted atomic.Int64
 }
@@ -345,7 +346,7 @@ func (i *Issuer) handleToken(w http.ResponseWriter, r *http.Request) {
 		vssError(w, http.StatusBadRequest, "VssVersionNotSpecifiedException", "No api-version was supplied for the GET request. An api-version is required.")
 		return
 	}
-	if f, ok := i.faults.take(); ok {
+	if f, ok := i.faults.Take(nil); ok {
 		i.serveFault(w, r, f)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -100,47 +99,11 @@ type Fault struct {
 	Values map[string]string
 }
 
-type faultQueue struct {
-	mu     sync.Mutex
-	faults []*Fault
-}
-
-// take consumes one use of the oldest fault matching action.
-func (q *faultQueue) take(action string) (Fault, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for i, f := range q.faults {
-		if f.Action != "" && f.Action != action {
-			continue
-		}
-		out := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				q.faults = append(q.faults[:i:i], q.faults[i+1:]...)
-			}
-		}
-		return out, true
-	}
-	return Fault{}, false
-}
-
 // Inject queues a fault; faults apply in injection order.
-func (s *Server) Inject(f Fault) {
-	if f.Times < 0 {
-		f.Times = 0
-	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults = append(s.faults.faults, &f)
-}
+func (s *Server) Inject(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes every programmed fault.
-func (s *Server) ClearFaults() {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // FaultOutcome is the outcome Stats and RequestRecord use for a fault.
 func FaultOutcome(k FaultKind) string { return "fault:" + k.String() }

@@ -127,7 +127,7 @@ func TestHangEndsWhenTheClientGivesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for e.sts.faults.pending() > 0 && ctx.Err() == nil {
+		for e.sts.faults.Len() > 0 && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()

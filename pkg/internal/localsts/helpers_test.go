@@ -203,10 +203,3 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
-
-// pending is how many programmed faults have uses left.
-func (q *faultQueue) pending() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.faults)
-}

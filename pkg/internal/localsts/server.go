@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/internal/faults"
 	"github.com/org/oidc-aws-action/pkg/internal/loopback"
 )
 
@@ -153,7 +154,7 @@ type Server struct {
 
 	limiter *bucket
 	creds   credStore
-	faults  faultQueue
+	faults  faults.Queue[Fault]
 	stats   counters
 	log     requestLog
 }
@@ -360,7 +361,7 @@ func (c *call) serve() {
 		c.fail(&stsError{Status: http.StatusBadRequest, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version %s", action, v)})
 		return
 	}
-	if f, ok := c.s.faults.take(action); ok {
+	if f, ok := c.s.faults.Take(func(f Fault) bool { return f.Action == "" || f.Action == action }); ok {
 		c.rec.Fault = f.Kind.String()
 		if !c.serveFault(f) {
 			return
