@@ -35,7 +35,8 @@ Usage:
 Examples:
   oidc-aws policy explain --policy trust.json --token token.jwt
   oidc-aws policy lint --format sarif trust.json > lint.sarif
-  oidc-aws policy generate --repo octo/app --branch main --account 123456789012
+  oidc-aws policy generate --repo octo/app --repository-id 123456 --branch main \
+      --account 123456789012
 `
 
 func main() {

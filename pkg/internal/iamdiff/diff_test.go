@@ -2,7 +2,9 @@
 // independent IAM-style evaluator, MinIO's policy/condition package, on
 // random string and Null conditions over present, absent and multi-valued
 // keys. It is its own module so that the product's go.mod does not carry
-// MinIO's dependencies: run it with `cd pkg/internal/iamdiff && go test ./...`.
+// MinIO's dependencies, nor its licence (GNU AGPL v3): nothing of it is
+// built into the action or copied here. Run it with
+// `cd pkg/internal/iamdiff && go test ./...`; .ci/run does.
 //
 // MinIO knows only its own key names, so GitHub's keys are mapped onto its
 // JWT claim keys (jwt:sub, jwt:aud) with the same values.
