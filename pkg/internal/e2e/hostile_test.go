@@ -177,22 +177,12 @@ func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
 
 func TestTheRequestTokenFollowsNoRedirect(t *testing.T) {
 	t.Parallel()
-	iss, err := localgh.Start(localgh.Options{TLS: true})
+	sb, err := sandbox.Start(sandbox.Options{IssuerTLS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(iss.Close)
-	sts, err := localsts.Start(localsts.Options{
-		HTTPClient: iss.Client(),
-		Providers:  []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: []string{"sts.amazonaws.com"}}},
-		Roles:      map[string]localsts.Role{sandbox.RoleARN: {TrustPolicy: []byte(sandbox.DefaultTrustPolicy), MaxSessionDuration: time.Hour}},
-		Evaluator:  sandbox.Evaluator{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sts.Close)
-	sb := &sandbox.Sandbox{Issuer: iss, STS: sts}
+	t.Cleanup(sb.Close)
+	iss := sb.Issuer
 
 	// Same host as the https token URL, another port, plain http: Go's
 	// client would keep the Authorization header on the way there.

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/internal/localgh"
-	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 )
 
@@ -283,23 +281,12 @@ func TestCompiledInRootsVerifyAPublicChainWithNoCAFiles(t *testing.T) {
 // fails the step without exporting credentials.
 func TestShippedBinaryTalksHTTPSWithOnlyTheCAFileItIsGiven(t *testing.T) {
 	bin := shippedBinary(t)
-	iss, err := localgh.Start(localgh.Options{TLS: true})
+	sb, err := sandbox.Start(sandbox.Options{IssuerTLS: true, STSTLS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(iss.Close)
-	sts, err := localsts.Start(localsts.Options{
-		TLS:        true,
-		HTTPClient: iss.Client(),
-		Providers:  []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: []string{"sts.amazonaws.com"}}},
-		Roles:      map[string]localsts.Role{sandbox.RoleARN: {TrustPolicy: []byte(sandbox.DefaultTrustPolicy), MaxSessionDuration: time.Hour}},
-		Evaluator:  sandbox.Evaluator{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sts.Close)
-	sb := &sandbox.Sandbox{Issuer: iss, STS: sts}
+	t.Cleanup(sb.Close)
+	iss, sts := sb.Issuer, sb.STS
 
 	issuerPEM := servedCertPEM(t, iss.Client(), iss.URL())
 	stsPEM := servedCertPEM(t, sts.Client(), sts.URL())

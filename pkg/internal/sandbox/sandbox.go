@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,6 +90,10 @@ type Options struct {
 	// credential expiry. Callers that sign requests keep the real clock, so
 	// STS's check of the signing date against its own is off then.
 	Clock func() time.Time
+	// IssuerTLS and STSTLS serve the issuer and STS over https, each with
+	// a self-signed certificate that only its own Client trusts (STS is
+	// given the issuer's to fetch the JWKS).
+	IssuerTLS, STSTLS bool
 }
 
 // Sandbox is a running issuer and STS.
@@ -116,7 +121,7 @@ func Start(o Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to make a signing key: %w", err)
 	}
-	iss, err := localgh.Start(localgh.Options{Key: k, Claims: o.Claims, Clock: o.Clock})
+	iss, err := localgh.Start(localgh.Options{Key: k, Claims: o.Claims, Clock: o.Clock, TLS: o.IssuerTLS})
 	if err != nil {
 		return nil, fmt.Errorf("failed to start the local GitHub OIDC issuer: %w", err)
 	}
@@ -132,7 +137,13 @@ func Start(o Options) (*Sandbox, error) {
 	if o.Clock != nil {
 		skew = -1
 	}
+	var jwksClient *http.Client
+	if o.IssuerTLS {
+		jwksClient = iss.Client()
+	}
 	sts, err := localsts.Start(localsts.Options{
+		TLS:                o.STSTLS,
+		HTTPClient:         jwksClient,
 		Clock:              o.Clock,
 		SigV4ClockSkew:     skew,
 		Providers:          []localsts.Provider{{IssuerURL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), ClientIDs: auds}},
