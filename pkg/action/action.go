@@ -502,40 +502,30 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 }
 
 // callSTS makes one STS call until it succeeds or another attempt cannot
-// help. Transient and throttled failures are retried after a backoff, up
-// to retry-max-attempts and within the deadline; other classes only when
-// again says so (it may also fail the run, e.g. when a fresh token cannot
-// be had). Every error returned is a *stageError.
+// help (stsexchange.Retrier says which), logging each retry; again may also
+// fail the run, e.g. when a fresh token cannot be had. Every error returned
+// is a *stageError.
 func (x *exchange) callSTS(ctx context.Context, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (*stsexchange.Result, error) {
-	for attempt := 1; ; attempt++ {
-		res, err := call()
-		if err == nil {
-			return res, nil
-		}
-		var f *stageError
-		if errors.As(err, &f) {
-			return nil, err
-		}
-		var serr *stsexchange.Error
-		if !errors.As(err, &serr) {
-			return nil, &stageError{stage: stageSTS, Err: err}
-		}
-		retryable := serr.Class == stsexchange.Transient || serr.Class == stsexchange.Throttled
-		if !retryable && again != nil {
-			if retryable, err = again(serr); err != nil {
-				return nil, err
-			}
-		}
-		if !retryable || attempt >= x.in.MaxAttempts || ctx.Err() != nil {
-			return nil, x.stsFailure(serr, attempt)
-		}
-		x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(serr.Code, "network error")))
-		if d := x.o.backoffFor(serr).Delay(attempt); d > 0 {
-			if err := x.o.Sleep(ctx, d); err != nil {
-				return nil, x.stsFailure(serr, attempt)
-			}
-		}
+	res, attempts, err := stsexchange.Retrier{
+		MaxAttempts: x.in.MaxAttempts,
+		Backoff:     x.o.backoffFor,
+		Sleep:       x.o.Sleep,
+		Again:       again,
+		OnRetry: func(e *stsexchange.Error, attempt int) {
+			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
+		},
+	}.Do(ctx, call)
+	var f *stageError
+	var serr *stsexchange.Error
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &f):
+		return nil, err
+	case errors.As(err, &serr):
+		return nil, x.stsFailure(serr, attempts)
 	}
+	return nil, &stageError{stage: stageSTS, Err: err}
 }
 
 func (o *Options) backoffFor(e *stsexchange.Error) retry.Backoff {

@@ -2,7 +2,6 @@ package credprocess
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -127,17 +126,17 @@ func (h *helper) webIdentity(ctx context.Context) (stsexchange.Credentials, erro
 			RoleARN: in.Role.ARN, SessionName: in.SessionName, Token: token, Duration: in.Duration,
 			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
 		})
-	}, func(e *stsexchange.Error) bool {
+	}, func(e *stsexchange.Error) (bool, error) {
 		// An expired or not-yet-valid token is worth one fresh one; GitHub's
 		// signing keys may be mid-rotation for RetryOnce.
 		if (e.Class == stsexchange.RefreshToken || e.Class == stsexchange.RetryOnce) && !freshToken {
 			freshToken = true
 			if t, err := tokens.Fetch(ctx, in.Audience); err == nil {
 				token = t
-				return true
+				return true, nil
 			}
 		}
-		return false
+		return false, nil
 	})
 }
 
@@ -157,28 +156,17 @@ func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (sts
 }
 
 // retrySTS makes one STS call until it succeeds or another attempt cannot
-// help: transient failures and throttling are retried after a backoff, up
-// to retry-max-attempts and within the run's deadline; other failures only
-// when again says so.
-func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) bool) (stsexchange.Credentials, error) {
-	for attempt := 1; ; attempt++ {
-		res, err := call()
-		if err == nil {
-			return res.Credentials, nil
-		}
-		var serr *stsexchange.Error
-		if !errors.As(err, &serr) {
-			return stsexchange.Credentials{}, err
-		}
-		retryable := serr.Class == stsexchange.Transient || serr.Class == stsexchange.Throttled
-		if !retryable && again != nil {
-			retryable = again(serr)
-		}
-		if !retryable || attempt >= in.MaxAttempts || ctx.Err() != nil {
-			return stsexchange.Credentials{}, serr
-		}
-		if err := h.o.Sleep(ctx, stsBackoff.Delay(attempt)); err != nil {
-			return stsexchange.Credentials{}, serr
-		}
+// help, by the rules the action's step follows (stsexchange.Retrier) but
+// with the helper's shorter waits.
+func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (stsexchange.Credentials, error) {
+	res, _, err := stsexchange.Retrier{
+		MaxAttempts: in.MaxAttempts,
+		Backoff:     func(*stsexchange.Error) retry.Backoff { return stsBackoff },
+		Sleep:       h.o.Sleep,
+		Again:       again,
+	}.Do(ctx, call)
+	if err != nil {
+		return stsexchange.Credentials{}, err
 	}
+	return res.Credentials, nil
 }
