@@ -496,6 +496,15 @@ func TestDiagnosisNamesTheProviderInTheRolesPartition(t *testing.T) {
 // once, on its own line after "Fix:".
 func TestEveryFailureSaysStageWhatAndFixOnce(t *testing.T) {
 	t.Parallel()
+	policyFile := func(text string) string {
+		p := filepath.Join(t.TempDir(), "trust.json")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unparsable := policyFile(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 7}]}`)
+	uncompilable := policyFile(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "x"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLikeish": {"a": "b"}}}]}`)
 	cases := []struct {
 		name      string
 		with      map[string]string
@@ -506,6 +515,10 @@ func TestEveryFailureSaysStageWhatAndFixOnce(t *testing.T) {
 	}{
 		{"an invalid input", map[string]string{"aws-region": "US"}, nil, 0,
 			`validation failed: input "aws-region"`, ""},
+		{"a trust-policy file that does not parse", map[string]string{"trust-policy": unparsable}, nil, 0,
+			`validation failed: input "trust-policy"`, ""},
+		{"a trust-policy file IAM would reject", map[string]string{"trust-policy": uncompilable}, nil, 0,
+			`validation failed: input "trust-policy"`, ""},
 		{"role chaining without credentials", map[string]string{"role-chaining": "true"}, []string{"AWS_ACCESS_KEY_ID"}, 0,
 			`validation failed: input "role-chaining"`, "run this action once without role-chaining"},
 		{"a job without id-token permission", nil, []string{"ACTIONS_ID_TOKEN_REQUEST_URL"}, 0,

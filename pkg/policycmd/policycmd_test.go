@@ -131,7 +131,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"lint names a file it cannot parse", []string{"lint", "testdata/claims_main.json"}, "", 2, "no findings in 0 files; 1 file could not be checked\n", "lint: testdata/claims_main.json: unrecognised JSON"},
 		{"generate json", []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--branch", "main", "--account", "123456789012"}, "", 0, `"Version": "2012-10-17"`, ""},
 		{"generate without the repository's ID says what is missing", []string{"generate", "--repo", "octo-org/octo-repo", "--branch", "main", "--account", "123456789012"}, "", 2, "", "generate: missing --repository-id: a subject that names the repository only by name"},
-		{"generate without a context", []string{"generate", "--repo", "octo-org/octo-repo", "--account", "123456789012"}, "", 2, "", "generate: failed to generate policy: no context given"},
+		{"generate without a context", []string{"generate", "--repo", "octo-org/octo-repo", "--account", "123456789012"}, "", 2, "", "generate: no context given"},
 		{"generate with a bad account names the flag", []string{"generate", "--repo", "o/r", "--branch", "main", "--account", "42"}, "", 2, "", `generate: invalid --account "42"`},
 		{"generate with a bad repo names the flag", []string{"generate", "--repo", "nope", "--branch", "main", "--account", "123456789012"}, "", 2, "", `generate: invalid --repo "nope"`},
 		{"generate with a bad format", []string{"generate", "--repo", "o/r", "--branch", "main", "--account", "123456789012", "--format", "yaml"}, "", 2, "", `generate: invalid --format "yaml"`},

@@ -148,13 +148,13 @@ func parseOperator(op string) (compiledCond, error) {
 // it for Check. Errors name the statement by position and Sid.
 func (p *Policy) Compile() (*Compiled, error) {
 	if p == nil || len(p.Statements) == 0 {
-		return nil, fmt.Errorf("failed to compile policy: it has no statements")
+		return nil, fmt.Errorf("the policy does not compile: it has no statements")
 	}
 	c := &Compiled{policy: p}
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		fail := func(format string, args ...any) error {
-			return fmt.Errorf("failed to compile policy: statement %s: %s", statementLabel(i, s.Sid), fmt.Sprintf(format, args...))
+			return fmt.Errorf("the policy does not compile: statement %s: %s", statementLabel(i, s.Sid), fmt.Sprintf(format, args...))
 		}
 		cs := compiledStatement{index: i, sid: s.Sid, effect: s.Effect, principal: s.Principal, notPrincipal: s.NotPrincipal}
 		if s.Effect != "Allow" && s.Effect != "Deny" {

@@ -210,7 +210,7 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 		AssumeRolePolicyDocument json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &role); err != nil {
-		return Document{}, fmt.Errorf("failed to parse `aws iam get-role` output at %s: %w", path, err)
+		return Document{}, fmt.Errorf("invalid `aws iam get-role` output at %s: %w", path, err)
 	}
 	name := role.RoleName
 	if name == "" {
@@ -220,7 +220,7 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 		name = path
 	}
 	if len(role.AssumeRolePolicyDocument) == 0 || string(role.AssumeRolePolicyDocument) == "null" {
-		return Document{}, fmt.Errorf("failed to parse `aws iam get-role` output: role %s has no AssumeRolePolicyDocument", quote(name))
+		return Document{}, fmt.Errorf("invalid `aws iam get-role` output: role %s has no AssumeRolePolicyDocument", quote(name))
 	}
 	body := []byte(role.AssumeRolePolicyDocument)
 	var s string
@@ -231,7 +231,7 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 		if t := strings.TrimSpace(s); !strings.HasPrefix(t, "{") {
 			dec, err := url.QueryUnescape(t)
 			if err != nil {
-				return Document{}, fmt.Errorf("failed to parse role %s: AssumeRolePolicyDocument is neither JSON nor URL-encoded JSON: %w", quote(name), err)
+				return Document{}, fmt.Errorf("invalid role %s: AssumeRolePolicyDocument is neither JSON nor URL-encoded JSON: %w", quote(name), err)
 			}
 			body = []byte(dec)
 		}

@@ -83,7 +83,7 @@ func Generate(o GenerateOptions) (*Policy, error) {
 		return nil, err
 	}
 	if len(o.Branches)+len(o.Tags)+len(o.Environments) == 0 && !o.PullRequest {
-		return nil, fmt.Errorf("failed to generate policy: no context given; add at least one --branch, --tag, --environment or --pull-request")
+		return nil, fmt.Errorf("no context given: add at least one --branch, --tag, --environment or --pull-request")
 	}
 	repo, idConds, err := pinRepository(o, repo, host)
 	if err != nil {

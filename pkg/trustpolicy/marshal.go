@@ -50,7 +50,7 @@ func (p *Policy) JSON() ([]byte, error) {
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
-		return nil, fmt.Errorf("failed to indent policy JSON: %w", err)
+		return nil, fmt.Errorf("cannot indent policy JSON: %w", err)
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil

@@ -88,7 +88,7 @@ type ParseError struct {
 
 func (e *ParseError) Error() string {
 	var b strings.Builder
-	b.WriteString("failed to parse policy")
+	b.WriteString("invalid policy")
 	if e.Document != "" && e.Document != "policy" {
 		b.WriteString(" " + quote(e.Document))
 	}
@@ -110,7 +110,7 @@ func Parse(data []byte) (*Policy, error) {
 		for i, d := range docs {
 			names[i] = quote(d.Name)
 		}
-		return nil, fmt.Errorf("failed to parse policy: input holds %d policies (%s), want exactly one", len(docs), strings.Join(names, ", "))
+		return nil, fmt.Errorf("invalid policy: the input holds %d policies (%s), not exactly one", len(docs), strings.Join(names, ", "))
 	}
 	return docs[0].Policy, nil
 }
