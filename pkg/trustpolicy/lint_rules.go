@@ -208,7 +208,8 @@ func lintWildcardAudience(r *reporter, f *stmtFacts) {
 }
 
 // lintOtherIssuerKey: IAM names a provider's keys after the provider, so
-// a key for another issuer is never set for this statement's tokens.
+// a key for another issuer is never set for this statement's tokens. Key
+// names ignore case, issuer path included, as explain matches them.
 func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
 	if len(f.providers) == 0 {
 		return
@@ -219,7 +220,7 @@ func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
 		}
 		match := false
 		for _, h := range f.providers {
-			match = match || sameIssuer(c.prefix, h)
+			match = match || strings.EqualFold(c.prefix, h)
 		}
 		if match {
 			continue

@@ -159,3 +159,40 @@ func TestRulesAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// OIDC009 compares a condition key's issuer part with the provider in
+// Principal.Federated as IAM compares key names: ignoring case, path
+// included. Each case also asks explain, so lint cannot contradict it.
+func TestLintOtherIssuerKey(t *testing.T) {
+	const keyCase = `IAM User Guide, IAM JSON policy elements: Condition: "Condition key names are not case-sensitive." The issuer part is part of the key name.`
+	const ent = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com/octo-ent"
+	doc := func(provider, prefix, sub string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+			`"Condition":{"StringEquals":{"` + prefix + `:AUD":"sts.amazonaws.com","` + prefix + `:sub":"` + sub + `"}}}]}`
+	}
+	const sub = "repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main"
+	tests := []struct {
+		name, why, doc, iss string
+		want                string
+		allowed             bool
+	}{
+		{"an enterprise issuer path in other case is the provider's", keyCase,
+			doc(ent, "TOKEN.actions.githubusercontent.com/Octo-Ent", sub), "https://token.actions.githubusercontent.com/octo-ent", "", true},
+		{"the host in other case is the provider's", keyCase,
+			doc(ghProvider, "Token.Actions.GitHubUserContent.COM", sub), ghIssuer, "", true},
+		{"another enterprise's key is another issuer's", `IAM User Guide, OIDC federation: condition keys are named after the provider ("the name of the OIDC provider followed by the claim"); another provider's keys are never set.`,
+			doc(ent, "token.actions.githubusercontent.com/other-ent", sub), "https://token.actions.githubusercontent.com/octo-ent", "OIDC009/error OIDC009/error", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, tt.doc)
+			if got := lintIDs(Lint(c.Policy())); got != tt.want {
+				t.Errorf("findings = %q, want %q\nbecause %s", got, tt.want, tt.why)
+			}
+			claims := withClaims(map[string]any{"iss": tt.iss, "sub": sub})
+			if res := c.Check(Request{Issuer: tt.iss, Claims: claims}); res.Allowed != tt.allowed {
+				t.Errorf("explain: %s, want allowed=%v", res.Decision, tt.allowed)
+			}
+		})
+	}
+}
