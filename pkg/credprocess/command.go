@@ -36,12 +36,21 @@ func ProfileCommand(args []string) string {
 
 var bareWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
+// shellQuote single-quotes w for sh and for the CLI's POSIX splitting
+// (botocore's compat_shell_split: shlex.split, no comments). A '#' or ';'
+// goes outside the quotes, backslash-escaped, as in 'a '\#'b':
+// aws-sdk-go-v2's INI reader ends a value at a blank followed by '#' or ';'
+// even inside quotes (config/internal/ini, trimPropertyComment), so neither
+// may follow a blank anywhere in the line, and after '\' neither does.
 func shellQuote(w string) string {
 	if bareWord.MatchString(w) {
 		return w
 	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	q := "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	return commentQuoter.Replace(q)
 }
+
+var commentQuoter = strings.NewReplacer("#", `'\#'`, ";", `'\;'`)
 
 // ParseProfileCommand returns the helper flags of a credential_process line
 // that ProfileCommand wrote, and false for any other line. A role-chaining

@@ -415,3 +415,56 @@ func TestRefreshRoleChainThroughTheAWSCLI(t *testing.T) {
 		t.Error("the last chained call was signed with the first hop's dead credentials")
 	}
 }
+
+// A session policy with " #" or " ;" in it, which aws-sdk-go-v2's INI
+// reader would take for the start of a comment if the line held it as is,
+// reaches the helper whole through both clients.
+func TestRefreshProfileWithCommentCharactersInThePolicy(t *testing.T) {
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::assets/release #1/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::assets/a ;b/*"}]}`
+	j := newJob(t, sandbox.Options{})
+	j.addProfile(t, "scoped", append(j.sourceArgs(), "--inline-session-policy", policy))
+	t.Run("aws-sdk-go-v2 LoadDefaultConfig", func(t *testing.T) {
+		for k, v := range j.env {
+			t.Setenv(k, v)
+		}
+		cfg, err := config.LoadDefaultConfig(context.Background(), config.WithSharedConfigProfile("scoped"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := cfg.Credentials.Retrieve(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AccessKeyID == "" || c.SessionToken == "" {
+			t.Errorf("no credentials: key %q", c.AccessKeyID)
+		}
+	})
+	t.Run("AWS CLI configure export-credentials", func(t *testing.T) {
+		cmd := exec.Command(prereq.AWSCLIv2(t), "configure", "export-credentials", "--profile", "scoped", "--format", "process")
+		cmd.Env = j.environ()
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		j.record(stderr.String())
+		if err != nil {
+			t.Fatalf("%v: %s", err, stderr.String())
+		}
+		var c struct{ AccessKeyId, SessionToken string }
+		if err := json.Unmarshal(stdout.Bytes(), &c); err != nil || c.AccessKeyId == "" || c.SessionToken == "" {
+			t.Errorf("no credentials (%v)", err)
+		}
+	})
+	// Both clients share the helper's cache, so one call is enough.
+	var policies int
+	for _, r := range j.sb.STS.Requests() {
+		if r.Action == "AssumeRoleWithWebIdentity" {
+			if r.Policy != policy {
+				t.Errorf("STS got the policy %q", r.Policy)
+			}
+			policies++
+		}
+	}
+	if policies == 0 {
+		t.Error("the helper never called STS")
+	}
+}
