@@ -237,13 +237,16 @@ const (
 // subjectScope works out how far the statement's identity conditions let
 // in: conditions AND together, so the narrowest restricting condition
 // decides; within one condition values OR, so its broadest value decides.
-// ok is false when no condition restricts the repository at all.
+// ok is false when no condition restricts the repository at all. A
+// condition on a key IAM does not provide restricts nothing: it is never
+// true (neverMatches) or always true (IfExists, negated), whatever the
+// token says.
 func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) {
 	scope = -1
 	contextRestricted := false
 	for i := range f.conds {
 		c := &f.conds[i]
-		if !f.restricts(c) {
+		if !f.restricts(c) || !f.provided(c) {
 			continue
 		}
 		like := c.cc.spec.family == famStringLike

@@ -14,17 +14,9 @@ import (
 // for its issuer, with what each condition evaluates to. Keys named for
 // another issuer are OIDC009's.
 func (f *stmtFacts) absentKeys() []absentKey {
-	issuer := ""
-	switch {
-	case len(f.providers) > 0:
+	issuer := f.keyIssuer()
+	if len(f.providers) > 0 {
 		issuer = f.providers[0]
-	case f.github:
-		for _, c := range f.conds {
-			if c.prefix != "" && isGitHubIssuer(c.prefix) {
-				issuer = c.prefix
-				break
-			}
-		}
 	}
 	if issuer == "" {
 		return nil
@@ -68,11 +60,50 @@ func trueWhenAbsent(cc *compiledCond) bool {
 	return cc.spec.negated
 }
 
+// provided reports whether IAM puts c's key in the request for a token of
+// the statement's issuer: any provider in Principal.Federated, or, without
+// one, the issuer the key itself names. A condition on a key that is never
+// there tests nothing about the token.
+func (f *stmtFacts) provided(c *lintCond) bool {
+	issuers := f.providers
+	if len(issuers) == 0 {
+		if iss := f.keyIssuer(); iss != "" {
+			issuers = []string{iss}
+		} else if c.prefix != "" {
+			issuers = []string{c.prefix}
+		}
+	}
+	if len(issuers) == 0 {
+		return true
+	}
+	for _, iss := range issuers {
+		if ok, _ := ConditionKeyProvided(iss, c.Key); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// keyIssuer is the GitHub issuer a statement without a provider names in
+// its condition keys, or "".
+func (f *stmtFacts) keyIssuer() string {
+	if !f.github {
+		return ""
+	}
+	for _, c := range f.conds {
+		if c.prefix != "" && isGitHubIssuer(c.prefix) {
+			return c.prefix
+		}
+	}
+	return ""
+}
+
 // neverMatches reports whether some condition can never be true because
-// IAM does not provide its key, so the statement never applies.
+// IAM does not provide its key (for this issuer or, as OIDC009 reports, for
+// any issuer the statement trusts), so the statement never applies.
 func (f *stmtFacts) neverMatches() bool {
-	for _, a := range f.absentKeys() {
-		if !a.result {
+	for i := range f.conds {
+		if c := &f.conds[i]; !f.provided(c) && !trueWhenAbsent(&c.cc) {
 			return true
 		}
 	}

@@ -24,7 +24,7 @@ func TestLintExamples(t *testing.T) {
 		{"stringequals-wildcard.json", "OIDC005/error OIDC010/info"},
 		{"org-wide.json", "OIDC003/error"},
 		{"no-subject.json", "OIDC001/error"},
-		{"wrong-issuer-key.json", "OIDC009/error OIDC009/error OIDC010/info"},
+		{"wrong-issuer-key.json", "OIDC009/error OIDC009/error"},
 		{"deny-pull-requests.json", "OIDC004/warning OIDC010/info"},
 		{"keyless-claim.json", "OIDC016/error"},
 		{"deny-keyless-claim.json", "OIDC010/info OIDC016/error"},
@@ -84,6 +84,9 @@ func TestLintRules(t *testing.T) {
 		{"a negated operator on a keyless claim restricts nothing", keyDoc + ` A negated operator on a missing key is true.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"StringNotEquals":{"` + k + `event_name":"pull_request"}}`, "OIDC016/warning"},
 		{"IfExists on a keyless claim restricts nothing", keyDoc + ` "...IfExists" is true when the key is absent.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},"StringEqualsIfExists":{"` + k + `ref_type":"branch"}}`, "OIDC016/warning"},
 		{"key names ignore case, issuer path included", `IAM User Guide, condition element: "Condition key names are not case-sensitive."`, `{"StringEquals":{"TOKEN.actions.githubusercontent.com:AUD":"sts.amazonaws.com","Token.Actions.GitHubUserContent.com:Repository_ID":"2000002","token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:ref:refs/heads/main"}}`, ""},
+		{"IfExists on a keyless owner claim is no subject condition", keyDoc + ` "...IfExists" is true when the key is absent, so the condition admits every repository anywhere.`, `{"StringEqualsIfExists":{"` + k + `repository_owner":"my-org"}}`, "OIDC001/error OIDC007/warning OIDC016/warning"},
+		{"a negated keyless claim beside an owner-wide subject leaves it owner-wide", keyDoc + ` A negated operator on a missing key is true.`, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org/*"},"StringNotEqualsIfExists":{"` + k + `repository_owner":"evil"}}`, "OIDC003/error OIDC016/warning"},
+		{"a keyless context claim does not narrow a context wildcard", keyDoc + ` "...IfExists" is true when the key is absent, so every ref and event still gets in.`, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"},"StringEqualsIfExists":{"` + k + `event_name":"push"}}`, "OIDC004/warning OIDC016/warning"},
 		{"session tags are never in a GitHub token", `IAM User Guide, passing session tags with AssumeRoleWithWebIdentity: tags come only from the token's https://aws.amazon.com/tags claim, which GitHub does not send.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/main","aws:RequestTag/team":"ops"}}`, "OIDC016/error"},
 	}
 	for _, tt := range tests {
@@ -180,6 +183,8 @@ func TestLintOtherIssuerKey(t *testing.T) {
 			doc(ent, "TOKEN.actions.githubusercontent.com/Octo-Ent", sub), "https://token.actions.githubusercontent.com/octo-ent", "", true},
 		{"the host in other case is the provider's", keyCase,
 			doc(ghProvider, "Token.Actions.GitHubUserContent.COM", sub), ghIssuer, "", true},
+		{"another issuer's name-only subject draws no note: the statement never applies", `IAM User Guide, OIDC federation: condition keys are named after the provider; a positive operator on a key that is never set is false.`,
+			doc(ent, "token.actions.githubusercontent.com", "repo:octo-org/octo-repo:ref:refs/heads/main"), "https://token.actions.githubusercontent.com/octo-ent", "OIDC009/error OIDC009/error", false},
 		{"another enterprise's key is another issuer's", `IAM User Guide, OIDC federation: condition keys are named after the provider ("the name of the OIDC provider followed by the claim"); another provider's keys are never set.`,
 			doc(ent, "token.actions.githubusercontent.com/other-ent", sub), "https://token.actions.githubusercontent.com/octo-ent", "OIDC009/error OIDC009/error", false},
 	}
