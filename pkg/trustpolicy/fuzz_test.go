@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -31,11 +32,16 @@ func FuzzParseDocuments(f *testing.F) {
 	f.Add([]byte(`{"Role":{"RoleName":"r","AssumeRolePolicyDocument":"%7B%22Statement%22%3A%5B%5D%7D"}}`))
 	f.Add([]byte(`{"Roles":[{"RoleName":"r","AssumeRolePolicyDocument":{"Statement":[{"Effect":"Deny"}]}}]}`))
 	f.Add([]byte(`{"values":{"root_module":{"child_modules":[{"resources":[{"address":"a","type":"aws_iam_role","values":{"assume_role_policy":"{\"Statement\":{}}"}}]}]}}}`))
+	f.Add([]byte(`{"Statement":[{"Effect":"Allow","Eff\nect::error::x":1,"Principal":{"A\u2028WS":{}}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, err := ParseDocuments(data)
 		if err != nil {
 			if docs != nil {
 				t.Fatal("documents returned with an error")
+			}
+			// Errors reach lint's log line by line; input must not add lines.
+			if strings.ContainsAny(err.Error(), "\n\r\u2028\u2029") {
+				t.Fatalf("error holds a raw line break: %q", err.Error())
 			}
 			return
 		}

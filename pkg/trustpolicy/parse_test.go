@@ -138,3 +138,35 @@ func TestConditionValuesKeepTheirTextForm(t *testing.T) {
 		t.Errorf("values = %q, want %q", got, want)
 	}
 }
+
+// A key taken from the input is shown escaped wherever a parse error
+// names it, so a key holding a line break cannot start a new line (and
+// forge a finding or a workflow command) in lint's output.
+func TestParseErrorsEscapeKeys(t *testing.T) {
+	const evil = `Bad\nKey::warning::x\u2028y`
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"an unknown policy element", `{"` + evil + `":1,"Statement":[]}`, `invalid policy at "Bad\nKey::warning::x\u2028y": unknown policy element`},
+		{"an unknown statement element", `{"Statement":[{"Effect":"Allow","` + evil + `":1}]}`, `invalid policy at Statement[0]."Bad\nKey::warning::x\u2028y": unknown statement element`},
+		{"an unknown principal type", `{"Statement":[{"Effect":"Allow","Principal":{"` + evil + `":"x"}}]}`, `unknown principal type "Bad\nKey::warning::x\u2028y"`},
+		{"a principal type with a bad value", `{"Statement":[{"Effect":"Allow","Principal":{"` + evil + `":{}}}]}`, `invalid policy at Statement[0].Principal: "Bad\nKey::warning::x\u2028y": `},
+		{"an operator with a bad value", `{"Statement":[{"Effect":"Allow","Condition":{"` + evil + `":{"a:b":{}}}}]}`, `invalid policy at Statement[0].Condition: "Bad\nKey::warning::x\u2028y" "a:b": `},
+		{"a known element stays bare", `{"Statement":[{"Effect":1}]}`, `invalid policy at Statement[0].Effect: `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\n\r\u2028\u2029") {
+				t.Errorf("error holds a raw line break: %q", msg)
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error = %s\nwant it to contain %s", msg, tt.want)
+			}
+		})
+	}
+}

@@ -70,6 +70,16 @@ func statementLabel(index int, sid string) string {
 // start of a line is a workflow command.
 func quote(s string) string { return strconv.Quote(s) }
 
+// pathKey shows a key taken from the input in an error's path: bare when
+// that is unambiguous (every known element and operator), quoted
+// otherwise, as lint shows file names, so a key cannot break the line.
+func pathKey(k string) string {
+	if q := quote(k); k != "" && q[1:len(q)-1] == k && !strings.ContainsAny(k, " .[]()\"") {
+		return k
+	}
+	return quote(k)
+}
+
 // MaxInputBytes bounds the inputs we agree to parse. Trust policies are
 // limited by IAM to 2,048 characters (4,096 with a quota increase), but a
 // `terraform show -json` plan holds every resource's values: a plan with
@@ -118,6 +128,9 @@ func Parse(data []byte) (*Policy, error) {
 // parsePolicyJSON reads a bare policy document.
 func parsePolicyJSON(data []byte, docName string) (*Policy, error) {
 	fail := func(path, format string, args ...any) error {
+		if path != "" {
+			path = pathKey(path)
+		}
 		return &ParseError{Document: docName, Path: path, Reason: fmt.Sprintf(format, args...)}
 	}
 	fields, err := objectFields(data)
@@ -163,7 +176,7 @@ func parseStatement(data []byte, path, docName string) (*Statement, error) {
 	fail := func(sub, format string, args ...any) error {
 		pp := path
 		if sub != "" {
-			pp += "." + sub
+			pp += "." + pathKey(sub)
 		}
 		return &ParseError{Document: docName, Path: pp, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -237,7 +250,7 @@ func parsePrincipal(data []byte) (*Principal, error) {
 	for _, f := range fields {
 		vals, err := stringList(f.val)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", f.key, err)
+			return nil, fmt.Errorf("%s: %v", pathKey(f.key), err)
 		}
 		switch f.key {
 		case "AWS":
@@ -269,7 +282,7 @@ func parseConditions(data []byte) ([]Condition, error) {
 		for _, k := range keys {
 			vals, err := conditionValues(k.val)
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: %v", op.key, quote(k.key), err)
+				return nil, fmt.Errorf("%s %s: %v", pathKey(op.key), quote(k.key), err)
 			}
 			out = append(out, Condition{Operator: op.key, Key: k.key, Values: vals})
 		}
