@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
-	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/inputs"
@@ -23,7 +23,9 @@ type profileTarget struct {
 	// export lists the variables for later steps: the files this step
 	// chose, never one the job set itself.
 	export [][2]string
-	shown  string // the files as later steps name them, for the log
+	// shown names the files (config, credentials) as later steps name
+	// them, for the log.
+	shown [2]string
 	// hasPost: the runner offers GITHUB_STATE, so the post step will
 	// learn what to remove (a run by hand has neither).
 	hasPost bool
@@ -46,19 +48,18 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 		return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 	}
 	t := &profileTarget{dir: d, files: awsprofile.Files{UID: d.UID, GID: d.GID}, hasPost: getenv("GITHUB_STATE") != ""}
-	var shown []string
-	for _, v := range profileFileVars {
+	for i, v := range profileFileVars {
 		path := getenv(v.variable)
 		if path != "" {
 			if err := d.Reachable(v.variable, path); err != nil {
 				return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 			}
-			shown = append(shown, v.variable+" ("+path+")")
+			t.shown[i] = v.variable + " (" + path + ")"
 		} else {
 			var later string
 			path, later = d.File(v.file)
 			t.export = append(t.export, [2]string{v.variable, later})
-			shown = append(shown, later)
+			t.shown[i] = later
 		}
 		if v.file == "config" {
 			t.files.Config = path
@@ -66,14 +67,13 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 			t.files.Credentials = path
 		}
 	}
-	t.shown = strings.Join(shown, " and ")
 	if !in.OverwriteProfile {
 		exists, err := t.files.Exists(profileName(in))
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 		}
 		if exists {
-			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(profileName(in)), t.shown)
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(profileName(in)), t.shown[0]+" or "+t.shown[1])
 		}
 	}
 	return t, nil
@@ -117,8 +117,8 @@ func (t *profileTarget) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile
 	if prepare != nil {
 		err = prepare(&state)
 	}
+	var created awsprofile.Created
 	if err == nil {
-		var created awsprofile.Created
 		created, err = t.files.Write(p, in.OverwriteProfile)
 		// Record even a failed write: the directory may be new.
 		if created.Config {
@@ -136,12 +136,27 @@ func (t *profileTarget) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile
 	if err != nil {
 		return fmt.Errorf("cannot write profile %s: %w", quote(p.Name), err)
 	}
+	// A profile with a credential_process leaves the credentials file
+	// alone; later steps are told of it only if it is there (an earlier
+	// step of the job wrote one), never of a path that does not exist.
+	credsThere := created.CredentialsWritten
+	if !credsThere {
+		_, serr := os.Lstat(t.files.Credentials)
+		credsThere = serr == nil
+	}
 	for _, kv := range append(slices.Clone(t.export), exports...) {
+		if kv[0] == "AWS_SHARED_CREDENTIALS_FILE" && !credsThere {
+			continue
+		}
 		if err := r.SetEnv(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
-	r.Infof("Wrote profile %s to %s", quote(p.Name), workflow.Escape(t.shown))
+	wrote := t.shown[0]
+	if created.CredentialsWritten {
+		wrote += " and " + t.shown[1]
+	}
+	r.Infof("Wrote profile %s to %s", quote(p.Name), workflow.Escape(wrote))
 	return nil
 }
 

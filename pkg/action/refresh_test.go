@@ -24,7 +24,15 @@ func TestRefreshCredentialsWritesAHelperProfileAndNoKeys(t *testing.T) {
 			t.Errorf("%s=%q (set: %v), want %q", k, got, ok, want)
 		}
 	}
-	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION"} {
+	// No credentials file is written, so none is named in the log or
+	// exported.
+	if want := `Wrote profile "default" to ` + filepath.Join(dir, "config") + "\n"; !strings.Contains(s.log.Text(), want) {
+		t.Errorf("log lacks %q:\n%s", want, s.log.Text())
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "credentials")); !os.IsNotExist(err) {
+		t.Errorf("a credentials file: %v", err)
+	}
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_SHARED_CREDENTIALS_FILE"} {
 		if _, ok := s.env[k]; ok {
 			t.Errorf("exported %s", k)
 		}

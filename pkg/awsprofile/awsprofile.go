@@ -58,6 +58,10 @@ type Files struct {
 // be removed whole when the job is done.
 type Created struct {
 	Config, Credentials bool
+	// CredentialsWritten says whether Write wrote the credentials file at
+	// all: a profile with a credential_process has nothing for it unless
+	// an older profile of that name must be taken out of it.
+	CredentialsWritten bool
 }
 
 // errExists is wrapped by Write's error when the profile is already in
@@ -192,6 +196,7 @@ func (f Files) Write(p Profile, overwrite bool) (Created, error) {
 			return created, err
 		}
 		created.Credentials = !credExisted
+		created.CredentialsWritten = true
 	}
 	if err := f.save(f.Config, confFile); err != nil {
 		return created, err
