@@ -395,19 +395,29 @@ func splitSubject(sub string) (repo, context string, ok bool) {
 
 // subjectFix explains the usual reasons a GitHub subject differs from what
 // the policy expects: the job's environment or event replaces the ref, or
-// the repository is not the one named.
-func subjectFix(c *compiledCond, sub string) []string {
+// the repository is not the one named. pvs are the values with policy
+// variables substituted; a value whose variables have no value, or are
+// literal text under an old Version, may name any repository.
+func subjectFix(c *compiledCond, pvs []policyValue, sub string) []string {
 	repo, ctx, ok := splitSubject(sub)
 	if !ok {
 		return nil
 	}
 	sameRepo, wantsRef := false, false
-	for _, pv := range c.Values {
-		pr, pctx, ok := splitSubject(pv)
+	for i, pv := range pvs {
+		if !pv.ok || varsAreLiteral(c, i) {
+			sameRepo = true
+			continue
+		}
+		pr, pctx, ok := splitSubject(pv.pat.s)
 		if !ok {
 			continue
 		}
-		if pr == repo || (c.spec.family == famStringLike && glob(pr, repo)) {
+		var lit []bool
+		if pv.pat.lit != nil {
+			lit = pv.pat.lit[:len(pr)]
+		}
+		if pr == repo || (c.spec.family == famStringLike && globLit(pr, lit, repo)) {
 			sameRepo = true
 		}
 		if strings.HasPrefix(pctx, "ref:") {

@@ -106,6 +106,9 @@ type compiledCond struct {
 	// parts holds each value's policy variables (nil for a value without
 	// any); nil when the operator or the policy Version has none.
 	parts [][]valuePart
+	// version is the policy's Version, which decides whether "${...}" is a
+	// variable or literal text.
+	version string
 }
 
 // parseOperator splits "ForAnyValue:StringLikeIfExists" into its parts.
@@ -197,6 +200,7 @@ func (p *Policy) Compile() (*Compiled, error) {
 				}
 			}
 			cc.parts = valueVariables(p.Version, cc.spec.family, cond.Values)
+			cc.version = p.Version
 			cs.conds = append(cs.conds, cc)
 		}
 		c.statements = append(c.statements, cs)

@@ -24,7 +24,7 @@ func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
 	}
 	switch {
 	case c.spec.family == famNull:
-		nullCondition(&cr, c, effect, label, missingWhy)
+		ev.nullCondition(&cr, c, effect, label, claim, missingWhy)
 	case seen == nil:
 		ev.missingCondition(&cr, c, effect, claim, missingWhy)
 	default:
@@ -36,7 +36,7 @@ func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
 // nullCondition: "Use a Null condition operator to check if a condition key
 // is absent at the time of authorization ... true (the key doesn't exist —
 // it is null) or false (the key exists and its value is not null)."
-func nullCondition(cr *ConditionResult, c *compiledCond, effect, label, missingWhy string) {
+func (ev *evaluator) nullCondition(cr *ConditionResult, c *compiledCond, effect, label, claim, missingWhy string) {
 	wantAbsent, wantPresent := false, false
 	for _, v := range c.Values {
 		wantAbsent = wantAbsent || v == "true"
@@ -48,7 +48,7 @@ func nullCondition(cr *ConditionResult, c *compiledCond, effect, label, missingW
 		cr.Passed, cr.Reason = true, "Null true: "+missingWhy
 	case seen == nil:
 		cr.Reason = "Null false requires the key, but " + missingWhy
-		cr.Fix = nullFix(effect, fmt.Sprintf("the job must produce a %s claim, or drop this condition", label))
+		cr.Fix = nullFix(effect, ev.nullMissingFix(c, claim, label))
 	case wantPresent:
 		cr.Passed, cr.Reason = true, fmt.Sprintf("Null false: the token has %s %s", label, quoteList(seen))
 	default:
@@ -163,7 +163,7 @@ func (ev *evaluator) valuesCondition(cr *ConditionResult, c *compiledCond, effec
 		}
 	}
 	if !cr.Passed && effect == "Allow" {
-		cr.Fix = ev.valueFix(c, claim, decisive.v)
+		cr.Fix = ev.valueFix(c, pvs, claim, decisive.v)
 		if !c.spec.negated {
 			cr.Suggested = ev.suggest(c, claim, decisive.v)
 		}

@@ -18,21 +18,14 @@ func nullFix(effect, fix string) string {
 }
 
 func (ev *evaluator) missingFix(c *compiledCond, claim string) string {
-	prefix, rest, hasColon := cutLast(c.Key, ":")
-	if hasColon && looksLikeIssuer(prefix) && !sameIssuer(strings.ToLower(prefix), strings.ToLower(ev.host)) {
-		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest))
+	if fix, ok := ev.neverSetFix(c, claim); ok {
+		return fix
 	}
 	if claim == "" {
-		if _, absent := requestKeyAbsence(c.Key); absent {
-			return "a GitHub token never sets this key; remove the condition"
-		}
 		if strings.EqualFold(c.Key, "sts:RoleSessionName") {
 			return "give the role-session-name the action uses (explain --session-name NAME) to check this condition"
 		}
 		return fmt.Sprintf("this key is absent for a web-identity request; use %sIfExists or remove the condition", c.base)
-	}
-	if !claimIsKey(ev.host, claim) {
-		return ev.keylessFix(claim)
 	}
 	switch strings.ToLower(claim) {
 	case "environment":
@@ -41,6 +34,44 @@ func (ev *evaluator) missingFix(c *compiledCond, claim string) string {
 		return fmt.Sprintf("every GitHub token has %s; check the key is spelled %s", quote(claim), quote(ev.host+":"+claim))
 	}
 	return fmt.Sprintf("the token has no %s claim; condition on a claim it has (e.g. sub), or use %sIfExists if the claim is optional", quote(claim), c.base)
+}
+
+// nullMissingFix is missingFix for "Null": "false" on an absent key. Null
+// takes no IfExists, and a key IAM never sets cannot be produced by the job.
+func (ev *evaluator) nullMissingFix(c *compiledCond, claim, label string) string {
+	if fix, ok := ev.neverSetFix(c, claim); ok {
+		return fix
+	}
+	switch {
+	case strings.EqualFold(c.Key, "sts:RoleSessionName"):
+		return ev.missingFix(c, claim)
+	case claim == "":
+		return "this key is absent for a web-identity request, so Null false never passes; remove the condition"
+	case strings.EqualFold(claim, "environment"):
+		return ev.missingFix(c, claim)
+	}
+	return fmt.Sprintf("the job must produce a %s claim, or drop this condition", label)
+}
+
+// neverSetFix is the fix for a key no GitHub job can make IAM set: one
+// named for another issuer, a request key GitHub never sends, or a claim
+// IAM makes no key of. ok is false for any other key.
+func (ev *evaluator) neverSetFix(c *compiledCond, claim string) (string, bool) {
+	prefix, rest, hasColon := cutLast(c.Key, ":")
+	switch {
+	case hasColon && looksLikeIssuer(prefix) && !strings.EqualFold(prefix, ev.host):
+		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest)), true
+	case claim == "":
+		if _, absent := requestKeyAbsence(c.Key); absent {
+			if k := strings.ToLower(c.Key); strings.HasPrefix(k, "aws:requesttag/") || strings.HasSuffix(k, "tagkeys") {
+				return fmt.Sprintf("GitHub sends no session tags, so %s is never present in AssumeRoleWithWebIdentity from GitHub, whatever the job does; remove the condition", quote(c.Key)), true
+			}
+			return fmt.Sprintf("AssumeRoleWithWebIdentity from GitHub never carries %s, whatever the job does; remove the condition", quote(c.Key)), true
+		}
+	case !claimIsKey(ev.host, claim):
+		return ev.keylessFix(claim), true
+	}
+	return "", false
 }
 
 // keylessFix says what to use instead of a claim IAM makes no key of.
@@ -67,8 +98,9 @@ func (ev *evaluator) keylessFix(claim string) string {
 	return fmt.Sprintf("use the key %s instead", quote(n))
 }
 
-// valueFix suggests the nearest change that lets v through.
-func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
+// valueFix suggests the nearest change that lets v through; pvs are the
+// condition's values with policy variables substituted.
+func (ev *evaluator) valueFix(c *compiledCond, pvs []policyValue, claim, v string) string {
 	name := claim
 	if name == "" {
 		name = c.Key
@@ -77,6 +109,25 @@ func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
 		return fmt.Sprintf("the token's %s is %s, which this condition excludes; remove it from the values if this token should pass", name, quote(v))
 	}
 	var notes []string
+	literalVars := false
+	for i, pv := range c.Values {
+		switch {
+		case c.hasVariables(i) && strings.Contains(pv, "${*}"):
+			notes = append(notes, fmt.Sprintf("in %s, ${*} stands for a literal \"*\", not a wildcard; write a bare * to match any characters", quote(pv)))
+		case c.hasVariables(i) && strings.Contains(pv, "${?}"):
+			notes = append(notes, fmt.Sprintf("in %s, ${?} stands for a literal \"?\", not a wildcard; write a bare ? to match one character", quote(pv)))
+		case !literalVars && varsAreLiteral(c, i):
+			literalVars = true
+			in := fmt.Sprintf("in Version %s", quote(c.version))
+			if c.version == "" {
+				in = "without a Version element"
+			}
+			notes = append(notes, fmt.Sprintf("policy variables are literal text %s, so %s is compared as written; set \"Version\": %s to substitute them", in, quote(pv), quote(variablesVersion)))
+		default:
+			continue
+		}
+		break
+	}
 	if c.spec.family == famString || c.spec.family == famStringIgnoreCase {
 		for i, pv := range c.Values {
 			if !c.hasVariables(i) && strings.ContainsAny(pv, "*?") {
@@ -94,7 +145,7 @@ func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
 	}
 	if c.spec.family == famStringLike {
 		for i, pv := range c.Values {
-			if !c.hasVariables(i) && (strings.ContainsAny(pv, "^$[]()+\\") || strings.Contains(pv, ".*")) {
+			if !c.hasVariables(i) && !varsAreLiteral(c, i) && (strings.ContainsAny(pv, "^$[]()+\\") || strings.Contains(pv, ".*")) {
 				notes = append(notes, fmt.Sprintf("StringLike knows only * and ?, so %s is not a regular expression", quote(pv)))
 				break
 			}
@@ -102,7 +153,7 @@ func (ev *evaluator) valueFix(c *compiledCond, claim, v string) string {
 	}
 	switch claim {
 	case "sub":
-		notes = append(notes, subjectFix(c, v)...)
+		notes = append(notes, subjectFix(c, pvs, v)...)
 	case "aud":
 		if strings.HasPrefix(v, "https://github.com/") {
 			notes = append(notes, fmt.Sprintf("the token carries GitHub's default audience %s; request the audience %s (the action's audience input), or add %s", quote(v), quote(c.Values[0]), quote(v)))
@@ -134,4 +185,11 @@ func (ev *evaluator) suggest(c *compiledCond, claim, v string) []Condition {
 		}
 	}
 	return out
+}
+
+// varsAreLiteral reports whether value i holds what would be a policy
+// variable, were the policy's Version 2012-10-17.
+func varsAreLiteral(c *compiledCond, i int) bool {
+	return !c.hasVariables(i) && c.version != variablesVersion &&
+		valueVariables(variablesVersion, c.spec.family, c.Values[i:i+1]) != nil
 }
