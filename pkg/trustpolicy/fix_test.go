@@ -70,7 +70,7 @@ func TestFixAgreesWithReason(t *testing.T) {
 	varSub := `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com"},"StringLike":{"` + k + `sub":"repo:${` + k + `repository}:ref:refs/heads/${*}*"}}`
 	tests := []struct {
 		name, why, doc, golden string
-		want, notWant         []string
+		want, notWant          []string
 	}{
 		{"a subject built from variables names the token's repository",
 			`IAM User Guide, policy variables: "${*}" stands for a literal "*"; a variable is replaced by the request's value of its key.`,
