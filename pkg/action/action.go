@@ -553,18 +553,8 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 		r.Mask(in.Role.ARN)
 		r.Mask(res.AssumedRoleARN)
 	}
-	if len(in.AllowedAccountIDs) > 0 && !slices.Contains(in.AllowedAccountIDs, account) {
-		shown := account
-		if in.MaskAccountID {
-			shown = "(masked)"
-		}
-		if shown == "" {
-			shown = "(none: STS returned no role ARN)"
-		}
-		return &stageError{stage: stageExport, Err: &fixedError{
-			msg: fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s); nothing was exported", shown, strings.Join(in.AllowedAccountIDs, ",")),
-			fix: "check role-to-assume and sts-endpoint, or add the account to allowed-account-ids",
-		}}
+	if err := in.CheckAccount(account); err != nil {
+		return &stageError{stage: stageExport, Err: fmt.Errorf("%w; nothing was exported", err)}
 	}
 	expiration := ""
 	if !cr.Expiration.IsZero() {

@@ -103,9 +103,11 @@ func (o *Options) defaults() {
 var (
 	sourceInputs = []string{inputs.RoleToAssume, inputs.AWSRegion, inputs.Audience, inputs.RoleSessionName,
 		inputs.RoleDurationSeconds, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies,
-		inputs.STSEndpoint, inputs.HTTPProxy, inputs.NoProxy, inputs.RetryMaxAttempts}
+		inputs.STSEndpoint, inputs.HTTPProxy, inputs.NoProxy, inputs.RetryMaxAttempts,
+		inputs.AllowedAccountIDs, inputs.MaskAWSAccountID}
 	chainInputs = []string{inputs.RoleToAssume, inputs.AWSRegion, inputs.RoleSessionName, inputs.RoleDurationSeconds,
-		inputs.RoleExternalID, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies, inputs.STSEndpoint}
+		inputs.RoleExternalID, inputs.InlineSessionPolicy, inputs.ManagedSessionPolicies, inputs.STSEndpoint,
+		inputs.AllowedAccountIDs, inputs.MaskAWSAccountID}
 )
 
 const (
@@ -145,6 +147,8 @@ func WebIdentityArgs(in *inputs.Inputs, endpoint string) []string {
 		inputs.HTTPProxy:              in.HTTPProxy,
 		inputs.NoProxy:                in.NoProxy,
 		inputs.RetryMaxAttempts:       strconv.Itoa(in.MaxAttempts),
+		inputs.AllowedAccountIDs:      strings.Join(in.AllowedAccountIDs, ","),
+		inputs.MaskAWSAccountID:       trueOrEmpty(in.MaskAccountID),
 	}
 	return flagsOf("", sourceInputs, v)
 }
@@ -163,6 +167,8 @@ func ChainArgs(source []string, in *inputs.Inputs, endpoint string, tags session
 		inputs.RoleExternalID:         in.ExternalID,
 		inputs.InlineSessionPolicy:    in.InlineSessionPolicy,
 		inputs.ManagedSessionPolicies: strings.Join(in.ManagedSessionPolicies, ","),
+		inputs.AllowedAccountIDs:      strings.Join(in.AllowedAccountIDs, ","),
+		inputs.MaskAWSAccountID:       trueOrEmpty(in.MaskAccountID),
 	}
 	args := append(slices.Clone(source), flagsOf(chainPrefix, chainInputs, v)...)
 	if len(tags.Tags) > 0 {
@@ -170,6 +176,13 @@ func ChainArgs(source []string, in *inputs.Inputs, endpoint string, tags session
 		args = append(args, "--"+flagTags, string(b))
 	}
 	return args
+}
+
+func trueOrEmpty(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
 }
 
 func flagsOf(prefix string, names []string, v map[string]string) []string {
@@ -313,12 +326,14 @@ meant to be run by hand. Its flags carry the step's inputs:
   [--role-duration-seconds S] [--inline-session-policy JSON]
   [--managed-session-policies ARN,ARN] [--sts-endpoint URL] [--http-proxy URL]
   [--no-proxy HOSTS] [--retry-max-attempts N]
+  [--allowed-account-ids ID,ID] [--mask-aws-account-id true]
 and for role chaining the chained role's, prefixed with chain-:
   --chain-role-to-assume ARN [--chain-aws-region R] [--chain-sts-endpoint URL]
   [--chain-role-session-name N]
   [--chain-role-duration-seconds S] [--chain-role-external-id ID]
   [--chain-inline-session-policy JSON] [--chain-managed-session-policies ARNS]
-  [--chain-session-tags JSON]
+  [--chain-session-tags JSON] [--chain-allowed-account-ids ID,ID]
+  [--chain-mask-aws-account-id true]
   [--cache-dir DIR]   (default: the directory of this executable)
 
 It needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN in

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -382,6 +385,8 @@ func TestFlagsCarryTheStepsInputsUnchanged(t *testing.T) {
 		inputs.EnvName(inputs.HTTPProxy):              "http://proxy.example:3128",
 		inputs.EnvName(inputs.NoProxy):                "127.0.0.1,localhost",
 		inputs.EnvName(inputs.RetryMaxAttempts):       "3",
+		inputs.EnvName(inputs.AllowedAccountIDs):      "111111111111, " + sandbox.Account,
+		inputs.EnvName(inputs.MaskAWSAccountID):       "true",
 	}
 	in, err := inputs.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -396,7 +401,8 @@ func TestFlagsCarryTheStepsInputsUnchanged(t *testing.T) {
 		got.Duration != in.Duration || got.InlineSessionPolicy != in.InlineSessionPolicy ||
 		strings.Join(got.ManagedSessionPolicies, " ") != strings.Join(in.ManagedSessionPolicies, " ") ||
 		got.HTTPProxy != in.HTTPProxy || got.NoProxy != in.NoProxy || got.MaxAttempts != 3 ||
-		got.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.chain != nil {
+		got.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.chain != nil ||
+		!slices.Equal(got.AllowedAccountIDs, []string{"111111111111", sandbox.Account}) || !got.MaskAccountID {
 		t.Errorf("parsed back %+v\nfrom %+v", got, in)
 	}
 }
@@ -495,5 +501,41 @@ func TestWhatIsPlantedInTheCacheIsNeitherWaitedOnNorBelieved(t *testing.T) {
 	}
 	if r := w.run(t, w.args()); r.code != 1 || !strings.Contains(r.stderr, "named pipe") {
 		t.Fatalf("with a FIFO as the lock: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// foreignSTS answers every call with well-shaped credentials for account
+// 999999999999, whatever role was asked for.
+func foreignSTS(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
+			`<AssumedRoleUser><Arn>arn:aws:sts::999999999999:assumed-role/deploy/s</Arn><AssumeRoleId>AROAEXAMPLE:s</AssumeRoleId></AssumedRoleUser>`+
+			`<Credentials><AccessKeyId>ASIAFOREIGN123456789</AccessKeyId><SecretAccessKey>`+strings.Repeat("s", 40)+`</SecretAccessKey>`+
+			`<SessionToken>`+strings.Repeat("T", 400)+`</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>`+
+			`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestARefreshForAnAccountOutsideAllowedAccountIDsPrintsNothing(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	args := []string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--sts-endpoint", foreignSTS(t).URL,
+		"--cache-dir", w.dir, "--allowed-account-ids", sandbox.Account}
+	r := w.run(t, args)
+	want := "oidc-aws credential-process: the credentials are for account 999999999999, which is not in allowed-account-ids (" + sandbox.Account + "); nothing was printed\n" +
+		"Fix: check role-to-assume and sts-endpoint, or add the account to allowed-account-ids\n"
+	if r.code != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", r.code, r.stdout, r.stderr, want)
+	}
+	if m, _ := filepath.Glob(filepath.Join(w.dir, "cred-*.json")); len(m) != 0 {
+		t.Errorf("cached: %v", m)
+	}
+	// Masked, the account is not named.
+	r = w.run(t, append(args, "--mask-aws-account-id", "true"))
+	if r.code != 1 || r.stdout != "" || strings.Contains(r.stderr, "999999999999") || strings.Contains(r.stderr, sandbox.Account) || !strings.Contains(r.stderr, "not in allowed-account-ids") {
+		t.Errorf("masked: exit %d, stdout %q, stderr\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -121,7 +121,7 @@ func (h *helper) webIdentity(ctx context.Context) (stsexchange.Credentials, erro
 		return stsexchange.Credentials{}, err
 	}
 	freshToken := false
-	return h.retrySTS(ctx, in, func() (*stsexchange.Result, error) {
+	return h.retrySTS(ctx, in, in, func() (*stsexchange.Result, error) {
 		return sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
 			RoleARN: in.Role.ARN, SessionName: in.SessionName, Token: token, Duration: in.Duration,
 			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
@@ -146,7 +146,7 @@ func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (sts
 	if err != nil {
 		return stsexchange.Credentials{}, err
 	}
-	return h.retrySTS(ctx, h.s.source, func() (*stsexchange.Result, error) {
+	return h.retrySTS(ctx, h.s.source, in, func() (*stsexchange.Result, error) {
 		return sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
 			RoleARN: in.Role.ARN, SessionName: in.SessionName, ExternalID: in.ExternalID, Duration: in.Duration,
 			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
@@ -157,8 +157,9 @@ func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (sts
 
 // retrySTS makes one STS call until it succeeds or another attempt cannot
 // help, by the rules the action's step follows (stsexchange.Retrier) but
-// with the helper's shorter waits.
-func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (stsexchange.Credentials, error) {
+// with the helper's shorter waits. The credentials must be for an account
+// that hop's allowed-account-ids (in check) lists, as the step's were.
+func (h *helper) retrySTS(ctx context.Context, in, check *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (stsexchange.Credentials, error) {
 	res, _, err := stsexchange.Retrier{
 		MaxAttempts: in.MaxAttempts,
 		Backoff:     func(*stsexchange.Error) retry.Backoff { return stsBackoff },
@@ -167,6 +168,9 @@ func (h *helper) retrySTS(ctx context.Context, in *inputs.Inputs, call func() (*
 	}.Do(ctx, call)
 	if err != nil {
 		return stsexchange.Credentials{}, err
+	}
+	if err := check.CheckAccount(stsexchange.AccountFromARN(res.AssumedRoleARN)); err != nil {
+		return stsexchange.Credentials{}, fmt.Errorf("%w; nothing was printed", err)
 	}
 	return res.Credentials, nil
 }

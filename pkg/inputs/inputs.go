@@ -586,3 +586,34 @@ func quote(v string) string {
 	}
 	return strconv.Quote(v)
 }
+
+// AccountError refuses credentials STS issued for an account outside
+// allowed-account-ids.
+type AccountError struct {
+	msg string
+}
+
+func (e *AccountError) Error() string { return e.msg }
+
+// Fix says what to check.
+func (e *AccountError) Fix() string {
+	return "check role-to-assume and sts-endpoint, or add the account to allowed-account-ids"
+}
+
+// CheckAccount refuses credentials for account (the one STS answered for,
+// from the assumed-role ARN; "" when it gave none) unless allowed-account-ids
+// is empty or lists it. The action's step checks what it will export with
+// it, and the credential_process helper what it will print on each refresh.
+// With mask-aws-account-id no account is named, the answer's or the list's.
+func (in *Inputs) CheckAccount(account string) error {
+	if len(in.AllowedAccountIDs) == 0 || slices.Contains(in.AllowedAccountIDs, account) {
+		return nil
+	}
+	switch {
+	case in.MaskAccountID:
+		return &AccountError{"the credentials are for an account that is not in allowed-account-ids"}
+	case account == "":
+		return &AccountError{fmt.Sprintf("STS returned no role ARN, so the credentials name no account, and that is not in allowed-account-ids (%s)", strings.Join(in.AllowedAccountIDs, ","))}
+	}
+	return &AccountError{fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s)", account, strings.Join(in.AllowedAccountIDs, ","))}
+}
