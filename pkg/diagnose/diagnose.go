@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
 // The GitHub defaults the findings compare against.
@@ -63,6 +64,7 @@ type Input struct {
 var (
 	// repo:OWNER@OWNER_ID/REPO@REPO_ID:… is GitHub's immutable subject form.
 	immutableRe = regexp.MustCompile(`^repo:[^/:@]+@\d+/[^/:@]+@\d+:`)
+	repoIDRe    = regexp.MustCompile(`^[0-9]{1,20}$`)
 	standardRe  = regexp.MustCompile(`^repo:[^/:]+/[^/:]+:(ref:[^:]+|environment:.+|pull_request)$`)
 )
 
@@ -116,15 +118,22 @@ func Explain(in Input) []Finding {
 }
 
 // Condition is a trust-policy Condition block, ready to paste, that admits
-// exactly this job: StringEquals on its subject and audience.
+// exactly this job: StringEquals on its subject and audience and, where
+// the issuer has the key, its repository_id, so that a later repository of
+// the same name does not inherit the role (what lint's OIDC010 asks for).
 func Condition(c *claims.Claims) string {
 	host := c.IssuerHost()
-	cond := map[string]map[string]string{
-		"StringEquals": {
-			host + ":aud": audience(c),
-			host + ":sub": c.Subject,
-		},
+	eq := map[string]string{
+		host + ":aud": audience(c),
+		host + ":sub": c.Subject,
 	}
+	idKey := host + ":repository_id"
+	if id := c.String("repository_id"); repoIDRe.MatchString(id) {
+		if ok, _ := trustpolicy.ConditionKeyProvided(c.Issuer, idKey); ok {
+			eq[idKey] = id
+		}
+	}
+	cond := map[string]map[string]string{"StringEquals": eq}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")

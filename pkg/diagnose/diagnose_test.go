@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -25,6 +26,7 @@ func pushToMain() map[string]any {
 		"exp":              float64(time.Date(2025, 6, 1, 12, 5, 0, 0, time.UTC).Unix()),
 		"repository":       "octo-org/octo-repo",
 		"repository_owner": "octo-org",
+		"repository_id":    "2000002",
 		"ref":              "refs/heads/main",
 		"event_name":       "push",
 	}
@@ -224,8 +226,8 @@ func TestCondition(t *testing.T) {
 			}
 			host := c.IssuerHost()
 			eq := doc.Condition["StringEquals"]
-			if len(doc.Condition) != 1 || len(eq) != 2 {
-				t.Errorf("condition = %v, want exactly StringEquals on aud and sub", doc.Condition)
+			if len(doc.Condition) != 1 || len(eq) != 3 || eq[host+":repository_id"] != c.String("repository_id") {
+				t.Errorf("condition = %v, want exactly StringEquals on aud, sub and repository_id", doc.Condition)
 			}
 			if eq[host+":sub"] != c.Subject {
 				t.Errorf("%s:sub = %q, want %q", host, eq[host+":sub"], c.Subject)
@@ -259,6 +261,81 @@ func TestProviderARN(t *testing.T) {
 			c := claimsWith(t, set("iss", tc.iss))
 			if got := ProviderARN(c, tc.partition, tc.account); got != tc.want {
 				t.Errorf("ProviderARN = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// One voice: the Condition the action prints after a refusal, pasted into a
+// trust policy with the provider ARN it names, admits the job (as explain
+// judges it) and draws no lint finding at any severity.
+func TestConditionLintsClean(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(map[string]any)
+	}{
+		{"a branch push", nil},
+		{"a pull request", set("sub", "repo:octo-org/octo-repo:pull_request", "event_name", "pull_request")},
+		{"an environment on an enterprise issuer", set("iss", "https://token.actions.githubusercontent.com/acme", "sub", "repo:acme/app:environment:production", "environment", "production", "repository", "acme/app")},
+		{"a GHE.com issuer", set("iss", "https://token.actions.octo.ghe.com")},
+		{"the immutable subject form", set("sub", "repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main")},
+		{"a custom subject template", set("sub", "repo:octo-org/octo-repo:environment:prod:ref:refs/heads/main")},
+		{"another audience", set("aud", "my-audience")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claimsWith(t, tc.change)
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":` + strconvQuote(ProviderARN(c, "aws", "123456789012")) +
+				`},"Action":"sts:AssumeRoleWithWebIdentity",` + Condition(c) + `}]}`
+			p, err := trustpolicy.Parse([]byte(doc))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, doc)
+			}
+			for _, f := range trustpolicy.Lint(p) {
+				t.Errorf("lint: %s %s: %s\n%s", f.Severity, f.ID, f.Message, doc)
+			}
+			compiled, err := p.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := compiled.Check(trustpolicy.Request{Issuer: c.Issuer, Claims: c.Raw}); !res.Allowed {
+				t.Errorf("explain: %s\n%s", res.Decision, doc)
+			}
+		})
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// repository_id goes in only where IAM provides the key and the token has
+// the claim: on a GHES issuer the key does not exist, and a condition on it
+// would never be true (lint's OIDC016).
+func TestConditionRepositoryIDOnlyWhereAKey(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(map[string]any)
+	}{
+		{"a GHES issuer", set("iss", "https://ghes.example.com/_services/token")},
+		{"a token without repository_id", set("repository_id", nil)},
+		{"a repository_id that is not a number", set("repository_id", "12\n34")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claimsWith(t, tc.change)
+			got := Condition(c)
+			if strings.Contains(got, "repository_id") {
+				t.Errorf("Condition names repository_id:\n%s", got)
+			}
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":` + strconvQuote(ProviderARN(c, "aws", "123456789012")) +
+				`},"Action":"sts:AssumeRoleWithWebIdentity",` + got + `}]}`
+			p, err := trustpolicy.Parse([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range trustpolicy.Lint(p) {
+				if f.Severity != "info" {
+					t.Errorf("lint: %s %s: %s", f.Severity, f.ID, f.Message)
+				}
 			}
 		})
 	}
