@@ -326,3 +326,47 @@ func TestLintTextCannotInjectLines(t *testing.T) {
 		t.Errorf("expected OIDC002 in:\n%s", out)
 	}
 }
+
+// generate's help says which operator the subjects get; the output must
+// do what it says for exact subjects only and for a mix with patterns.
+func TestGenerateHelpDescribesItsOperators(t *testing.T) {
+	_, help, _ := run(t, "", "generate", "--help")
+	const says = "when any branch or tag is a pattern, every subject goes under StringLike"
+	if !strings.Contains(strings.Join(strings.Fields(help), " "), says) {
+		t.Errorf("help does not say %q:\n%s", says, help)
+	}
+	base := []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--account", "123456789012"}
+	tests := []struct {
+		name     string
+		contexts []string
+		op       string
+	}{
+		{"exact subjects go under StringEquals", []string{"--branch", "main", "--environment", "production", "--pull-request"}, "StringEquals"},
+		{"a pattern puts every subject under StringLike", []string{"--branch", "main", "--branch", "release/*"}, "StringLike"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, "", append(append([]string(nil), base...), tt.contexts...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var doc struct {
+				Statement []struct {
+					Condition map[string]map[string]any
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Statement) != 1 {
+				t.Fatalf("%d statements, want 1", len(doc.Statement))
+			}
+			for op, keys := range doc.Statement[0].Condition {
+				_, hasSub := keys["token.actions.githubusercontent.com:sub"]
+				if hasSub != (op == tt.op) {
+					t.Errorf("%s holds sub: %v, want sub only under %s\n%s", op, hasSub, tt.op, out)
+				}
+			}
+		})
+	}
+}

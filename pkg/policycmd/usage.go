@@ -111,10 +111,13 @@ Examples:
 const usageGenerate = `Usage: oidc-aws policy generate --repo OWNER/REPO --repository-id ID CONTEXT... (--account ID | --provider-arn ARN) [flags]
 
 Print the tightest trust policy that lets exactly the named contexts of one
-repository assume the role: StringEquals on aud and on each subject, and
-StringLike only when a branch or tag is a pattern. The repository is pinned
-by its ID, so a new repository that takes its name after a rename or
-transfer is not let in; the output lints clean at every severity.
+repository assume the role, in one statement: StringEquals on aud and on
+the subjects; when any branch or tag is a pattern, every subject goes under
+StringLike instead (the operators of one Condition AND together, so exact
+and pattern subjects cannot be split between the two; an exact subject has
+no * or ?, so StringLike matches it exactly). The repository is pinned by
+its ID, so a new repository that takes its name after a rename or transfer
+is not let in; the output lints clean at every severity.
 
 Contexts (at least one; repeat flags for more):
   --branch NAME        a branch, e.g. main or release/* (* and ? are patterns)
