@@ -79,7 +79,7 @@ type credsXML struct {
 var goodCreds = credsXML{
 	AccessKeyID: "ASIAEXAMPLEKEYID0001",
 	Secret:      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
-	Token:       "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/=",
+	Token:       "FwoGZXIvYXdzEXAMPLESESSIONTOKEN/aExampleSessionTokenOfARealisticLength0123456789+/=",
 	Expiration:  testExpiry,
 }
 

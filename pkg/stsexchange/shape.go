@@ -1,6 +1,9 @@
 package stsexchange
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // The shapes of the values STS returns. An answer is refused unless each
 // value has its shape: these values reach GITHUB_ENV, step outputs and
@@ -16,9 +19,19 @@ import "strings"
 // and digits (ASIA…, and MinIO's 20-character keys); secrets and session
 // tokens are base64, and MinIO's session tokens are JWTs (base64url and
 // dots).
+//
+// The minimums of the secret key and session token keep a truncated or
+// made-up value (a 3-character "token") from being exported as if it
+// were credentials: AWS and MinIO (and Ceph RGW) issue 40-character
+// secret keys; AWS session tokens are hundreds of characters, and MinIO's
+// JWTs well over a hundred (a header, a payload and an HMAC-SHA512
+// signature of 86). The bounds leave room below those for other
+// STS-compatible servers.
 const (
 	minAccessKeyID = 16
 	maxAccessKeyID = 128
+	minSecretKey   = 32
+	minSessionTok  = 64
 	minARN         = 20
 	maxARN         = 2048
 )
@@ -31,8 +44,12 @@ func shapeProblem(res *Result, roleID string) string {
 	switch {
 	case !isAccessKeyID(c.AccessKeyID):
 		return "Credentials.AccessKeyId is not an access key ID (16 to 128 upper-case letters and digits)"
+	case len(c.SecretAccessKey) < minSecretKey:
+		return fmt.Sprintf("Credentials.SecretAccessKey is %d characters long; STS secret keys have at least %d", len(c.SecretAccessKey), minSecretKey)
 	case !onlyOf(c.SecretAccessKey, isTokenByte):
 		return "Credentials.SecretAccessKey holds characters no STS secret key has (base64, '-', '_' and '.' only)"
+	case len(c.SessionToken) < minSessionTok:
+		return fmt.Sprintf("Credentials.SessionToken is %d characters long; STS session tokens have at least %d", len(c.SessionToken), minSessionTok)
 	case !onlyOf(c.SessionToken, isTokenByte):
 		return "Credentials.SessionToken holds characters no STS session token has (base64, '-', '_' and '.' only)"
 	case res.AssumedRoleARN != "" && !isARN(res.AssumedRoleARN):

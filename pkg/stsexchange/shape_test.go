@@ -19,6 +19,7 @@ func TestAnswersShapedAsSTSShapesThemAreAccepted(t *testing.T) {
 		{"AWS", webIdentityOK(goodCreds, assumedUserXML("arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions"))},
 		{"MinIO: an empty AssumedRoleUser and a JWT session token", webIdentityOK(minioCreds, "<AssumedRoleUser><Arn></Arn><AssumedRoleId></AssumedRoleId></AssumedRoleUser>")},
 		{"GovCloud, a role path and a session name of every allowed character", webIdentityOK(goodCreds, assumedUserXML("arn:aws-us-gov:sts::123456789012:assumed-role/ci/deploy/a+b=c,d.e@f_g-h"))},
+		{"the shortest secret and session token allowed", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret[:32], goodCreds.Token[:64], testExpiry}, "")},
 		{"a 128-character key ID", webIdentityOK(credsXML{"ASIA" + strings.Repeat("A1", 62), goodCreds.Secret, goodCreds.Token, testExpiry}, "")},
 	}
 	for _, tc := range cases {
@@ -45,11 +46,16 @@ func TestAnswersNotShapedAsSTSShapesThemAreRefusedWithoutEchoingThem(t *testing.
 		{"a lower-case key ID", webIdentityOK(credsXML{"asiaexamplekeyid0001", goodCreds.Secret, goodCreds.Token, testExpiry}, ""), "Credentials.AccessKeyId"},
 		{"a key ID of 15 characters", webIdentityOK(credsXML{"ASIAEXAMPLEKEY1", goodCreds.Secret, goodCreds.Token, testExpiry}, ""), "Credentials.AccessKeyId"},
 		{"a key ID of 129 characters", webIdentityOK(credsXML{"ASIA" + strings.Repeat("A", 125), goodCreds.Secret, goodCreds.Token, testExpiry}, ""), "Credentials.AccessKeyId"},
-		{"shell syntax in the secret", webIdentityOK(credsXML{goodCreds.AccessKeyID, "abc" + evil, goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
-		{"a quote in the secret", webIdentityOK(credsXML{goodCreds.AccessKeyID, "abc'def", goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
-		{"shell syntax in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoG" + evil, testExpiry}, ""), "Credentials.SessionToken"},
-		{"a space in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoG abc", testExpiry}, ""), "Credentials.SessionToken"},
-		{"non-ASCII in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoGé", testExpiry}, ""), "Credentials.SessionToken"},
+		{"shell syntax in the secret", webIdentityOK(credsXML{goodCreds.AccessKeyID, "abc" + evil + goodCreds.Secret, goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
+		{"a quote in the secret", webIdentityOK(credsXML{goodCreds.AccessKeyID, "abc'def" + goodCreds.Secret, goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
+		{"shell syntax in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoG" + evil + goodCreds.Token, testExpiry}, ""), "Credentials.SessionToken"},
+		{"an empty secret", webIdentityOK(credsXML{goodCreds.AccessKeyID, "", goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
+		{"a secret of 31 characters", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret[:31], goodCreds.Token, testExpiry}, ""), "Credentials.SecretAccessKey"},
+		{"an empty session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "", testExpiry}, ""), "Credentials.SessionToken"},
+		{"a session token of 3 characters", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "abc", testExpiry}, ""), "Credentials.SessionToken"},
+		{"a session token of 63 characters", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, goodCreds.Token[:63], testExpiry}, ""), "Credentials.SessionToken"},
+		{"a space in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoG abc" + goodCreds.Token, testExpiry}, ""), "Credentials.SessionToken"},
+		{"non-ASCII in the session token", webIdentityOK(credsXML{goodCreds.AccessKeyID, goodCreds.Secret, "FwoGé" + goodCreds.Token, testExpiry}, ""), "Credentials.SessionToken"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +65,8 @@ func TestAnswersNotShapedAsSTSShapesThemAreRefusedWithoutEchoingThem(t *testing.
 				t.Fatalf("got result %+v, want none", res)
 			}
 			e := asError(t, err)
-			if e.Class != Fatal || !strings.Contains(e.Message, tc.field) || !strings.Contains(e.Message, "value withheld") {
+			// An empty value has nothing to withhold.
+			if e.Class != Fatal || !strings.Contains(e.Message, tc.field) || !strings.Contains(e.Message, "value withheld") && !strings.Contains(e.Message, tc.field+" is empty") {
 				t.Errorf("got %v (class %v); want a fatal error naming %s, value withheld", e, e.Class, tc.field)
 			}
 			assertNoSecrets(t, e, evil, "`id`", "a b", "abc'def", goodCreds.Secret, goodCreds.Token)

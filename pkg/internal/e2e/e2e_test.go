@@ -727,7 +727,7 @@ func TestActionGuardsTheRunner(t *testing.T) {
 				w.Header().Set("Content-Type", "text/xml")
 				fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
 					`<AssumedRoleUser><Arn>`+c.answered+`</Arn><AssumeRoleId>AROAEXAMPLE:s</AssumeRoleId></AssumedRoleUser>`+
-					`<Credentials><AccessKeyId>ASIAODDKEY1234567890</AccessKeyId><SecretAccessKey>oddsecret</SecretAccessKey><SessionToken>oddtoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
+					`<Credentials><AccessKeyId>ASIAODDKEY1234567890</AccessKeyId><SecretAccessKey>`+oddSecret+`</SecretAccessKey><SessionToken>`+oddToken+`</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
 					`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
 			}))
 			defer odd.Close()
@@ -740,7 +740,7 @@ func TestActionGuardsTheRunner(t *testing.T) {
 					t.Errorf("%s exported for a foreign account", k)
 				}
 			}
-			r.secretsNeverVisible(t, "oddsecret", "oddtoken")
+			r.secretsNeverVisible(t, oddSecret, oddToken)
 		})
 	}
 
@@ -755,7 +755,7 @@ func TestActionGuardsTheRunner(t *testing.T) {
 			w.Header().Set("Content-Type", "text/xml")
 			fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
 				`<AssumedRoleUser><Arn></Arn><AssumeRoleId></AssumeRoleId></AssumedRoleUser>`+
-				`<Credentials><AccessKeyId>MINIOKEY1234567890AB</AccessKeyId><SecretAccessKey>miniosecret</SecretAccessKey><SessionToken>miniotoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
+				`<Credentials><AccessKeyId>MINIOKEY1234567890AB</AccessKeyId><SecretAccessKey>mX+fTXtRb0GEqH3V2XJb2oDg4Zs1NXRdlVa/Qk3T</SecretAccessKey><SessionToken>`+minioJWT+`</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>`+
 				`</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`)
 		}))
 		defer minio.Close()
@@ -905,3 +905,13 @@ func TestOutsideARunnerTheLogIsPlainText(t *testing.T) {
 		}
 	})
 }
+
+// Credentials shaped as STS shapes them (a 40-character secret, a session
+// token of hundreds of characters), so that only what a test is about is
+// wrong with an answer.
+var (
+	oddSecret = "oddsecret" + strings.Repeat("S", 31)
+	oddToken  = "oddtoken" + strings.Repeat("T", 300)
+	// minioJWT is shaped as MinIO's session tokens: an HS512 JWT.
+	minioJWT = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJhY2Nlc3NLZXkiOiJNSU5JT0tFWTEyMzQ1Njc4OTBBQiIsImV4cCI6MTg5MzQ1NjAwMH0." + strings.Repeat("Xy-_", 21) + "Ab"
+)

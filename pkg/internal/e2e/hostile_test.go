@@ -128,7 +128,9 @@ func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
 		{"shell syntax in the assumed-role ARN", "Arn", "arn:aws:sts::" + sandbox.Account + ":assumed-role/deploy/" + evil},
 		{"a backtick in the access key ID", "AccessKeyId", "ASIA`id`AAAAAAAAAAAA"},
 		{"shell syntax in the secret key", "SecretAccessKey", "wJalrXUtnFEMI;" + evil},
-		{"shell syntax in the session token", "SessionToken", "FwoGZXIvYXdz" + evil},
+		{"shell syntax in the session token", "SessionToken", "FwoGZXIvYXdz" + strings.Repeat("A", 64) + evil},
+		{"a session token of 3 characters", "SessionToken", "abc"},
+		{"a secret key of 8 characters", "SecretAccessKey", "wJalrXUt"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
