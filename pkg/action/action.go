@@ -656,12 +656,21 @@ func reportFailure(r *workflow.Runner, err error) {
 }
 
 // reportSTSFailure prints the diagnosis of a failed STS call, before the
-// error annotation.
+// error annotation. Only an answer with an AWS error code is a refusal
+// worth diagnosing; a call that did not complete, or a 200 answer that was
+// malformed or hostile, is no refusal, and the error annotation alone says
+// what was wrong (with the attempts, when there were several).
 func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 	e := f.STS
+	if e.Code == "" {
+		if f.Attempts > 1 {
+			r.Infof("STS %s: %d attempts", e.Op, f.Attempts)
+		}
+		return
+	}
 	r.Group("Why STS refused: diagnosis")
 	r.Infof("stage:      STS %s", e.Op)
-	r.Infof("error code: %s", firstNonEmpty(e.Code, "(none: the call did not complete)"))
+	r.Infof("error code: %s", e.Code)
 	if e.Message != "" {
 		r.Infof("message:    %s", quote(e.Message))
 	}

@@ -141,6 +141,9 @@ func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
 			r.wantExit(t, 1)
 			r.wantLog(t, tc.element, "value withheld")
 			raw := string(r.run.Stdout)
+			if strings.Contains(raw, "Why STS refused") {
+				t.Error("a malformed answer is diagnosed as a refusal")
+			}
 			for _, s := range []string{tc.value, evil, "`id`"} {
 				if strings.Contains(raw, s) {
 					t.Errorf("the log echoes %q", s)
@@ -156,6 +159,17 @@ func TestSTSValuesNotShapedAsSTSShapesThemAreNeverExported(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a truncated answer says so, without a refusal's diagnosis", func(t *testing.T) {
+		t.Parallel()
+		sb := start(t, sandbox.Options{})
+		sb.STS.Inject(localsts.Fault{Kind: localsts.FaultTruncatedXML})
+		r := runStep(t, sb, newStep(t, sb, map[string]string{"retry-max-attempts": "1"}))
+		r.wantExit(t, 1)
+		r.wantLog(t, "Error: STS call failed: AssumeRoleWithWebIdentity: ")
+		if raw := string(r.run.Stdout); strings.Contains(raw, "Why STS refused") || strings.Contains(raw, "error code:") {
+			t.Errorf("a truncated answer is diagnosed as a refusal:\n%s", raw)
+		}
+	})
 	t.Run("MinIO's shapes are exported: an empty ARN and a JWT session token", func(t *testing.T) {
 		t.Parallel()
 		sb := start(t, sandbox.Options{})
