@@ -72,3 +72,21 @@ func TestReadReadsARegularFileWithinItsLimit(t *testing.T) {
 		t.Fatalf("error %v, want ErrTooLarge", err)
 	}
 }
+
+// A large input (a terraform plan of 100+ MB) is held once: the buffer is
+// sized from the file, not grown by doubling, which left up to three times
+// the file in memory at the end of the read.
+func TestReadHoldsALargeFileOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	const size = 3<<20 + 123
+	if err := os.WriteFile(p, []byte(strings.Repeat("x", size)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Read(context.Background(), p, 8<<20)
+	if err != nil || len(b) != size {
+		t.Fatalf("Read = %d bytes, %v", len(b), err)
+	}
+	if c := cap(b); c > size+64<<10 {
+		t.Errorf("the buffer holds %d bytes for a %d-byte file", c, size)
+	}
+}
