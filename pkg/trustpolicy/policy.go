@@ -85,8 +85,9 @@ func pathKey(k string) string {
 // `terraform show -json` plan holds every resource's values: a plan with
 // one role among thousands of S3 objects reaches megabytes, and large
 // estates reach hundreds. Parsing keeps only the roles' policies, so the
-// cost is about the input held once plus a scan (see policycmd's
-// BenchmarkLintTerraformPlan).
+// cost is about the input held once plus each resource's address and type
+// while decoding: many small resources cost more than few large ones (see
+// policycmd's BenchmarkLintTerraformPlan and the README's figures).
 const MaxInputBytes = 256 << 20
 
 // ParseError says where in the input a policy could not be understood.
