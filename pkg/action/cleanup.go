@@ -2,21 +2,28 @@ package action
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/jobdir"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
 // IsPost reports whether this run is the action's post step. The runner
 // starts post-entrypoint in the same image with the same inputs, and only
-// the state the main step saved tells the two apart.
+// the state the main step saved tells the two apart. A job-level env: of
+// that name reaches the main step too: Cleanup then finds no marker of the
+// main step in the job's directory, removes nothing and fails the step
+// with a message saying why.
 func IsPost(getenv func(string) string) bool {
 	return getenv("STATE_"+stateKey) != ""
 }
@@ -38,7 +45,18 @@ func Cleanup(_ context.Context, o Options) int {
 		r.Errorf("cleanup: the main step's state is not readable (%s); nothing was removed", workflow.Escape(err.Error()))
 		return ExitFailed
 	}
-	removed, err := s.clean()
+	if s.isEmpty() {
+		return ExitOK
+	}
+	d, err := jobdir.Find(o.Getenv)
+	if err == nil {
+		err = s.verify(d)
+	}
+	if err != nil {
+		r.Errorf("cleanup: STATE_%s was not saved by this action's main step in this job (a job-level env: of that name?): %s; nothing was removed", stateKey, workflow.Escape(err.Error()))
+		return ExitFailed
+	}
+	removed, err := s.clean(d)
 	if removed > 0 {
 		r.Infof("Removed %d file(s) this action wrote for profile %s.", removed, quote(s.Profile))
 	}
@@ -49,15 +67,73 @@ func Cleanup(_ context.Context, o Options) int {
 	return ExitOK
 }
 
-// clean removes the files the main step created and takes its profile out
-// of files that were there before; then the job's directory if the main
-// step created it and nothing else is left in it. It goes on after an
-// error, so one stuck file does not keep the others.
-func (s cleanupState) clean() (int, error) {
+func (s cleanupState) isEmpty() bool {
+	return s.Profile == "" && len(s.Remove) == 0 && s.Dir == "" && s.Helper == ""
+}
+
+// markerPrefix starts the name of the marker file, in the job's directory,
+// by which the post step knows the state it got is its main step's.
+const markerPrefix = ".post-"
+
+var nonceRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// writeMarker puts a new marker in the job's directory and returns its
+// nonce.
+func writeMarker(d *jobdir.Dir) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	nonce := hex.EncodeToString(b)
+	path, _ := d.File(markerPrefix + nonce)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return nonce, os.Chown(path, d.UID, d.GID)
+}
+
+// verify checks that the state is the main step's of this job: its marker
+// is a regular file in the job's directory (which must be a real
+// directory), and every directory it names is the job's directory.
+func (s cleanupState) verify(d *jobdir.Dir) error {
+	if !nonceRe.MatchString(s.Nonce) {
+		return errors.New("it carries no marker")
+	}
+	if st, err := os.Lstat(d.Path); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", d.Path)
+	}
+	marker, _ := d.File(markerPrefix + s.Nonce)
+	if st, err := os.Lstat(marker); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("its marker is not in %s", d.Path)
+	}
+	for _, dir := range []string{s.Dir, s.Helper} {
+		if dir != "" && dir != d.Path {
+			return fmt.Errorf("it names %s, not this job's directory %s", dir, d.Path)
+		}
+	}
+	return nil
+}
+
+// clean removes the files the main step created in the job's directory d
+// and takes its profile out of files elsewhere or that were there before;
+// then the job's directory if the main step created it and nothing else is
+// left in it. Only files directly in d are removed, never through a
+// symlink. It goes on after an error, so one stuck file does not keep the
+// others.
+func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 	var errs []error
 	removed := 0
 	whole := map[string]bool{}
 	for _, p := range s.Remove {
+		if filepath.Dir(p) != d.Path {
+			// A file the job named (AWS_CONFIG_FILE) that this step created:
+			// only the profile is taken out of it, below.
+			continue
+		}
 		whole[p] = true
 		switch err := removeFile(p); {
 		case err == nil:
@@ -91,6 +167,10 @@ func (s cleanupState) clean() (int, error) {
 				}
 			}
 		}
+	}
+	marker, _ := d.File(markerPrefix + s.Nonce)
+	if err := removeFile(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, err)
 	}
 	if s.Dir != "" {
 		// Not empty means another step's files are still there; that

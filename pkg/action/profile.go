@@ -105,13 +105,20 @@ func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexcha
 func (t *profileTarget) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profile, prepare func(*cleanupState) error, exports [][2]string) error {
 	state := cleanupState{Profile: p.Name, Config: t.files.Config, Credentials: t.files.Credentials}
 	var err error
-	if len(t.export) > 0 || prepare != nil {
+	// With a post step to come, the directory holds its marker even when
+	// the profile files are elsewhere.
+	if len(t.export) > 0 || prepare != nil || t.hasPost {
 		created, cerr := t.dir.Create()
 		if cerr != nil {
 			return fmt.Errorf("cannot create this job's directory for the profile: %w", cerr)
 		}
 		if created {
 			state.Dir = t.dir.Path
+		}
+	}
+	if t.hasPost {
+		if state.Nonce, err = writeMarker(t.dir); err != nil {
+			return fmt.Errorf("cannot write the post step's marker in this job's directory: %w", err)
 		}
 	}
 	if prepare != nil {
@@ -174,6 +181,11 @@ type cleanupState struct {
 	// Helper is the directory where refresh-credentials put the
 	// credential_process helper: it and its cache files are removed.
 	Helper string `json:"helper,omitempty"`
+	// Nonce names the marker file this step wrote in the job's directory
+	// (markerPrefix + Nonce). The post step touches nothing unless it finds
+	// it there: a STATE_OIDC_AWS_CLEANUP that this step did not save (a
+	// job-level env: of that name) removes nothing.
+	Nonce string `json:"nonce,omitempty"`
 }
 
 // stateKey names the state the post step reads as STATE_OIDC_AWS_CLEANUP.

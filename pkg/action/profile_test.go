@@ -3,6 +3,7 @@ package action
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,6 +76,12 @@ func (j *job) post(s *stepRun, env map[string]string) (int, *runnersim.Log) {
 	for k, v := range env {
 		vars[k] = v
 	}
+	// The post step's own runner variables: the job's temp directory, and
+	// a file-command file of its own.
+	envFile := filepath.Join(j.temp, "_runner_file_commands", "post_env")
+	os.MkdirAll(filepath.Dir(envFile), 0o755)
+	os.WriteFile(envFile, nil, 0o644)
+	vars["RUNNER_TEMP"], vars["GITHUB_ENV"] = j.temp, envFile
 	for k, v := range s.state {
 		vars["STATE_"+k] = v
 	}
@@ -254,5 +261,62 @@ func TestAStepWithoutAProfileLeavesNothingToClean(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(j.temp); len(entries) != 1 {
 		t.Errorf("RUNNER_TEMP holds %v, want only the file commands", entries)
+	}
+}
+
+// A STATE_OIDC_AWS_CLEANUP the main step did not save (a job-level env: of
+// that name, which reaches the main step too) removes nothing: not files
+// outside the job's directory, not a profile in the job's own config file,
+// and nothing through a symlink.
+func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
+	t.Parallel()
+	j := newJob(t)
+	outside := t.TempDir()
+	victim := filepath.Join(outside, "victim")
+	own := filepath.Join(outside, "config")
+	os.WriteFile(victim, []byte("keep me"), 0o600)
+	os.WriteFile(own, []byte("[profile dev]\nregion = eu-west-1\n"), 0o600)
+	real := j.step(map[string]string{"aws-profile": "prod"}, nil)
+	if real.code != ExitOK {
+		t.Fatalf("exit %d\n%s", real.code, real.log.Text())
+	}
+	dir := filepath.Join(j.temp, jobdir.Name)
+	link := filepath.Join(dir, "cred-link")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	var realState cleanupState
+	if err := json.Unmarshal([]byte(real.state[stateKey]), &realState); err != nil {
+		t.Fatal(err)
+	}
+	for name, forged := range map[string]cleanupState{
+		"no marker":                      {Profile: "dev", Config: own, Remove: []string{victim}, Dir: outside},
+		"a marker that is not there":     {Profile: "dev", Config: own, Remove: []string{victim}, Nonce: strings.Repeat("ab", 16)},
+		"another directory as the job's": {Remove: []string{victim}, Dir: outside, Helper: outside, Nonce: realState.Nonce},
+	} {
+		b, _ := json.Marshal(forged)
+		code, log := j.post(&stepRun{state: map[string]string{stateKey: string(b)}}, nil)
+		if code != ExitFailed || !strings.Contains(log.Text(), "was not saved by this action's main step") {
+			t.Errorf("%s: exit %d\n%s", name, code, log.Text())
+		}
+	}
+	// The real marker, with files outside the job's directory to remove,
+	// and a symlink in it: the symlink goes, the files stay.
+	realState.Remove = append(realState.Remove, victim, link)
+	b, _ := json.Marshal(realState)
+	if code, log := j.post(&stepRun{state: map[string]string{stateKey: string(b)}}, nil); code != ExitOK {
+		t.Errorf("real marker: exit %d\n%s", code, log.Text())
+	}
+	if got, err := os.ReadFile(victim); err != nil || string(got) != "keep me" {
+		t.Errorf("the file outside the job's directory: %q, %v", got, err)
+	}
+	if got, _ := os.ReadFile(own); !strings.Contains(string(got), "[profile dev]") {
+		t.Errorf("the job's own config file lost its profile:\n%s", got)
+	}
+	if _, err := os.Lstat(link); !os.IsNotExist(err) {
+		t.Errorf("the symlink in the job's directory is still there: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 2 {
+		t.Errorf("outside the job's directory: %v", entries)
 	}
 }
