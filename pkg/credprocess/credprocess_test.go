@@ -539,3 +539,20 @@ func TestARefreshForAnAccountOutsideAllowedAccountIDsPrintsNothing(t *testing.T)
 		t.Errorf("masked: exit %d, stdout %q, stderr\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// The chained hop carries the chaining step's allowed-account-ids, and its
+// new credentials are checked against that list, not the first hop's.
+func TestChainArgsCarryTheChainingStepsAllowedAccounts(t *testing.T) {
+	src := []string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--allowed-account-ids", sandbox.Account}
+	in := &inputs.Inputs{Role: inputs.Role{ARN: "arn:aws:iam::210987654321:role/deployer"}, SessionName: "chained", AllowedAccountIDs: []string{"210987654321"}}
+	s, err := parse(ChainArgs(src, in, "", sessiontags.Set{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.source.AllowedAccountIDs, []string{sandbox.Account}) || s.chain == nil || !slices.Equal(s.chain.AllowedAccountIDs, []string{"210987654321"}) {
+		t.Fatalf("source %v, chain %+v", s.source.AllowedAccountIDs, s.chain)
+	}
+	if err := s.chain.CheckAccount(sandbox.Account); err == nil {
+		t.Error("the chained hop accepts the first hop's account")
+	}
+}
