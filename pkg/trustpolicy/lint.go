@@ -75,6 +75,7 @@ func Lint(p *Policy) []Finding {
 	}
 	for i := range p.Statements {
 		facts := statementFacts(i, &p.Statements[i])
+		facts.version = p.Version
 		for j := range lintRules {
 			if lr := &lintRules[j]; lr.statement != nil {
 				lr.statement(&reporter{rule: &lr.Rule, out: &out, index: i, label: facts.label, sid: facts.s.Sid}, facts)
@@ -117,6 +118,9 @@ type stmtFacts struct {
 	// github is true when the statement trusts a GitHub issuer, by its
 	// provider or, without one, by its condition keys.
 	github bool
+	// version is the policy's Version: "${...}" is a variable only in
+	// 2012-10-17.
+	version string
 }
 
 type lintCond struct {

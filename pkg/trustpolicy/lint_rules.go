@@ -287,7 +287,7 @@ func lintRegexInLike(r *reporter, f *stmtFacts) {
 			continue
 		}
 		for _, v := range c.Values {
-			if strings.ContainsAny(v, "^$[]()+\\") || strings.Contains(v, ".*") {
+			if lit := literalText(f.version, v); strings.ContainsAny(lit, "^$[]()+\\") || strings.Contains(lit, ".*") {
 				r.report(fmt.Sprintf("StringLike pattern %s looks like a regular expression, but only * and ? are special", quote(v)), "rewrite the pattern with * (any characters) and ? (one character)", v)
 				break
 			}
@@ -300,4 +300,20 @@ func lintBroadAction(r *reporter, f *stmtFacts) {
 		r.report("the statement allows more STS actions than sts:AssumeRoleWithWebIdentity",
 			"set Action to \"sts:AssumeRoleWithWebIdentity\" (plus \"sts:TagSession\" only if you pass session tags)", "")
 	}
+}
+
+// literalText is v without its policy variables, which are no regular
+// expression syntax; under any Version but 2012-10-17 they are literal
+// text, so v is returned whole.
+func literalText(version, v string) string {
+	if version != variablesVersion {
+		return v
+	}
+	var b strings.Builder
+	for _, p := range parseValue(v) {
+		if p.key == "" && !p.special {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
 }
