@@ -253,17 +253,18 @@ func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) 
 		if !f.restricts(c) || !f.provided(c) {
 			continue
 		}
-		like := c.cc.spec.family == famStringLike
+		vals, like := scopeValues(f.version, c.Values, c.cc.spec.family == famStringLike)
 		switch c.claim {
 		case "ref", "environment", "workflow_ref", "event_name", "job_workflow_sha", "workflow_sha":
-			if !anyWildcardOnly(c.Values, like) {
+			if !anyWildcardOnly(vals, like) {
 				contextRestricted = true
 			}
 		}
-		lvl, ev, isID := claimScope(c.claim, c.Values, like)
+		lvl, i, isID := claimScope(c.claim, vals, like)
 		if !isID {
 			continue
 		}
+		ev := c.Values[i]
 		ok = true
 		if lvl > scope {
 			scope, evidence, claim = lvl, ev, c.claim
@@ -278,7 +279,7 @@ func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) 
 // claimScope grades the values of a positive condition on a claim that
 // identifies a repository. ok is false for claims that do not. The result
 // is the broadest value's level, since values OR together.
-func claimScope(claim string, vals []string, like bool) (level int, evidence string, ok bool) {
+func claimScope(claim string, vals []string, like bool) (level, evidence int, ok bool) {
 	var grade func(string) int
 	switch claim {
 	case "sub":
@@ -292,15 +293,50 @@ func claimScope(claim string, vals []string, like bool) (level int, evidence str
 	case "repository_owner", "repository_owner_id":
 		grade = func(v string) int { return literalScope(v, like, scopeOwner) }
 	default:
-		return 0, "", false
+		return 0, 0, false
 	}
 	level = scopeExact + 1
-	for _, v := range vals {
+	for i, v := range vals {
 		if g := grade(v); g < level {
-			level, evidence = g, v
+			level, evidence = g, i
 		}
 	}
 	return level, evidence, true
+}
+
+// scopeValues rewrites values for grading when policy variables are in
+// play (Version 2012-10-17): a variable takes the token's own value, so it
+// narrows nothing and counts as "*", under StringEquals too; ${*} and ${?}
+// are literal characters, as are * and ? under StringEquals. The result is
+// graded as StringLike.
+func scopeValues(version string, vals []string, like bool) ([]string, bool) {
+	if version != variablesVersion {
+		return vals, like
+	}
+	out := make([]string, len(vals))
+	vars := false
+	for i, v := range vals {
+		var b strings.Builder
+		for _, p := range parseValue(v) {
+			switch {
+			case p.key != "":
+				vars = true
+				b.WriteByte('*')
+			case p.special:
+				vars = true
+				b.WriteByte('x')
+			case like:
+				b.WriteString(p.text)
+			default:
+				b.WriteString(strings.NewReplacer("*", "x", "?", "x").Replace(p.text))
+			}
+		}
+		out[i] = b.String()
+	}
+	if !vars {
+		return vals, like
+	}
+	return out, true
 }
 
 // wildAt is the index of the first wildcard, or -1. Under StringEquals the

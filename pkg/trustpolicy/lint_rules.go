@@ -153,7 +153,7 @@ func lintWildcardUnderEquals(r *reporter, f *stmtFacts) {
 			continue
 		}
 		for _, v := range c.Values {
-			if !strings.ContainsAny(v, "*?") {
+			if !strings.ContainsAny(literalText(f.version, v), "*?") {
 				continue
 			}
 			sev := "warning"
