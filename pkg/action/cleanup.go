@@ -46,6 +46,9 @@ func Cleanup(_ context.Context, o Options) int {
 		return ExitFailed
 	}
 	if s.isEmpty() {
+		// Said, not silent: a job-level env: of this name would make the
+		// main step land here too, and this line is what shows it.
+		r.Infof("Post step: the main step wrote no files, so there is nothing to remove.")
 		return ExitOK
 	}
 	d, err := jobdir.Find(o.Getenv)

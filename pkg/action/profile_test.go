@@ -255,8 +255,8 @@ func TestAStepWithoutAProfileLeavesNothingToClean(t *testing.T) {
 	if s.code != ExitOK {
 		t.Fatalf("exit %d\n%s", s.code, s.log.Text())
 	}
-	// The post step still knows itself, and finds nothing to do.
-	if code, log := j.post(s, nil); code != ExitOK || strings.TrimSpace(log.Text()) != "" {
+	// The post step still knows itself, finds nothing to do, and says so.
+	if code, log := j.post(s, nil); code != ExitOK || strings.TrimSpace(log.Text()) != "Post step: the main step wrote no files, so there is nothing to remove." {
 		t.Errorf("post: exit %d, log %q", code, log.Text())
 	}
 	if entries, _ := os.ReadDir(j.temp); len(entries) != 1 {
