@@ -21,7 +21,7 @@ import (
 
 // refreshLife is how long STS's credentials live here: long enough for a
 // CLI call on a busy machine, short enough to see them die mid-job.
-const refreshLife = 4 * time.Second
+const refreshLife = 5 * time.Second
 
 // TestRefreshCredentialsOutliveTheirLifetime: refresh-credentials steps,
 // one plain and one chained, run as the runner runs the action; later
