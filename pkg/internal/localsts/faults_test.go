@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -81,8 +82,11 @@ func TestTransportFaults(t *testing.T) {
 			}
 		}},
 		{"short body is an unexpected EOF", Fault{Kind: FaultShortBody}, func(t *testing.T, _ *sts.AssumeRoleWithWebIdentityOutput, err error) {
-			if !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Errorf("want io.ErrUnexpectedEOF, got %T: %v", err, err)
+			// Mostly an unexpected EOF; under -race on a loaded machine the
+			// transport has also been seen to report the connection its
+			// read loop closed first. Both are a cut answer, never success.
+			if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
+				t.Errorf("want io.ErrUnexpectedEOF or net.ErrClosed, got %T: %v", err, err)
 			}
 		}},
 		{"oversized XML parses to a huge session token", Fault{Kind: FaultOversizedXML, Size: 1 << 20}, func(t *testing.T, out *sts.AssumeRoleWithWebIdentityOutput, err error) {
