@@ -421,7 +421,7 @@ func (x *exchange) refreshToken(ctx context.Context) error {
 func (x *exchange) webIdentity(ctx context.Context) error {
 	in := x.in
 	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(in), quote(x.claims.Subject), x.sts.Endpoint())
-	retriedBad := false
+	retriedBad, refreshed := false, false
 	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
 		if x.tokens != nil && x.claims.ExpiresWithin(x.o.Now(), tokenRefreshMargin) {
 			if err := x.refreshToken(ctx); err != nil {
@@ -439,10 +439,13 @@ func (x *exchange) webIdentity(ctx context.Context) error {
 	}, func(serr *stsexchange.Error) (bool, error) {
 		switch serr.Class {
 		case stsexchange.RefreshToken:
-			// A token from a file cannot be renewed.
-			if x.tokens == nil {
+			// A token from a file cannot be renewed, and one fresh token is
+			// enough: if STS finds that one expired too, the runner's clock
+			// is wrong, and more tokens would only spend the deadline.
+			if x.tokens == nil || refreshed {
 				return false, nil
 			}
+			refreshed = true
 			return true, x.refreshToken(ctx)
 		case stsexchange.RetryOnce:
 			again := !retriedBad

@@ -139,6 +139,25 @@ func TestExpiredTokenIsRefreshedOnce(t *testing.T) {
 	}
 }
 
+// A runner whose clock is wrong gets ExpiredTokenException for every
+// token: one fresh token shows that, and the rest of retry-max-attempts
+// would only mint tokens STS refuses in the same way.
+func TestPersistentlyExpiredTokenIsRefreshedOnlyOnce(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	sb.STS.Inject(localsts.Fault{Action: "AssumeRoleWithWebIdentity", Kind: localsts.FaultExpiredToken})
+	r := runInProcess(t, sb, nil)
+	if r.code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitFailed, r.log.Text())
+	}
+	if got := sb.Issuer.Stats().Minted; got != 2 {
+		t.Errorf("minted %d tokens, want 2 (the first, then one fresh one)", got)
+	}
+	if !strings.Contains(r.log.Text(), "runner's clock") {
+		t.Errorf("the failure does not point at the clock:\n%s", r.log.Text())
+	}
+}
+
 func TestTokenAboutToExpireIsReplacedBeforeSTS(t *testing.T) {
 	t.Parallel()
 	sb, err := sandbox.Start(sandbox.Options{})

@@ -86,7 +86,13 @@ func Explain(in Input) []Finding {
 		add(causeMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", q(iss), q(audience(c)), ProviderARN(c, in.Partition, in.Account))
 	}
 	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, defaultAudience)) {
-		add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(defaultAudience))
+		// Suggest the default audience only to a job that asked for another:
+		// telling a job to request what it already has changes nothing.
+		if contains(c.Audience, defaultAudience) {
+			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it.", q(strings.Join(c.Audience, ",")), q(host+":aud"))
+		} else {
+			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(defaultAudience))
+		}
 	}
 	if iss != "" && iss != defaultIssuer {
 		switch {

@@ -340,3 +340,32 @@ func TestConditionRepositoryIDOnlyWhereAKey(t *testing.T) {
 		})
 	}
 }
+
+// A token that already carries the default audience must not be told to
+// request it: the advice would change nothing.
+func TestAudienceAdviceNeverSuggestsWhatTheTokenHas(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		aud  any
+		want bool
+	}{
+		{"the default audience", defaultAudience, false},
+		{"another audience", "https://github.com/octo-org", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fs := Explain(Input{Claims: claimsWith(t, set("aud", c.aud)), Code: "InvalidIdentityToken", Message: "Incorrect token audience"})
+			var text string
+			for _, f := range fs {
+				if f.cause == causeAudience {
+					text = f.Text
+				}
+			}
+			if text == "" {
+				t.Fatalf("no audience finding in %v", fs)
+			}
+			if got := strings.Contains(text, "with the `audience` input"); got != c.want {
+				t.Errorf("suggests the audience input = %v, want %v: %s", got, c.want, text)
+			}
+		})
+	}
+}

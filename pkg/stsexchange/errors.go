@@ -155,6 +155,10 @@ const (
 
 const hintThrottled = "STS is throttling requests, which are retried with backoff up to retry-max-attempts: raise it, or run fewer jobs at once"
 
+// hintServer is read when every attempt met a server error, so it names
+// what to do then rather than promising that the error will pass.
+const hintServer = "STS answered with a server error on every attempt: run the job again later, or raise retry-max-attempts"
+
 const hintBadCreds = "the source credentials for role chaining are invalid or expired: check the first role's credentials reached AssumeRole unchanged and have not expired"
 
 // codeTable maps AWS STS error codes (and the kind* keys) to what to do about them.
@@ -166,7 +170,7 @@ var codeTable = map[string]codeRule{
 		Hint:  "the role's trust policy does not admit this token: compare the token's sub and aud claims with the trust policy's ISSUER:sub and ISSUER:aud conditions, and check role-to-assume names the right role",
 		Chain: &codeRule{
 			Class: Fatal,
-			Hint:  "the chained role's trust policy must allow sts:AssumeRole and sts:TagSession for the first role, with a matching external ID if it requires one",
+			Hint:  "the chained role's trust policy must allow sts:AssumeRole for the first role (and sts:TagSession, unless role-skip-session-tagging is true), with a matching external ID if it requires one; the first role's own permission policy must allow the same actions on the chained role",
 			ByMessage: []messageHint{
 				{"sts:TagSession", "role chaining sends session tags: allow sts:TagSession for the first role in the chained role's trust policy, or set role-skip-session-tagging: true"},
 			},
@@ -184,12 +188,12 @@ var codeTable = map[string]codeRule{
 	},
 	"ExpiredTokenException": {
 		Class: RefreshToken,
-		Hint:  "the GitHub token expired before STS saw it: a fresh token is requested automatically; if this persists, check the runner's clock",
+		Hint:  "STS found the GitHub token expired, even after a fresh one was requested: check the runner's clock (a self-hosted runner's, usually) against NTP",
 		Chain: &codeRule{Class: Fatal, Hint: hintBadCreds},
 	},
 	"IDPCommunicationError": {
 		Class: Transient,
-		Hint:  "STS could not reach the identity provider to fetch its keys; this is usually temporary",
+		Hint:  "STS could not reach the identity provider to fetch its keys, on every attempt: for GitHub's issuer, check GitHub's status and run the job again; for GitHub Enterprise Server, AWS must reach the server's /_services/token over the internet",
 	},
 	"IDPRejectedClaim": {
 		Class: Fatal,
@@ -199,10 +203,10 @@ var codeTable = map[string]codeRule{
 	"ThrottlingException":      {Class: Throttled, Hint: hintThrottled},
 	"RequestLimitExceeded":     {Class: Throttled, Hint: hintThrottled},
 	"TooManyRequestsException": {Class: Throttled, Hint: hintThrottled},
-	"InternalFailure":          {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
-	"InternalError":            {Class: Transient, Hint: "STS had an internal error; this is usually temporary"},
-	"ServiceUnavailable":       {Class: Transient, Hint: "STS is temporarily unavailable; this is usually temporary"},
-	"RequestTimeout":           {Class: Transient, Hint: "STS timed out reading the request; this is usually temporary"},
+	"InternalFailure":          {Class: Transient, Hint: hintServer},
+	"InternalError":            {Class: Transient, Hint: hintServer},
+	"ServiceUnavailable":       {Class: Transient, Hint: hintServer},
+	"RequestTimeout":           {Class: Transient, Hint: "STS timed out reading the request on every attempt: check http-proxy and the network between the runner and STS"},
 	"RequestExpired": {
 		Class: Transient,
 		Hint:  "STS says the request's timestamp is too old: the SDK corrects for clock skew on the next attempt; if this persists, fix the runner's clock",
@@ -212,7 +216,7 @@ var codeTable = map[string]codeRule{
 		Hint:  "STS rejected a parameter: if the message mentions DurationSeconds, lower role-duration-seconds or raise the role's maximum session duration; otherwise check role-to-assume and role-session-name",
 		ByMessage: []messageHint{
 			{"DurationSeconds", "role-duration-seconds exceeds the role's maximum session duration: lower role-duration-seconds or raise the role's MaxSessionDuration (role chaining is limited to 1 hour)"},
-			{"roleSessionName", "role-session-name must be 2-64 characters of letters, digits and +=,.@-"},
+			{"roleSessionName", "role-session-name must be 2-64 characters of letters, digits and +=,.@_-"},
 			{"roleArn", "role-to-assume must be a full role ARN such as arn:aws:iam::123456789012:role/NAME"},
 		},
 	},
@@ -282,7 +286,7 @@ var codeTable = map[string]codeRule{
 	},
 	kindAttemptTimeout: {
 		Class: Transient,
-		Hint:  "STS (or the proxy) did not answer in time; retrying",
+		Hint:  "STS (or the proxy) did not answer in time on any attempt: check sts-endpoint (and AWS_ENDPOINT_URL_STS), http-proxy and no-proxy, or raise action-timeout-s",
 	},
 	kindDNSNotFound: {
 		Class: Fatal,
@@ -290,7 +294,7 @@ var codeTable = map[string]codeRule{
 	},
 	kindConnection: {
 		Class: Transient,
-		Hint:  "the connection to STS could not be made or was cut; retrying (if it persists, check the network, http-proxy and no-proxy)",
+		Hint:  "the connection to STS could not be made or was cut on every attempt: check sts-endpoint (and AWS_ENDPOINT_URL_STS), http-proxy, no-proxy and the runner's network",
 	},
 	kindTLSCertificate: {
 		Class: Fatal,
@@ -302,7 +306,7 @@ var codeTable = map[string]codeRule{
 	},
 	kindUndecodable: {
 		Class: Transient,
-		Hint:  "the STS answer could not be decoded, probably cut off in transit; retrying",
+		Hint:  "the STS answer could not be decoded on any attempt, probably cut off in transit: check http-proxy (a proxy may be truncating answers) and sts-endpoint",
 	},
 	kindUndecodable4xx: {
 		Class: Fatal,
@@ -318,7 +322,7 @@ var codeTable = map[string]codeRule{
 	},
 	kindTooManyRequests: {
 		Class: Throttled,
-		Hint:  "the endpoint is rate limiting requests; retrying with backoff",
+		Hint:  hintThrottled,
 	},
 	kindUnknownClientCode: {
 		Class: Fatal,
@@ -326,7 +330,7 @@ var codeTable = map[string]codeRule{
 	},
 	kindUnknownServerCode: {
 		Class: Transient,
-		Hint:  "STS had a server-side error; this is usually temporary",
+		Hint:  hintServer,
 	},
 }
 

@@ -148,7 +148,7 @@ func TestHintsDependOnMessageAndOperation(t *testing.T) {
 		{"duration too long", opWebIdentity, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", Fatal, "lower role-duration-seconds"},
 		{"web access denied", opWebIdentity, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", Fatal, "compare the token's sub and aud"},
 		{"chain access denied", opAssumeRole, "AccessDenied", "User: arn:aws:sts::1:assumed-role/a/b is not authorized to perform: sts:AssumeRole", Fatal, "chained role's trust policy"},
-		{"web expired token refreshes", opWebIdentity, "ExpiredTokenException", "Token expired: current date/time 1 must be before the expiration date/time 0", RefreshToken, "fresh token"},
+		{"web expired token refreshes", opWebIdentity, "ExpiredTokenException", "Token expired: current date/time 1 must be before the expiration date/time 0", RefreshToken, "runner's clock"},
 		{"chain expired source is fatal", opAssumeRole, "ExpiredTokenException", "The security token included in the request is expired", Fatal, "source credentials"},
 		{"chain bad key", opAssumeRole, "InvalidClientTokenId", "The security token included in the request is invalid.", Fatal, "source credentials"},
 		{"code case differs", opWebIdentity, "accessdenied", "x", Fatal, "compare the token's sub and aud"},
