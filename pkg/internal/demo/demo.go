@@ -126,9 +126,10 @@ func runScenario(ctx context.Context, root string, i int, sc scenario, w io.Writ
 	took := time.Since(start)
 
 	log := runnersim.ParseLog(out.Bytes())
-	fmt.Fprintf(w, "--- step log, as the runner shows it (%d values masked):\n", len(log.Masks))
+	fmt.Fprintf(w, "--- step log, as the runner shows it (%d value(s) masked):\n", len(log.Masks))
 	for _, l := range log.Lines {
-		fmt.Fprintf(w, "  | %s\n", l)
+		// An annotation decodes to several lines (the error, then Fix:).
+		fmt.Fprint(w, indent(l))
 	}
 	res, err := st.Read()
 	if err != nil {
