@@ -157,10 +157,22 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 			errs = append(errs, err)
 		}
 	}
-	if s.Helper != "" {
-		// The helper and its cache: files later steps' helpers made too.
+	// This step's marker goes first, so that the markers left say which
+	// main steps' post steps are still to come.
+	marker, _ := d.File(markerPrefix + s.Nonce)
+	if err := removeFile(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	// The helper and its cache serve every refreshable profile of the job,
+	// and post steps run in reverse order with other actions' post steps
+	// between them, which may still use an earlier step's profile. So the
+	// last post step to run (the first step's) removes them, whether or not
+	// its own step installed the helper.
+	if last, err := noMarkerLeft(d); err != nil {
+		errs = append(errs, err)
+	} else if last {
 		for _, pattern := range []string{credprocess.Executable, "cred-*", ".cred-*", ".oidc-aws-*"} {
-			matches, _ := filepath.Glob(filepath.Join(s.Helper, pattern))
+			matches, _ := filepath.Glob(filepath.Join(d.Path, pattern))
 			for _, p := range matches {
 				switch err := removeFile(p); {
 				case err == nil:
@@ -171,10 +183,6 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 			}
 		}
 	}
-	marker, _ := d.File(markerPrefix + s.Nonce)
-	if err := removeFile(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
-		errs = append(errs, err)
-	}
 	if s.Dir != "" {
 		// Not empty means another step's files are still there; that
 		// step's own post step, or the runner's end-of-job cleaning,
@@ -184,6 +192,13 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 		}
 	}
 	return removed, errors.Join(errs...)
+}
+
+// noMarkerLeft reports whether no main step's marker is left in the job's
+// directory: no post step of this action is still to come.
+func noMarkerLeft(d *jobdir.Dir) (bool, error) {
+	matches, err := filepath.Glob(filepath.Join(d.Path, markerPrefix+"*"))
+	return len(matches) == 0, err
 }
 
 // removeFile removes a regular file named by an absolute path; a symlink

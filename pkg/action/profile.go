@@ -179,7 +179,8 @@ type cleanupState struct {
 	// empty, after the later steps' post steps (which run first) emptied it.
 	Dir string `json:"dir,omitempty"`
 	// Helper is the directory where refresh-credentials put the
-	// credential_process helper: it and its cache files are removed.
+	// credential_process helper. The last of the job's post steps removes
+	// it and its cache files, whichever step installed them.
 	Helper string `json:"helper,omitempty"`
 	// Nonce names the marker file this step wrote in the job's directory
 	// (markerPrefix + Nonce). The post step touches nothing unless it finds

@@ -76,3 +76,42 @@ func TestRefreshChainingNeedsARefreshableSourceProfile(t *testing.T) {
 		t.Errorf("%d STS calls before the refusal", n-before)
 	}
 }
+
+// Post steps run in reverse order, and another action's post step may run
+// between them and still use the first step's profile: the later step's
+// post leaves the helper and its cache to the last post step.
+func TestRefreshLaterPostStepLeavesTheEarlierProfileWorking(t *testing.T) {
+	j := newJob(t)
+	a := j.step(map[string]string{"refresh-credentials": "true"}, nil)
+	b := j.step(map[string]string{"refresh-credentials": "true", "aws-profile": "b"}, nil)
+	for _, s := range []*stepRun{a, b} {
+		if s.code != 0 {
+			t.Fatalf("exit %d\n%s", s.code, s.log.Text())
+		}
+	}
+	dir := filepath.Join(j.temp, jobdir.Name)
+	helper := filepath.Join(dir, credprocess.Executable)
+	if code, log := j.post(b, nil); code != 0 {
+		t.Fatalf("post b: %s", log.Text())
+	}
+	if _, err := os.Stat(helper); err != nil {
+		t.Errorf("post b removed profile default's helper: %v", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "cred-*.json")); len(m) == 0 {
+		t.Error("post b removed profile default's cache")
+	}
+	cfg := readINI(t, filepath.Join(dir, "config"))
+	if cfg.Section("default").Key("credential_process").String() == "" {
+		t.Error("post b removed profile default")
+	}
+	if cfg.HasSection("profile b") {
+		t.Error("post b left its own profile")
+	}
+	if code, log := j.post(a, nil); code != 0 {
+		t.Fatalf("post a: %s", log.Text())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(dir)
+		t.Errorf("post a left %v", left)
+	}
+}
