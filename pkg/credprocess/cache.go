@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -72,6 +73,35 @@ type cache struct {
 // who must be able to lock and replace what the step left.
 type FileOwner struct{ UID, GID int }
 
+// dirOwner is the owner of dir, or nil when it cannot be told.
+func dirOwner(dir string) *FileOwner {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return &FileOwner{UID: int(st.Uid), GID: int(st.Gid)}
+}
+
+// accessError is a cache file this run may not create or open; a
+// permission error means another user's run (root's, most likely) left
+// it, which the fix says how to clear.
+func accessError(what, name, dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg := fmt.Sprintf("%s %s: %v", what, name, err)
+	if errors.Is(err, fs.ErrPermission) {
+		return &fixedError{msg, "run the command as the user who owns " + dir +
+			", or remove the cred-* files there that another user (root, under sudo or in a container) left"}
+	}
+	return errors.New(msg)
+}
+
 func (c *cache) chown(f *os.File) error {
 	if c.owner == nil {
 		return nil
@@ -126,7 +156,7 @@ func (c *cache) write(key string, e *entry) error {
 	}
 	tmp, err := os.CreateTemp(c.dir, ".cred-*.tmp") // mode 0600
 	if err != nil {
-		return fmt.Errorf("could not write the credential cache in %s: %w", c.dir, err)
+		return accessError("could not write the credential cache in", c.dir, c.dir, err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
 	if err := c.chown(tmp); err != nil {
@@ -158,13 +188,9 @@ const (
 // dies, so a helper killed mid-refresh cannot block the others.
 func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error) {
 	name := filepath.Join(c.dir, "cred-"+key+".lock")
-	f, err := inputfile.Open(name, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := c.openLock(name)
 	if err != nil {
-		return nil, fmt.Errorf("the cache lock %s: %w", name, err)
-	}
-	if err := c.chown(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("could not give the cache lock to the runner's user: %w", err)
+		return nil, err
 	}
 	wait := lockPoll
 	for {
@@ -182,4 +208,31 @@ func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error)
 		}
 		wait = min(2*wait, lockPollMax)
 	}
+}
+
+// openLock opens the lock file, creating it if need be. Only a lock this
+// run created is given to the owner: one that exists is someone else's,
+// and changing its owner would fail for all but root.
+func (c *cache) openLock(name string) (*os.File, error) {
+	for range 3 {
+		f, err := inputfile.Open(name, os.O_RDONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		if err == nil {
+			if err := c.chown(f); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("could not give the cache lock to the runner's user: %w", err)
+			}
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, accessError("could not create the cache lock", name, c.dir, err)
+		}
+		f, err = inputfile.Open(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) { // removed in between: try again
+			return nil, accessError("could not open the cache lock", name, c.dir, err)
+		}
+	}
+	return nil, fmt.Errorf("the cache lock %s keeps disappearing", name)
 }

@@ -360,7 +360,14 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 	}
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
-	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, sleep: o.Sleep, owner: o.Owner}}
+	owner := o.Owner
+	if owner == nil && os.Geteuid() == 0 {
+		// Root (sudo -E aws, or a container step that runs the profile)
+		// must not leave files that the runner's user, who runs every other
+		// helper, cannot lock or replace: they go to the directory's owner.
+		owner = dirOwner(s.cacheDir)
+	}
+	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, sleep: o.Sleep, owner: owner}}
 	return h.get(ctx)
 }
 
