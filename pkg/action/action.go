@@ -274,7 +274,10 @@ func (x *exchange) exportFirst() error {
 			}
 		}
 	}
-	if x.profile != nil && !x.in.OutputEnvCredentials {
+	// As in configure-aws-credentials (exportRegion), output-env-credentials:
+	// false leaves the region out too: it would override a profile's region,
+	// and the input says it covers AWS_REGION.
+	if !x.in.OutputEnvCredentials {
 		return nil
 	}
 	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {

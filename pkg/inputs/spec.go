@@ -55,7 +55,7 @@ const (
 // a one-line change.
 var Specs = []Spec{
 	{RoleToAssume, "", false, "ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy. Required unless debug-claims is true."},
-	{AWSRegion, "", true, "AWS region, e.g. us-east-1; picks the regional STS endpoint. Exported as AWS_REGION and AWS_DEFAULT_REGION, unless the credentials go only into a profile (aws-profile or refresh-credentials, without output-env-credentials: true): then it is that profile's region instead."},
+	{AWSRegion, "", true, "AWS region, e.g. us-east-1; picks the regional STS endpoint. Exported as AWS_REGION and AWS_DEFAULT_REGION unless output-env-credentials is false (its default with aws-profile or refresh-credentials); a profile the action writes gets it as its region."},
 	{Audience, claims.DefaultAudience, false, "Audience requested for the GitHub OIDC token; must be a client ID of the account's IAM OIDC provider."},
 	{RoleSessionName, "GitHubActions", false, "Role session name: 2-64 characters of letters, digits and +=,.@_-."},
 	{RoleDurationSeconds, "3600", false, "Lifetime of the credentials in seconds, 900-43200 (and at most the role's maximum session duration)."},

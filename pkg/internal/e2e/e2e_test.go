@@ -217,6 +217,13 @@ func TestActionRun(t *testing.T) {
 		if _, ok := r.res.Env["AWS_SECRET_ACCESS_KEY"]; ok {
 			t.Error("output-env-credentials: false still exported credentials")
 		}
+		// As configure-aws-credentials does, and as the input's description
+		// says: the region stays out of the environment too.
+		for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+			if v, ok := r.res.Env[k]; ok {
+				t.Errorf("output-env-credentials: false still exported %s=%s", k, v)
+			}
+		}
 	})
 
 	t.Run("session settings reach STS as sent by the user", func(t *testing.T) {
