@@ -42,6 +42,9 @@ type entry struct {
 	SessionToken    string
 	Expiration      time.Time
 	Issued          time.Time
+	// RefreshFailed is when a refresh of these credentials last failed
+	// while they were still usable.
+	RefreshFailed time.Time `json:",omitzero"`
 }
 
 func (e *entry) credentials() stsexchange.Credentials {

@@ -75,6 +75,9 @@ type Options struct {
 	// now tells the time, by which the cache's freshness is judged; the
 	// tests move it on.
 	now func() time.Time
+	// runTimeout and fallbackWait, when set, replace the constants of the
+	// same names: the tests scale them down.
+	runTimeout, fallbackWait time.Duration
 }
 
 func (o *Options) defaults() {
@@ -95,6 +98,12 @@ func (o *Options) defaults() {
 	}
 	if o.Version == "" {
 		o.Version = "dev"
+	}
+	if o.runTimeout == 0 {
+		o.runTimeout = runTimeout
+	}
+	if o.fallbackWait == 0 {
+		o.fallbackWait = fallbackWait
 	}
 }
 
@@ -358,7 +367,7 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 		}
 		s.cacheDir = filepath.Dir(exe)
 	}
-	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
 	owner := o.Owner
 	if owner == nil && os.Geteuid() == 0 {

@@ -33,10 +33,12 @@ func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 type world struct {
 	sleep retry.Sleeper // nil: real waits
-	sb    *sandbox.Sandbox
-	env   map[string]string
-	clock *fakeClock
-	dir   string
+	// runTimeout and fallbackWait, when set, scale down the helper's.
+	runTimeout, fallbackWait time.Duration
+	sb                       *sandbox.Sandbox
+	env                      map[string]string
+	clock                    *fakeClock
+	dir                      string
 }
 
 func newWorld(t *testing.T, o sandbox.Options) *world {
@@ -76,6 +78,7 @@ func (w *world) run(t *testing.T, args []string) runResult {
 	code := Run(context.Background(), args, Options{
 		Getenv: func(k string) string { return w.env[k] },
 		Stdout: &stdout, Stderr: &stderr, Sleep: w.sleep, now: w.clock.Now,
+		runTimeout: w.runTimeout, fallbackWait: w.fallbackWait,
 	})
 	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	if code == 0 {
@@ -554,5 +557,42 @@ func TestChainArgsCarryTheChainingStepsAllowedAccounts(t *testing.T) {
 	}
 	if err := s.chain.CheckAccount(sandbox.Account); err == nil {
 		t.Error("the chained hop accepts the first hop's account")
+	}
+}
+
+// TestWhileSTSHangsTheHelpersWaitingOnTheLockAnswerFromTheCache: with STS
+// hanging and the cached credentials inside their margin but still usable,
+// helpers that wait on the lock give up waiting after fallbackWait and
+// answer with those, rather than queue behind one failing refresh after
+// another until the run times out; and one failed refresh spares the next
+// holders of the lock another try. The waits are scaled down (1 s to fall
+// back, 4 s for the run), in the ratio of the real ones' to 8 helpers.
+func TestWhileSTSHangsTheHelpersWaitingOnTheLockAnswerFromTheCache(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	first := w.run(t, w.args())
+	if first.code != 0 {
+		t.Fatal(first.stderr)
+	}
+	w.fallbackWait, w.runTimeout = time.Second, 4*time.Second
+	w.sb.STS.Inject(localsts.Fault{Kind: localsts.FaultHang})
+	w.intoMargin(first.out)
+	var wg sync.WaitGroup
+	results := make([]runResult, 8)
+	for i := range results {
+		wg.Go(func() { results[i] = w.run(t, w.args()) })
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 || r.out != first.out {
+			t.Errorf("run %d: exit %d, the cached credentials %v: %s", i, r.code, r.out == first.out, r.stderr)
+		}
+	}
+	if n := w.stsCalls() - 1; n != 1 {
+		t.Errorf("8 runs during the outage made %d STS calls, want 1", n)
+	}
+	// After the pause, one more try; still failing, the cache answers.
+	w.clock.advance(refreshPause)
+	if r := w.run(t, w.args()); r.code != 0 || r.out != first.out || w.stsCalls() != 3 {
+		t.Errorf("after the pause: exit %d, %d STS calls in all, want 3: %s", r.code, w.stsCalls(), r.stderr)
 	}
 }

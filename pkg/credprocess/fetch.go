@@ -36,37 +36,64 @@ func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
 	})
 }
 
-// fallbackWait bounds a refresh while the cached credentials still work:
-// when STS or the runner is failing, the SDK goes on with those rather than
-// wait the whole run out.
+// fallbackWait bounds, while the cached credentials still work, the wait
+// for the lock and then the refresh: when STS or the runner is failing, the
+// SDK goes on with those rather than wait the whole run out behind one
+// failing refresh after another.
 const fallbackWait = 10 * time.Second
 
+// refreshPause is how long after a failed refresh the helpers answer with
+// the still-usable credentials without trying again: one attempt per pause
+// during an outage, not one per helper.
+const refreshPause = 30 * time.Second
+
 func (h *helper) cached(ctx context.Context, key string, fetch func(context.Context) (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
-	if e := h.cache.read(key); e != nil && e.freshAt(h.o.now()) {
-		return e.credentials(), nil
+	now := h.o.now()
+	first := h.cache.read(key)
+	if first != nil && first.freshAt(now) {
+		return first.credentials(), nil
 	}
-	unlock, err := h.cache.lock(ctx, key)
+	if first != nil && !first.usableAt(now) {
+		first = nil
+	}
+	lctx := ctx
+	if first != nil {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, h.o.fallbackWait)
+		defer cancel()
+	}
+	unlock, err := h.cache.lock(lctx, key)
 	if err != nil {
+		if first != nil && first.usableAt(h.o.now()) {
+			return first.credentials(), nil
+		}
 		return stsexchange.Credentials{}, err
 	}
 	defer unlock()
+	now = h.o.now()
 	stale := h.cache.read(key)
-	if stale != nil && stale.freshAt(h.o.now()) {
+	if stale != nil && stale.freshAt(now) {
 		return stale.credentials(), nil
 	}
-	if stale != nil && !stale.usableAt(h.o.now()) {
+	if stale != nil && !stale.usableAt(now) {
 		stale = nil
+	}
+	if stale != nil && now.Before(stale.RefreshFailed.Add(refreshPause)) && !now.Before(stale.RefreshFailed) {
+		return stale.credentials(), nil
 	}
 	fctx := ctx
 	if stale != nil {
 		var cancel context.CancelFunc
-		fctx, cancel = context.WithTimeout(ctx, fallbackWait)
+		fctx, cancel = context.WithTimeout(ctx, h.o.fallbackWait)
 		defer cancel()
 	}
 	issued := h.o.now()
 	c, err := fetch(fctx)
 	if err != nil {
 		if stale != nil && stale.usableAt(h.o.now()) {
+			// The next holder of the lock answers with these at once.
+			stale.RefreshFailed = h.o.now()
+			_ = h.cache.write(key, stale) // only saves the next helpers a try
 			return stale.credentials(), nil
 		}
 		return c, err
