@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
@@ -19,11 +20,11 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	for _, name := range c.Names() {
 		r.Infof("%-22s %s", workflow.Escape(name)+":", workflow.Escape(claimText(c, name)))
 	}
-	host := c.IssuerHost()
 	r.Infof("")
-	r.Infof("Trust-policy condition keys for this token:")
-	r.Infof("  %s:sub = %s", host, quote(c.Subject))
-	r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
+	r.Infof("Condition keys IAM sets from this token (a claim not listed is no key, and a condition on it never sees the claim):")
+	for _, k := range conditionKeys(c) {
+		r.Infof("  %s = %s", workflow.Escape(k.name), quote(k.value))
+	}
 	compact, indented, err := claimsJSON(c)
 	if err == nil {
 		r.Infof("")
@@ -47,6 +48,26 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	if err := r.Summary(b.String()); err != nil {
 		r.Warningf("%s", err)
 	}
+}
+
+type conditionKey struct{ name, value string }
+
+// conditionKeys lists the keys IAM sets from the token, sub and aud first:
+// users write conditions from this list, and a claim IAM does not turn
+// into a key (repository_owner, event_name, …) would make a condition
+// that never matches.
+func conditionKeys(c *claims.Claims) []conditionKey {
+	host := c.IssuerHost()
+	keys := []conditionKey{{host + ":sub", c.Subject}, {host + ":aud", strings.Join(c.Audience, ",")}}
+	for _, name := range c.Names() {
+		if name == "sub" || name == "aud" {
+			continue
+		}
+		if ok, _ := trustpolicy.ConditionKeyProvided(c.Issuer, host+":"+name); ok {
+			keys = append(keys, conditionKey{host + ":" + name, c.String(name)})
+		}
+	}
+	return keys
 }
 
 // claimsJSONOutput is the step output with the claims as JSON.
