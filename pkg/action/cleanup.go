@@ -89,14 +89,24 @@ func writeMarker(d *jobdir.Dir) (string, error) {
 	}
 	nonce := hex.EncodeToString(b)
 	path, _ := d.File(markerPrefix + nonce)
+	return nonce, createEmpty(path, d.UID, d.GID)
+}
+
+// createEmpty creates an empty file, mode 0600, owned by uid and gid. It
+// fails (fs.ErrExist) when anything is already there, a symlink included.
+func createEmpty(path string, uid, gid int) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := f.Close(); err != nil {
-		return "", err
+	err = f.Chown(uid, gid)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return nonce, os.Chown(path, d.UID, d.GID)
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
 // verify checks that the state is the main step's of this job: its marker

@@ -79,6 +79,17 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 	return t, nil
 }
 
+// exports reports whether this step chose the file that variable names,
+// in the job's directory, rather than the job setting it.
+func (t *profileTarget) exports(variable string) bool {
+	for _, kv := range t.export {
+		if kv[0] == variable {
+			return true
+		}
+	}
+	return false
+}
+
 // write puts the credentials in the profile, records what the post step
 // must remove, and tells later steps where the files are.
 func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexchange.Credentials) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,6 +95,19 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	owner := &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID}
 	prepare := func(state *cleanupState) error {
 		state.Helper = t.dir.Path
+		if t.exports("AWS_SHARED_CREDENTIALS_FILE") {
+			// The profile needs no credentials file, but without one named
+			// later steps read the runner user's ~/.aws/credentials, whose
+			// [default] keys the CLI and SDKs take before any
+			// credential_process. An empty one of the job's keeps the pair
+			// of files self-contained.
+			switch err := createEmpty(t.files.Credentials, t.dir.UID, t.dir.GID); {
+			case err == nil:
+				state.Remove = append(state.Remove, t.files.Credentials)
+			case !errors.Is(err, fs.ErrExist): // an earlier step's
+				return fmt.Errorf("cannot create the job's credentials file: %w", err)
+			}
+		}
 		exe, _ := t.dir.File(credprocess.Executable)
 		if err := installHelper(exe, owner); err != nil {
 			return err
@@ -108,11 +122,14 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	// as it is, empty included (actions/runner, FileCommandManager.cs,
 	// SetEnvFileCommand), so later steps get them set and empty, which the
 	// AWS CLI and aws-sdk-go-v2 treat as unset (the e2e refresh tests run
-	// both that way).
+	// both that way). Always, not only when this container sees them: the
+	// runner's own process environment, which later `run:` steps inherit
+	// (a self-hosted runner's keys, an EKS pod's IRSA variables), never
+	// reaches a container action. The log names those it saw.
 	var cleared []string
-	for _, k := range credentialVars {
+	for _, k := range refreshClearedVars {
+		exports = append(exports, [2]string{k, ""})
 		if x.o.Getenv(k) != "" {
-			exports = append(exports, [2]string{k, ""})
 			cleared = append(cleared, k)
 		}
 	}
@@ -126,6 +143,12 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	}
 	return nil
 }
+
+// refreshClearedVars are the variables the AWS CLI and SDKs read before a
+// profile's credential_process: the keys this action exports without
+// refresh-credentials, and a web identity (EKS IRSA) they would assume
+// instead.
+var refreshClearedVars = append(slices.Clone(credentialVars), "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
 
 // maxHelperBytes bounds the copy of this binary (about 10 MB).
 const maxHelperBytes = 64 << 20

@@ -19,23 +19,27 @@ func TestRefreshCredentialsWritesAHelperProfileAndNoKeys(t *testing.T) {
 		t.Fatalf("exit %d\n%s", s.code, s.log.Text())
 	}
 	dir := filepath.Join(j.temp, jobdir.Name)
-	for k, want := range map[string]string{"AWS_PROFILE": "default", credprocess.DirVariable: dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""} {
+	// The credential variables are cleared whether or not this container
+	// saw them: the runner's own environment never reaches it.
+	for k, want := range map[string]string{"AWS_PROFILE": "default", credprocess.DirVariable: dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID":           "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_CREDENTIAL_EXPIRATION": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_ROLE_ARN": ""} {
 		if got, ok := s.env[k]; got != want || !ok {
 			t.Errorf("%s=%q (set: %v), want %q", k, got, ok, want)
 		}
 	}
-	// No credentials file is written, so none is named in the log or
-	// exported.
+	// No credentials are written, so the log names only the config file;
+	// the credentials file is there, empty, so that later steps read no
+	// other (the runner user's ~/.aws/credentials).
 	if want := `Wrote profile "default" to ` + filepath.Join(dir, "config") + "\n"; !strings.Contains(s.log.Text(), want) {
 		t.Errorf("log lacks %q:\n%s", want, s.log.Text())
 	}
-	if _, err := os.Lstat(filepath.Join(dir, "credentials")); !os.IsNotExist(err) {
-		t.Errorf("a credentials file: %v", err)
+	if fi, err := os.Lstat(filepath.Join(dir, "credentials")); err != nil || fi.Size() != 0 || fi.Mode() != 0o600 {
+		t.Errorf("credentials file: %v %v", fi, err)
 	}
-	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_SHARED_CREDENTIALS_FILE"} {
-		if _, ok := s.env[k]; ok {
-			t.Errorf("exported %s", k)
-		}
+	if v, ok := s.env["AWS_REGION"]; ok {
+		t.Errorf("exported AWS_REGION=%q", v)
 	}
 	if !strings.Contains(s.log.Text(), "Cleared AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, left by an earlier step") {
 		t.Errorf("log:\n%s", s.log.Text())
@@ -113,5 +117,26 @@ func TestRefreshLaterPostStepLeavesTheEarlierProfileWorking(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(dir)
 		t.Errorf("post a left %v", left)
+	}
+}
+
+// A credentials file the job named itself is the one later steps read: it
+// is neither re-exported nor replaced by one in the job's directory.
+func TestRefreshKeepsTheJobsOwnCredentialsFile(t *testing.T) {
+	j := newJob(t)
+	own := filepath.Join(t.TempDir(), "my-credentials")
+	s := j.step(map[string]string{"refresh-credentials": "true"}, map[string]string{"AWS_SHARED_CREDENTIALS_FILE": own})
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s", s.code, s.log.Text())
+	}
+	if v, ok := s.env["AWS_SHARED_CREDENTIALS_FILE"]; ok {
+		t.Errorf("exported AWS_SHARED_CREDENTIALS_FILE=%q over the job's own", v)
+	}
+	dir := filepath.Join(j.temp, jobdir.Name)
+	if _, err := os.Lstat(filepath.Join(dir, "credentials")); !os.IsNotExist(err) {
+		t.Errorf("a credentials file in the job's directory: %v", err)
+	}
+	if code, log := j.post(s, nil); code != 0 {
+		t.Fatalf("post: %s", log.Text())
 	}
 }

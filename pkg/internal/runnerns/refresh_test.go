@@ -70,8 +70,8 @@ func refreshJob(t *testing.T, container bool) {
 			t.Errorf("after the step %s=%q (set: %v), want %q", k, got, ok, want)
 		}
 	}
-	if _, ok := j.Env["AWS_SESSION_TOKEN"]; ok {
-		t.Error("AWS_SESSION_TOKEN exported with refresh-credentials")
+	if v, ok := j.Env["AWS_SESSION_TOKEN"]; !ok || v != "" {
+		t.Errorf("AWS_SESSION_TOKEN=%q (set: %v) with refresh-credentials, want cleared", v, ok)
 	}
 	dir := filepath.Join(j.Temp, jobdir.Name)
 	helper := filepath.Join(dir, credprocess.Executable)
@@ -200,5 +200,79 @@ func refreshJob(t *testing.T, container bool) {
 				t.Errorf("process %d shows a secret (%d chars)", i, len(s))
 			}
 		}
+	}
+}
+
+// TestRefreshWinsOverTheRunnersOwnCredentials: on a self-hosted runner a
+// later step may find other credentials that the AWS CLI and SDKs read
+// before a credential_process profile, none of which the action's
+// container sees: static keys in the runner user's ~/.aws/credentials, keys
+// in the runner's own process environment, and an EKS pod's IRSA
+// variables. The refreshable profile must still be the one used.
+func TestRefreshWinsOverTheRunnersOwnCredentials(t *testing.T) {
+	w := newWorldWith(t, sandbox.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	j := w.newJob(t, false)
+	env := w.stepEnv(t, map[string]string{"refresh-credentials": "true"})
+	st, _ := w.actionStep(ctx, t, j, env)
+
+	dir := filepath.Join(j.Temp, jobdir.Name)
+	creds := filepath.Join(dir, "credentials")
+	if got := j.Env["AWS_SHARED_CREDENTIALS_FILE"]; got != creds {
+		t.Errorf("AWS_SHARED_CREDENTIALS_FILE=%q, want %s", got, creds)
+	}
+	if _, err := os.Lstat(creds); err == nil {
+		ownedByTheRunner(t, map[string]os.FileMode{creds: 0o600})
+	}
+
+	userAWS := filepath.Join(j.userHome(), ".aws")
+	tokenFile := filepath.Join(j.userHome(), "irsa-token")
+	for _, p := range []string{userAWS, tokenFile} {
+		defer os.RemoveAll(p)
+	}
+	cases := []struct {
+		name    string
+		setup   func()
+		process map[string]string
+	}{
+		{name: "static keys in the runner user's ~/.aws/credentials", setup: func() {
+			os.MkdirAll(userAWS, 0o700)
+			f := filepath.Join(userAWS, "credentials")
+			os.WriteFile(f, []byte("[default]\naws_access_key_id = AKIARUNNERUSERKEY000\naws_secret_access_key = runner-user-secret\n"), 0o600)
+			for _, p := range []string{userAWS, f} {
+				os.Chown(p, runnerUID, runnerUID)
+			}
+		}},
+		{name: "keys in the runner's own environment", process: map[string]string{
+			"AWS_ACCESS_KEY_ID": "AKIARUNNERPROCESS000", "AWS_SECRET_ACCESS_KEY": "runner-process-secret", "AWS_SESSION_TOKEN": "runner-process-token",
+		}},
+		{name: "IRSA variables in the runner's own environment", setup: func() {
+			os.WriteFile(tokenFile, []byte("not-a-real-token"), 0o644)
+		}, process: map[string]string{
+			"AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::" + sandbox.Account + ":role/runner-pod",
+		}},
+	}
+	tokenVars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": w.sb.Issuer.RequestURL(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": w.sb.Issuer.RequestToken()}
+	for _, c := range cases {
+		os.RemoveAll(userAWS)
+		if c.setup != nil {
+			c.setup()
+		}
+		j.Process = c.process
+		res, err := j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text", "--cli-connect-timeout", "5"}, tokenVars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != w.assumed("dev") {
+			t.Errorf("%s: a later step's AWS CLI got exit %d, %q, want %s\nstderr: %s", c.name, res.ExitCode, got, w.assumed("dev"), res.Stderr)
+		}
+	}
+	j.Process = nil
+
+	w.postSteps(ctx, t, j, st)
+	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(dir)
+		t.Errorf("%s is still there after the post step: %v", dir, left)
 	}
 }

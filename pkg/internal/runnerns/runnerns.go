@@ -84,6 +84,12 @@ type Job struct {
 	// Env is the job's environment as the runner keeps it (host paths),
 	// grown by each step's GITHUB_ENV.
 	Env map[string]string
+	// Process is the runner's own process environment (a self-hosted
+	// runner's service, an EKS pod's IRSA variables). A later `run:` step
+	// of a plain job inherits it beneath Env; a container action gets only
+	// the step's variables (ContainerActionHandler passes each as -e), so
+	// never these.
+	Process map[string]string
 
 	root  string
 	steps int
@@ -304,6 +310,11 @@ func (j *Job) RunLater(ctx context.Context, argv []string, extra map[string]stri
 	maps.Copy(vars, extra)
 	cred := &syscall.Credential{Uid: uint32(j.UID), Gid: uint32(j.GID), NoSetGroups: true}
 	if !j.Container {
+		for k, v := range j.Process {
+			if _, ok := vars[k]; !ok {
+				vars[k] = v
+			}
+		}
 		vars["HOME"] = j.userHome()
 		environ := []string{"PATH=" + os.Getenv("PATH")}
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
