@@ -136,7 +136,7 @@ func (f Files) CredentialProcess(name string) (string, error) {
 	if err != nil {
 		return "", nil
 	}
-	return sec.Key("credential_process").String(), nil
+	return sec.Key("credential_process").Value(), nil
 }
 
 // Write adds the profile to both files. Unless overwrite is true it fails,
@@ -218,9 +218,9 @@ func (f Files) StaticKeys(name string) (*Credentials, error) {
 	}
 	s := file.Section(name)
 	c := &Credentials{
-		AccessKeyID:     s.Key("aws_access_key_id").String(),
-		SecretAccessKey: s.Key("aws_secret_access_key").String(),
-		SessionToken:    s.Key("aws_session_token").String(),
+		AccessKeyID:     s.Key("aws_access_key_id").Value(),
+		SecretAccessKey: s.Key("aws_secret_access_key").Value(),
+		SessionToken:    s.Key("aws_session_token").Value(),
 	}
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
 		return nil, fmt.Errorf("profile %q in %s has no aws_access_key_id and aws_secret_access_key", name, f.Credentials)

@@ -316,3 +316,24 @@ func TestCredentialProcessReadsBackWhatWriteWrote(t *testing.T) {
 		t.Errorf("no file: %q, %v", got, err)
 	}
 }
+
+// The INI library expands %(key)s in a value read with String(); the AWS
+// readers do not, and neither may we: a role-chaining step reads its source
+// profile's credential_process back, and a session policy may hold that.
+func TestValuesAreReadBackWithoutINIInterpolation(t *testing.T) {
+	f := files(t)
+	line := `sh -c 'exec x' x --inline-session-policy '{"Resource":"arn:aws:s3:::b-%(region)s/*"}'`
+	if _, err := f.Write(Profile{Name: "hub", Region: "us-east-1", CredentialProcess: line}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.CredentialProcess("hub"); err != nil || got != line {
+		t.Errorf("CredentialProcess = %q, %v; want %q", got, err, line)
+	}
+	keys := &Credentials{AccessKeyID: "AKIA%(x)s", SecretAccessKey: "s%(aws_access_key_id)s", SessionToken: "t%(aws_secret_access_key)s"}
+	if _, err := f.Write(Profile{Name: "keys", Credentials: keys}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.StaticKeys("keys"); err != nil || *got != *keys {
+		t.Errorf("StaticKeys = %+v, %v; want %+v", got, err, keys)
+	}
+}
