@@ -332,7 +332,7 @@ func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
 		if getenv(k) == "" {
 			return &fixedError{
 				msg: k + " is not set, so the step has nowhere to put its results",
-				fix: "run this as a GitHub Actions step; `go run ./pkg/internal/demo` shows a local run",
+				fix: "run this as a GitHub Actions step, or by hand set GITHUB_ENV and GITHUB_OUTPUT to files (the README's \"Trying the action by hand\")",
 			}
 		}
 	}

@@ -34,7 +34,7 @@ func loadTrustPolicy(ctx context.Context, path string) (*trustCheck, error) {
 		}
 		return nil, &fixedError{
 			msg: fmt.Sprintf("input \"trust-policy\": %q: %v", path, err),
-			fix: "give trust-policy the path of the role's trust policy, a JSON file of at most a few KiB (relative paths are read from GITHUB_WORKSPACE)",
+			fix: "give trust-policy the path of the role's trust policy, a regular JSON file of at most 1 MiB (relative paths are read from GITHUB_WORKSPACE)",
 		}
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
