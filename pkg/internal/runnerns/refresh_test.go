@@ -253,19 +253,32 @@ func TestRefreshWinsOverTheRunnersOwnCredentials(t *testing.T) {
 			"AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::" + sandbox.Account + ":role/runner-pod",
 		}},
 	}
-	tokenVars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": w.sb.Issuer.RequestURL(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": w.sb.Issuer.RequestToken()}
+	tokenVars := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": w.sb.Issuer.RequestURL(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": w.sb.Issuer.RequestToken(), sdkStep: "default", "RUNNERNS_STS": w.sb.STS.URL()}
+	testBin := filepath.Join(j.Work, "sdk-step")
+	if err := copyFile(w.testBin, testBin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(testBin)
 	for _, c := range cases {
 		os.RemoveAll(userAWS)
 		if c.setup != nil {
 			c.setup()
 		}
 		j.Process = c.process
-		res, err := j.RunLater(ctx, []string{w.cli, "sts", "get-caller-identity", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text", "--cli-connect-timeout", "5"}, tokenVars)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != w.assumed("dev") {
-			t.Errorf("%s: a later step's AWS CLI got exit %d, %q, want %s\nstderr: %s", c.name, res.ExitCode, got, w.assumed("dev"), res.Stderr)
+		for _, client := range []struct {
+			name string
+			argv []string
+		}{
+			{"AWS CLI", []string{w.cli, "sts", "get-caller-identity", "--endpoint-url", w.sb.STS.URL(), "--query", "Arn", "--output", "text", "--cli-connect-timeout", "5"}},
+			{"aws-sdk-go-v2", []string{testBin}},
+		} {
+			res, err := j.RunLater(ctx, client.argv, tokenVars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _, _ := strings.Cut(strings.TrimSpace(string(res.Stdout)), " "); res.ExitCode != 0 || got != w.assumed("dev") {
+				t.Errorf("%s: a later step's %s got exit %d, %q, want %s\nstderr: %s", c.name, client.name, res.ExitCode, got, w.assumed("dev"), res.Stderr)
+			}
 		}
 	}
 	j.Process = nil
