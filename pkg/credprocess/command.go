@@ -20,8 +20,13 @@ const Executable = "oidc-aws"
 // commandPrefix runs the helper from DirVariable. The AWS CLI splits the
 // line into words as a POSIX shell would and runs them without a shell;
 // aws-sdk-go-v2 and most other SDKs hand the whole line to sh -c. An
-// explicit sh -c gives both the same expansion.
-var commandPrefix = []string{"sh", "-c", `exec "$` + DirVariable + `/` + Executable + `" ` + Command + ` "$@"`, Executable}
+// explicit sh -c gives both the same expansion. Where the variable was
+// dropped, ${…:?} has sh say so instead of running /oidc-aws; the message
+// has no '#' or ';', which the INI readers would take for a comment, nor
+// '}' or a quote, which would end the expansion.
+var commandPrefix = []string{"sh", "-c", `exec "${` + DirVariable + `:?` + noDirMessage + `}/` + Executable + `" ` + Command + ` "$@"`, Executable}
+
+const noDirMessage = "is empty or not set: pass it through to this command, as env -i, sudo or a container may drop it"
 
 // ProfileCommand is the credential_process line that runs the helper with
 // args, quoted so that sh and the CLI's splitting both read args back

@@ -59,3 +59,28 @@ func FuzzParseProfileCommand(f *testing.F) {
 		}
 	})
 }
+
+// Without OIDC_AWS_JOB_DIR (env -i, sudo, a container that drops it) the
+// line says which variable to pass through, rather than "/oidc-aws: not
+// found"; run as the SDKs run it (sh -c the line) and as the AWS CLI does
+// (the line's words).
+func TestProfileCommandWithoutTheJobDirSaysToPassItThrough(t *testing.T) {
+	line := ProfileCommand([]string{"--role-to-assume", "arn:aws:iam::123456789012:role/deploy"})
+	words, ok := splitWords(line)
+	if !ok {
+		t.Fatalf("cannot split %s", line)
+	}
+	for _, env := range [][]string{{DirVariable + "="}, {}} {
+		for name, cmd := range map[string]*exec.Cmd{
+			"sh -c": exec.Command("sh", "-c", line),
+			"words": exec.Command(words[0], words[1:]...),
+		} {
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), DirVariable) || !strings.Contains(string(out), "pass it through") ||
+				strings.Contains(string(out), "not found") {
+				t.Errorf("%s with env %q: %v, output %q", name, env, err, out)
+			}
+		}
+	}
+}
