@@ -155,7 +155,7 @@ func statementFacts(i int, s *Statement) *stmtFacts {
 			continue // reported as OIDC000
 		}
 		lc := lintCond{Condition: c, cc: cc}
-		if pre, claim, ok := cutLast(c.Key, ":"); ok && (strings.Contains(pre, ".") || strings.Contains(pre, "/")) {
+		if pre, claim, ok := cutLast(c.Key, ":"); ok && looksLikeIssuer(pre) {
 			lc.prefix, lc.claim = pre, strings.ToLower(claim)
 		}
 		f.conds = append(f.conds, lc)

@@ -14,13 +14,11 @@ import (
 // for its issuer, with what each condition evaluates to. Keys named for
 // another issuer are OIDC009's.
 func (f *stmtFacts) absentKeys() []absentKey {
-	issuer := f.keyIssuer()
-	if len(f.providers) > 0 {
-		issuer = f.providers[0]
-	}
-	if issuer == "" {
+	issuers := f.issuers()
+	if len(issuers) == 0 {
 		return nil
 	}
+	issuer := issuers[0]
 	var out []absentKey
 	for _, c := range f.conds {
 		// Key names are case-insensitive, issuer path included.
@@ -65,16 +63,12 @@ func trueWhenAbsent(cc *compiledCond) bool {
 // one, the issuer the key itself names. A condition on a key that is never
 // there tests nothing about the token.
 func (f *stmtFacts) provided(c *lintCond) bool {
-	issuers := f.providers
+	issuers := f.issuers()
 	if len(issuers) == 0 {
-		if iss := f.keyIssuer(); iss != "" {
-			issuers = []string{iss}
-		} else if c.prefix != "" {
-			issuers = []string{c.prefix}
+		if c.prefix == "" {
+			return true
 		}
-	}
-	if len(issuers) == 0 {
-		return true
+		issuers = []string{c.prefix}
 	}
 	for _, iss := range issuers {
 		if ok, _ := ConditionKeyProvided(iss, c.Key); ok {
@@ -84,18 +78,22 @@ func (f *stmtFacts) provided(c *lintCond) bool {
 	return false
 }
 
-// keyIssuer is the GitHub issuer a statement without a provider names in
-// its condition keys, or "".
-func (f *stmtFacts) keyIssuer() string {
+// issuers are the issuers whose tokens the statement is about: the
+// providers in Principal.Federated or, without one, the first GitHub
+// issuer its condition keys name. nil when neither says.
+func (f *stmtFacts) issuers() []string {
+	if len(f.providers) > 0 {
+		return f.providers
+	}
 	if !f.github {
-		return ""
+		return nil
 	}
 	for _, c := range f.conds {
 		if c.prefix != "" && isGitHubIssuer(c.prefix) {
-			return c.prefix
+			return []string{c.prefix}
 		}
 	}
-	return ""
+	return nil
 }
 
 // neverMatches reports whether some condition can never be true because
