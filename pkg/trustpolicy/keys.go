@@ -1,6 +1,7 @@
 package trustpolicy
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -85,19 +86,10 @@ func classifyIssuer(hostPath string) issuerKind {
 func claimIsKey(hostPath, claim string) bool {
 	c := strings.ToLower(claim)
 	h := strings.ToLower(strings.TrimRight(hostPath, "/"))
-	if containsString(genericOIDCKeys, c) || containsString(providerKeys[h], c) {
+	if slices.Contains(genericOIDCKeys, c) || slices.Contains(providerKeys[h], c) {
 		return true
 	}
-	return classifyIssuer(h) == issuerGitHub && containsString(githubKeys, c)
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return classifyIssuer(h) == issuerGitHub && slices.Contains(githubKeys, c)
 }
 
 // requestKeyAbsence names the request keys that a GitHub web-identity call
@@ -188,7 +180,7 @@ func nearestKey(host, claim string) string {
 		return ""
 	}
 	// GHES and other providers: the GitHub-specific claims are in sub.
-	if containsString(githubKeys, c) || c == "repository_owner" {
+	if slices.Contains(githubKeys, c) || c == "repository_owner" {
 		return host + ":sub"
 	}
 	return ""

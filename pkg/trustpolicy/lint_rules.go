@@ -88,18 +88,11 @@ func admitsWebIdentity(s *Statement) bool {
 	if !p.Wildcard && len(p.Federated) == 0 && !slices.Contains(p.AWS, "*") {
 		return false
 	}
-	hit := false
+	matches := func(a string) bool { return globFold(a, DefaultAction) }
 	if s.NotAction != nil {
-		hit = true
-		for _, a := range s.NotAction {
-			hit = hit && !globFold(a, DefaultAction)
-		}
-		return hit
+		return !slices.ContainsFunc(s.NotAction, matches)
 	}
-	for _, a := range s.Action {
-		hit = hit || globFold(a, DefaultAction)
-	}
-	return hit
+	return slices.ContainsFunc(s.Action, matches)
 }
 
 // lintNoSubject: without an identity condition any workflow anywhere gets in.
@@ -218,11 +211,7 @@ func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
 		if c.prefix == "" {
 			continue
 		}
-		match := false
-		for _, h := range f.providers {
-			match = match || strings.EqualFold(c.prefix, h)
-		}
-		if match {
+		if slices.ContainsFunc(f.providers, func(h string) bool { return strings.EqualFold(c.prefix, h) }) {
 			continue
 		}
 		claim := c.Key[len(c.prefix)+1:]
