@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
@@ -78,7 +78,12 @@ func (s cleanupState) isEmpty() bool {
 // by which the post step knows the state it got is its main step's.
 const markerPrefix = ".post-"
 
-var nonceRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// isNonce reports whether s is a nonce as writeMarker makes them: 32
+// lowercase hex digits. Checked by hand, not by a regexp compiled at
+// start-up for the post step alone.
+func isNonce(s string) bool {
+	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
+}
 
 // writeMarker puts a new marker in the job's directory and returns its
 // nonce.
@@ -113,7 +118,7 @@ func createEmpty(path string, uid, gid int) error {
 // is a regular file in the job's directory (which must be a real
 // directory), and every directory it names is the job's directory.
 func (s cleanupState) verify(d *jobdir.Dir) error {
-	if !nonceRe.MatchString(s.Nonce) {
+	if !isNonce(s.Nonce) {
 		return errors.New("it carries no marker")
 	}
 	if st, err := os.Lstat(d.Path); err != nil || !st.IsDir() {

@@ -293,6 +293,7 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 		"no marker":                      {Profile: "dev", Config: own, Remove: []string{victim}, Dir: outside},
 		"a marker that is not there":     {Profile: "dev", Config: own, Remove: []string{victim}, Nonce: strings.Repeat("ab", 16)},
 		"another directory as the job's": {Remove: []string{victim}, Dir: outside, Helper: outside, Nonce: realState.Nonce},
+		"a nonce that is a path":         {Profile: "dev", Config: own, Nonce: "0/../" + markerPrefix + realState.Nonce},
 	} {
 		b, _ := json.Marshal(forged)
 		code, log := j.post(&stepRun{state: map[string]string{stateKey: string(b)}}, nil)
