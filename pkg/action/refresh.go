@@ -48,7 +48,7 @@ func refreshSource(getenv func(string) string, t *profileTarget) ([]string, erro
 	args, ok := credprocess.ParseProfileCommand(line)
 	switch {
 	case line == "":
-		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown, quote(name)), fix: fix}
+		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown[0], quote(name)), fix: fix}
 	case !ok:
 		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of profile %s is not one", inputs.RoleChaining, quote(name)), fix: fix}
 	case slices.Contains(args, "--chain-role-to-assume"):

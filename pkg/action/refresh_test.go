@@ -73,7 +73,9 @@ func TestRefreshChainingNeedsARefreshableSourceProfile(t *testing.T) {
 	before := j.sb.STS.Stats().Requests
 	s := j.step(map[string]string{"refresh-credentials": "true", "role-chaining": "true", "aws-profile": "deployer"},
 		map[string]string{"AWS_PROFILE": "hub", "AWS_CONFIG_FILE": hub.env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE": hub.env["AWS_SHARED_CREDENTIALS_FILE"]})
-	if s.code == 0 || !strings.Contains(s.log.Text(), "starts from a refreshable profile of this action") || !strings.Contains(s.log.Text(), "refresh-credentials: true as well") {
+	// The config file, where a credential_process would be, named once.
+	names := "and AWS_CONFIG_FILE (" + hub.env["AWS_CONFIG_FILE"] + ") has none named"
+	if s.code == 0 || !strings.Contains(s.log.Text(), "starts from a refreshable profile of this action") || !strings.Contains(s.log.Text(), names) || !strings.Contains(s.log.Text(), "refresh-credentials: true as well") {
 		t.Errorf("exit %d\n%s", s.code, s.log.Text())
 	}
 	if n := j.sb.STS.Stats().Requests; n != before {
