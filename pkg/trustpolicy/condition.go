@@ -3,6 +3,7 @@ package trustpolicy
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,11 +38,7 @@ func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
 // is absent at the time of authorization ... true (the key doesn't exist —
 // it is null) or false (the key exists and its value is not null)."
 func (ev *evaluator) nullCondition(cr *ConditionResult, c *compiledCond, effect, label, claim, missingWhy string) {
-	wantAbsent, wantPresent := false, false
-	for _, v := range c.Values {
-		wantAbsent = wantAbsent || v == "true"
-		wantPresent = wantPresent || v == "false"
-	}
+	wantAbsent, wantPresent := slices.Contains(c.Values, "true"), slices.Contains(c.Values, "false")
 	seen := cr.Seen
 	switch {
 	case seen == nil && wantAbsent:

@@ -1,6 +1,7 @@
 package trustpolicy
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -219,12 +220,8 @@ func anyWildcardOnly(vals []string, like bool) bool {
 
 func hasNullFalse(conds []lintCond, key string) bool {
 	for _, c := range conds {
-		if c.cc.spec.family == famNull && strings.EqualFold(c.Key, key) {
-			for _, v := range c.Values {
-				if v == "false" {
-					return true
-				}
-			}
+		if c.cc.spec.family == famNull && strings.EqualFold(c.Key, key) && slices.Contains(c.Values, "false") {
+			return true
 		}
 	}
 	return false

@@ -2,6 +2,7 @@ package trustpolicy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,12 +45,9 @@ type absentKey struct {
 func trueWhenAbsent(cc *compiledCond) bool {
 	switch {
 	case cc.spec.family == famNull:
-		for _, v := range cc.Values {
-			if strings.EqualFold(v, "true") {
-				return true
-			}
-		}
-		return false
+		// As the evaluator reads Null (nullCondition): values are exactly
+		// "true" or "false", or the policy does not compile.
+		return slices.Contains(cc.Values, "true")
 	case cc.ifExists, cc.set == setAllValues:
 		return true
 	case cc.set == setAnyValue:
