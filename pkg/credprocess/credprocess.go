@@ -384,7 +384,9 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 // written by another version, or edited by hand.
 type settingsError struct{ err error }
 
-func (e *settingsError) Error() string { return e.err.Error() }
+func (e *settingsError) Error() string {
+	return "the profile's credential_process settings are invalid: " + e.err.Error()
+}
 func (e *settingsError) Unwrap() error { return e.err }
 func (e *settingsError) Fix() string {
 	return "let the oidc-aws-action step with refresh-credentials: true write the profile again, rather than editing it"
@@ -409,15 +411,11 @@ func report(w io.Writer, err error) {
 	if errors.As(err, &f) {
 		fix = f.Fix()
 	}
-	var se *settingsError
-	switch {
-	case errors.Is(err, idtoken.ErrNoTokenPermission):
+	if errors.Is(err, idtoken.ErrNoTokenPermission) {
 		// idtoken's own words are for the action's step; an SDK's user may
 		// have dropped the variables on the way (sudo, env -i).
 		msg = "this step cannot get a GitHub OIDC token: " + idtoken.EnvRequestURL + " and " + idtoken.EnvRequestToken + " are not in its environment"
 		fix = "add `permissions: id-token: write` to the job (or the workflow); if the command runs under sudo, env -i or in a container, pass those two variables through to it"
-	case errors.As(err, &se):
-		msg = "the profile's credential_process settings are invalid: " + msg
 	}
 	// Escape keeps each to one line whatever a cause's text holds.
 	io.WriteString(w, workflow.Neutralize("oidc-aws credential-process: "+workflow.Escape(msg))+"\n")
