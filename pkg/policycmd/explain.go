@@ -77,11 +77,11 @@ func parseExplainFlags(args []string, stdout, stderr io.Writer) (explainOptions,
 func loadExplainPolicies(in *inputReader, o explainOptions, stderr io.Writer) ([]trustpolicy.Document, int) {
 	data, err := in.read(o.policyPath, trustpolicy.MaxInputBytes)
 	if err != nil {
-		return nil, inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", displayPath(o.policyPath), err))
+		return nil, inputError(stderr, "explain", pathError("--policy", o.policyPath, err))
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
 	if err != nil {
-		return nil, inputError(stderr, "explain", fmt.Errorf("--policy %s: %w", displayPath(o.policyPath), err))
+		return nil, inputError(stderr, "explain", pathError("--policy", o.policyPath, err))
 	}
 	if o.role == "" {
 		return docs, -1
@@ -106,10 +106,10 @@ func loadExplainToken(in *inputReader, o explainOptions, now time.Time) (*explai
 	if o.tokenPath != "" {
 		raw, err := in.read(o.tokenPath, maxClaimsBytes)
 		if err != nil {
-			return nil, fmt.Errorf("--token %s: %w", displayPath(o.tokenPath), err)
+			return nil, pathError("--token", o.tokenPath, err)
 		}
 		if t.claims, err = claims.Decode(string(raw)); err != nil {
-			return nil, fmt.Errorf("--token %s: %w", strconv.Quote(o.tokenPath), err)
+			return nil, pathError("--token", o.tokenPath, err)
 		}
 		t.source = "token (signature NOT verified: claims were only decoded; STS verifies the real token)"
 		if exp := t.claims.ExpiresAt; !exp.IsZero() && !now.Before(exp) {
@@ -118,20 +118,26 @@ func loadExplainToken(in *inputReader, o explainOptions, now time.Time) (*explai
 	} else {
 		raw, err := in.read(o.claimsPath, maxClaimsBytes)
 		if err != nil {
-			return nil, fmt.Errorf("--claims %s: %w", displayPath(o.claimsPath), err)
+			return nil, pathError("--claims", o.claimsPath, err)
 		}
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.UseNumber()
 		var m map[string]any
 		if err := d.Decode(&m); err != nil || m == nil {
-			return nil, fmt.Errorf("--claims %s: want a JSON object of claims such as {\"iss\": ..., \"sub\": ..., \"aud\": ...} (debug-claims prints one)", strconv.Quote(o.claimsPath))
+			return nil, pathError("--claims", o.claimsPath, errors.New("want a JSON object of claims such as {\"iss\": ..., \"sub\": ..., \"aud\": ...} (debug-claims prints one)"))
 		}
 		if t.claims, err = claims.FromMap(m); err != nil {
-			return nil, fmt.Errorf("--claims %s: %w", strconv.Quote(o.claimsPath), err)
+			return nil, pathError("--claims", o.claimsPath, err)
 		}
 		t.source = "claims from " + strconv.Quote(o.claimsPath)
 	}
 	return t, settleIssuer(t.claims, o.issuer)
+}
+
+// pathError says what is wrong with the file a flag names, showing the
+// path as lint shows file names.
+func pathError(flag, path string, err error) error {
+	return fmt.Errorf("%s %s: %w", flag, displayPath(path), err)
 }
 
 // settleIssuer fills a missing iss from --issuer and refuses a conflict:
