@@ -145,6 +145,15 @@ func (s cleanupState) verify(d *jobdir.Dir) error {
 func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 	var errs []error
 	removed := 0
+	// remove takes out one file; one already gone is no error.
+	remove := func(p string) {
+		switch err := removeFile(p); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, os.ErrNotExist):
+			errs = append(errs, err)
+		}
+	}
 	whole := map[string]bool{}
 	for _, p := range s.Remove {
 		if filepath.Dir(p) != d.Path {
@@ -153,12 +162,7 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 			continue
 		}
 		whole[p] = true
-		switch err := removeFile(p); {
-		case err == nil:
-			removed++
-		case !errors.Is(err, os.ErrNotExist):
-			errs = append(errs, err)
-		}
+		remove(p)
 	}
 	if s.Profile != "" {
 		f := awsprofile.Files{UID: -1, GID: -1}
@@ -189,12 +193,7 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 		for _, pattern := range []string{credprocess.Executable, "cred-*", ".cred-*", ".oidc-aws-*"} {
 			matches, _ := filepath.Glob(filepath.Join(d.Path, pattern))
 			for _, p := range matches {
-				switch err := removeFile(p); {
-				case err == nil:
-					removed++
-				case !errors.Is(err, os.ErrNotExist):
-					errs = append(errs, err)
-				}
+				remove(p)
 			}
 		}
 	}
