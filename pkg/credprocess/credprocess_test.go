@@ -35,6 +35,7 @@ type world struct {
 	sleep retry.Sleeper // nil: real waits
 	// runTimeout and fallbackWait, when set, scale down the helper's.
 	runTimeout, fallbackWait time.Duration
+	beforeNetwork            func() // nil: none
 	sb                       *sandbox.Sandbox
 	env                      map[string]string
 	clock                    *fakeClock
@@ -78,7 +79,7 @@ func (w *world) run(t *testing.T, args []string) runResult {
 	code := Run(context.Background(), args, Options{
 		Getenv: func(k string) string { return w.env[k] },
 		Stdout: &stdout, Stderr: &stderr, Sleep: w.sleep, now: w.clock.Now,
-		runTimeout: w.runTimeout, fallbackWait: w.fallbackWait,
+		runTimeout: w.runTimeout, fallbackWait: w.fallbackWait, BeforeNetwork: w.beforeNetwork,
 	})
 	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	if code == 0 {
@@ -594,5 +595,39 @@ func TestWhileSTSHangsTheHelpersWaitingOnTheLockAnswerFromTheCache(t *testing.T)
 	w.clock.advance(refreshPause)
 	if r := w.run(t, w.args()); r.code != 0 || r.out != first.out || w.stsCalls() != 3 {
 		t.Errorf("after the pause: exit %d, %d STS calls in all, want 3: %s", r.code, w.stsCalls(), r.stderr)
+	}
+}
+
+// TestAnAnswerFromTheCacheNeedsNoLockAndNoNetworkSetUp: the hot path of
+// every SDK call. While the entry is fresh the helper neither waits on the
+// lock (here held by another process's flock for the whole run) nor runs
+// BeforeNetwork, where the binary parses its compiled-in CA roots.
+func TestAnAnswerFromTheCacheNeedsNoLockAndNoNetworkSetUp(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	var setUps atomic.Int32
+	w.beforeNetwork = func() { setUps.Add(1) }
+	first := w.run(t, w.args())
+	if first.code != 0 || setUps.Load() == 0 {
+		t.Fatalf("first run: exit %d, %d network set-ups: %s", first.code, setUps.Load(), first.stderr)
+	}
+	locks, _ := filepath.Glob(filepath.Join(w.dir, "cred-*.lock"))
+	if len(locks) != 1 {
+		t.Fatalf("lock files %v, want one", locks)
+	}
+	f, err := os.Open(locks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	w.runTimeout = 2 * time.Second
+	setUps.Store(0)
+	if r := w.run(t, w.args()); r.code != 0 || r.out != first.out {
+		t.Fatalf("from the cache with the lock held: exit %d, same credentials %v: %s", r.code, r.out == first.out, r.stderr)
+	}
+	if n := setUps.Load(); n != 0 {
+		t.Errorf("an answer from the cache set up the network %d times", n)
 	}
 }
