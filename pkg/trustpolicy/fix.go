@@ -63,7 +63,7 @@ func (ev *evaluator) neverSetFix(c *compiledCond, claim string) (string, bool) {
 		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest)), true
 	case claim == "":
 		if _, absent := requestKeyAbsence(c.Key); absent {
-			if k := strings.ToLower(c.Key); strings.HasPrefix(k, "aws:requesttag/") || strings.HasSuffix(k, "tagkeys") {
+			if sessionTagKey(strings.ToLower(c.Key)) {
 				return fmt.Sprintf("GitHub sends no session tags, so %s is never present in AssumeRoleWithWebIdentity from GitHub, whatever the job does; remove the condition", quote(c.Key)), true
 			}
 			return fmt.Sprintf("AssumeRoleWithWebIdentity from GitHub never carries %s, whatever the job does; remove the condition", quote(c.Key)), true

@@ -101,14 +101,20 @@ func requestKeyAbsence(key string) (why string, absent bool) {
 	switch {
 	case k == "sts:sourceidentity":
 		return "sts:SourceIdentity is set only from the token's https://aws.amazon.com/source_identity claim, which GitHub never sends", true
-	case k == "aws:tagkeys", strings.HasPrefix(k, "aws:requesttag/"):
-		return key + " is set only from session tags in the token (https://aws.amazon.com/tags), which GitHub never sends", true
 	case k == "sts:transitivetagkeys":
 		return "sts:TransitiveTagKeys is set only from session tags in the token, which GitHub never sends", true
+	case sessionTagKey(k):
+		return key + " is set only from session tags in the token (https://aws.amazon.com/tags), which GitHub never sends", true
 	case k == "sts:externalid":
 		return "sts:ExternalId exists only for sts:AssumeRole, never for a web-identity call", true
 	}
 	return "", false
+}
+
+// sessionTagKey reports whether the lower-case key k is set only from
+// session tags.
+func sessionTagKey(k string) bool {
+	return k == "aws:tagkeys" || k == "sts:transitivetagkeys" || strings.HasPrefix(k, "aws:requesttag/")
 }
 
 // ConditionKeyProvided reports whether IAM provides the condition key for a
