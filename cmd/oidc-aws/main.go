@@ -11,7 +11,6 @@ import (
 	"os"
 
 	"github.com/org/oidc-aws-action/pkg/action"
-	"github.com/org/oidc-aws-action/pkg/caroots"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -44,7 +43,6 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	useFallbackRoots(args)
 	if len(args) == 0 {
 		ctx, stop := stopOnSignal(func(msg string) { workflow.New(os.Stdout, os.Getenv).Errorf("%s", msg) })
 		defer stop()
@@ -52,6 +50,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if action.IsPost(os.Getenv) {
 			return action.Cleanup(ctx, action.Options{Version: version})
 		}
+		useFallbackRoots()
 		return action.Run(ctx, action.Options{Version: version})
 	}
 	// The action writes its own log; everything else this program prints
@@ -66,7 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case credprocess.Command:
 		ctx, stop := stopOnSignal(func(msg string) { fmt.Fprintln(stderr, "oidc-aws:", msg) })
 		defer stop()
-		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version, BeforeNetwork: caroots.Use})
+		return credprocess.Run(ctx, args[1:], credprocess.Options{Stdout: stdout, Stderr: stderr, Version: version, BeforeNetwork: useFallbackRoots})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "oidc-aws", version)
 		return 0

@@ -1,16 +1,10 @@
 package main
 
-import (
-	"github.com/org/oidc-aws-action/pkg/caroots"
-	"github.com/org/oidc-aws-action/pkg/credprocess"
-)
+import "github.com/org/oidc-aws-action/pkg/caroots"
 
-// The image is built FROM scratch, so there is no CA bundle on disk; every
-// command but credential-process registers the compiled-in roots first
-// thing. credential-process does it before its first network call only:
-// from its cache it needs none (pkg/caroots).
-func useFallbackRoots(args []string) {
-	if len(args) == 0 || args[0] != credprocess.Command {
-		caroots.Use()
-	}
-}
+// The image is built FROM scratch, so there is no CA bundle on disk: the
+// compiled-in roots are registered before a command's first network call,
+// and only by the commands that make one (the action's main step here,
+// credential-process through its BeforeNetwork). The post step, policy and
+// version make none and so skip the parse (pkg/caroots).
+func useFallbackRoots() { caroots.Use() }
