@@ -55,7 +55,7 @@ const (
 // a one-line change.
 var Specs = []Spec{
 	{RoleToAssume, "", false, "ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy. Required unless debug-claims is true."},
-	{AWSRegion, "", true, "AWS region, e.g. us-east-1; picks the regional STS endpoint. Exported as AWS_REGION and AWS_DEFAULT_REGION unless output-env-credentials is false (its default with aws-profile or refresh-credentials); a profile the action writes gets it as its region."},
+	{AWSRegion, "", true, "AWS region, e.g. us-east-1; picks the regional STS endpoint. Exported as AWS_REGION and AWS_DEFAULT_REGION while output-env-credentials is true; a profile the action writes gets it as its region."},
 	{Audience, claims.DefaultAudience, false, "Audience requested for the GitHub OIDC token; must be a client ID of the account's IAM OIDC provider."},
 	{RoleSessionName, "GitHubActions", false, "Role session name: 2-64 characters of letters, digits and +=,.@_-."},
 	{RoleDurationSeconds, "3600", false, "Lifetime of the credentials in seconds, 900-43200 (and at most the role's maximum session duration)."},
@@ -75,7 +75,7 @@ var Specs = []Spec{
 	{RefreshCredentials, "false", false, "Write a profile (aws-profile, or default) whose credential_process renews the credentials from the job's OIDC token whenever the AWS CLI or an SDK needs them, so they outlive role-duration-seconds; no keys are exported. Later steps need permissions: id-token: write too."},
 	// No default in action.yml: the runner would pass it as if given, and
 	// the default depends on aws-profile, as in configure-aws-credentials.
-	{OutputEnvCredentials, "", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and AWS_REGION to later steps (and AWS_PROFILE with aws-profile). Default: true, or false when aws-profile is given."},
+	{OutputEnvCredentials, "", false, "Export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION to later steps (and AWS_PROFILE with aws-profile). Default: true, or false with aws-profile or refresh-credentials (which refuses true)."},
 	{OutputCredentials, "false", false, "Also set the credentials as step outputs (aws-access-key-id, aws-secret-access-key, aws-session-token, aws-expiration)."},
 	{MaskAWSAccountID, "false", false, "Mask the AWS account ID and the role ARN in logs."},
 	{UnsetCurrentCreds, "false", false, "Clear AWS credential variables already set in the job before this step exports its own."},
