@@ -38,9 +38,9 @@ type lintReport struct {
 
 // failOn maps --fail-on to the lowest severity rank that fails the run.
 var failOn = map[string]int{
-	"error":   trustpolicy.SeverityRank("error"),
-	"warning": trustpolicy.SeverityRank("warning"),
-	"info":    trustpolicy.SeverityRank("info"),
+	"error":   trustpolicy.SeverityError.Rank(),
+	"warning": trustpolicy.SeverityWarning.Rank(),
+	"info":    trustpolicy.SeverityInfo.Rank(),
 	"none":    0,
 }
 
@@ -106,7 +106,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	for _, f := range rep.findings {
-		if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
+		if minRank > 0 && f.Severity.Rank() >= minRank {
 			return ExitFindings
 		}
 	}
@@ -178,7 +178,7 @@ func plural(n int, one, many string) string {
 
 func writeText(w io.Writer, rep lintReport) error {
 	var b strings.Builder
-	counts := map[string]int{}
+	counts := map[trustpolicy.Severity]int{}
 	for _, f := range rep.findings {
 		counts[f.Severity]++
 		// Severity leads so no line can start with text from the input.
@@ -200,7 +200,7 @@ func writeText(w io.Writer, rep lintReport) error {
 	if len(rep.findings) == 0 {
 		fmt.Fprintf(&b, "no findings in %s", plural(rep.checked, "file", "files"))
 	} else {
-		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %s", counts["error"], counts["warning"], counts["info"], plural(rep.checked, "file", "files"))
+		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %s", counts[trustpolicy.SeverityError], counts[trustpolicy.SeverityWarning], counts[trustpolicy.SeverityInfo], plural(rep.checked, "file", "files"))
 	}
 	if n := len(rep.failures); n > 0 {
 		fmt.Fprintf(&b, "; %s could not be checked", plural(n, "file", "files"))
@@ -241,8 +241,8 @@ func writeJSON(w io.Writer, rep lintReport) error {
 	}{Findings: []jsonFinding{}, Failures: []jsonFailure{},
 		Summary: map[string]int{"error": 0, "warning": 0, "info": 0, "files_checked": rep.checked, "files_failed": len(rep.failures)}}
 	for _, f := range rep.findings {
-		out.Summary[f.Severity]++
-		out.Findings = append(out.Findings, jsonFinding{f.File, f.Line, f.Document, f.ID, f.Severity, f.Statement, f.Message, f.Fix})
+		out.Summary[string(f.Severity)]++
+		out.Findings = append(out.Findings, jsonFinding{f.File, f.Line, f.Document, f.ID, string(f.Severity), f.Statement, f.Message, f.Fix})
 	}
 	for _, f := range rep.failures {
 		out.Failures = append(out.Failures, jsonFailure{f.File, f.Err.Error()})
@@ -341,10 +341,10 @@ func sarifLocationOf(file string, line int) sarifLocation {
 // InformationURI is where SARIF viewers link the tool name.
 const InformationURI = "https://github.com/org/oidc-aws-action"
 
-func sarifLevel(sev string) string {
+func sarifLevel(sev trustpolicy.Severity) string {
 	switch sev {
-	case "error", "warning":
-		return sev
+	case trustpolicy.SeverityError, trustpolicy.SeverityWarning:
+		return string(sev)
 	}
 	return "note"
 }

@@ -9,7 +9,7 @@ import (
 // suppressed or tracked (SARIF ruleId).
 type Finding struct {
 	ID       string
-	Severity string // "error", "warning" or "info"
+	Severity Severity
 	// Statement labels the statement ("#1 \"GitHub\""); "" for the policy.
 	Statement string
 	Index     int // 0-based statement index; -1 for the policy as a whole
@@ -23,7 +23,7 @@ type Finding struct {
 // Rule describes a lint rule for documentation and SARIF.
 type Rule struct {
 	ID       string
-	Severity string // default severity; a finding may differ, as its message says
+	Severity Severity // default severity; a finding may differ, as its message says
 	Summary  string
 	Help     string
 }
@@ -44,21 +44,6 @@ func Rules() []Rule {
 		out[i] = r.Rule
 	}
 	return out
-}
-
-// Severities in increasing order of weight; SeverityRank orders them for a
-// threshold such as `lint --fail-on`.
-var severities = []string{"info", "warning", "error"}
-
-// SeverityRank is 1 for info, 2 for warning, 3 for error and 0 for anything
-// else.
-func SeverityRank(sev string) int {
-	for i, s := range severities {
-		if s == sev {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // Lint checks a trust policy for OIDC mistakes. Policy-wide findings come
@@ -99,7 +84,7 @@ type reporter struct {
 func (r *reporter) report(msg, fix, evidence string) { r.reportAs(r.rule.Severity, msg, fix, evidence) }
 
 // reportAs adds a finding at a severity the situation decides.
-func (r *reporter) reportAs(sev, msg, fix, evidence string) {
+func (r *reporter) reportAs(sev Severity, msg, fix, evidence string) {
 	if evidence == "" {
 		evidence = r.sid
 	}
