@@ -353,8 +353,12 @@ func writeSARIF(w io.Writer, rep lintReport) error {
 	driver := sarifDriver{Name: "oidc-aws", InformationURI: InformationURI}
 	index := map[string]int{}
 	for i, r := range trustpolicy.Rules() {
+		help := r.Help
+		if r.Doc != "" {
+			help += " Source: " + r.Doc
+		}
 		sr := sarifRule{ID: r.ID, Name: ruleName(r.Summary), ShortDescription: sarifText{r.Summary}, FullDescription: sarifText{r.Help},
-			Help: sarifText{r.Help}}
+			Help: sarifText{help}}
 		sr.DefaultConfiguration.Level = sarifLevel(r.Severity)
 		driver.Rules = append(driver.Rules, sr)
 		index[r.ID] = i

@@ -26,6 +26,9 @@ type Rule struct {
 	Severity Severity // default severity; a finding may differ, as its message says
 	Summary  string
 	Help     string
+	// Doc quotes the one sentence of GitHub's documentation the rule rests
+	// on, with its page; "" for rules that rest on IAM's behaviour alone.
+	Doc string
 }
 
 // lintRule is a Rule with the check that reports it. A check looks at the
@@ -212,80 +215,6 @@ func hasNullFalse(conds []lintCond, key string) bool {
 	return false
 }
 
-// subject-scope levels, from broadest to narrowest.
-const (
-	scopeAnyRepo = iota
-	scopeOwner
-	scopeRepo
-	scopeExact
-)
-
-// subjectScope works out how far the statement's identity conditions let
-// in: conditions AND together, so the narrowest restricting condition
-// decides; within one condition values OR, so its broadest value decides.
-// ok is false when no condition restricts the repository at all. A
-// condition on a key IAM does not provide restricts nothing: it is never
-// true (neverMatches) or always true (IfExists, negated), whatever the
-// token says.
-func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) {
-	scope = -1
-	contextRestricted := false
-	for i := range f.conds {
-		c := &f.conds[i]
-		if !f.restricts(c) || !f.provided(c) {
-			continue
-		}
-		vals, like := scopeValues(f.version, c.Values, c.cc.spec.family == famStringLike)
-		switch c.claim {
-		case "ref", "environment", "workflow_ref", "event_name", "job_workflow_sha", "workflow_sha":
-			if !anyWildcardOnly(vals, like) {
-				contextRestricted = true
-			}
-		}
-		lvl, i, isID := claimScope(c.claim, vals, like)
-		if !isID {
-			continue
-		}
-		ev := c.Values[i]
-		ok = true
-		if lvl > scope {
-			scope, evidence, claim = lvl, ev, c.claim
-		}
-	}
-	if scope == scopeRepo && contextRestricted {
-		scope = scopeExact
-	}
-	return scope, evidence, claim, ok
-}
-
-// claimScope grades the values of a positive condition on a claim that
-// identifies a repository. ok is false for claims that do not. The result
-// is the broadest value's level, since values OR together.
-func claimScope(claim string, vals []string, like bool) (level, evidence int, ok bool) {
-	var grade func(string) int
-	switch claim {
-	case "sub":
-		grade = func(v string) int { return subjectLevel(v, like) }
-	case "job_workflow_ref":
-		grade = func(v string) int { return pathScope(v, like, scopeExact) }
-	case "repository":
-		grade = func(v string) int { return pathScope(v, like, scopeRepo) }
-	case "repository_id":
-		grade = func(v string) int { return literalScope(v, like, scopeRepo) }
-	case "repository_owner", "repository_owner_id":
-		grade = func(v string) int { return literalScope(v, like, scopeOwner) }
-	default:
-		return 0, 0, false
-	}
-	level = scopeExact + 1
-	for i, v := range vals {
-		if g := grade(v); g < level {
-			level, evidence = g, i
-		}
-	}
-	return level, evidence, true
-}
-
 // scopeValues rewrites values for grading when policy variables are in
 // play (Version 2012-10-17): a variable takes the token's own value, so it
 // narrows nothing and counts as "*", under StringEquals too; ${*} and ${?}
@@ -328,62 +257,6 @@ func wildAt(v string, like bool) int {
 		return -1
 	}
 	return strings.IndexAny(v, "*?")
-}
-
-// subjectLevel grades a sub value such as "repo:org/repo:ref:refs/heads/main"
-// or the immutable "repo:org@1/repo@2:...". Subjects in a custom format
-// (set through GitHub's OIDC subject customisation) are graded only for a
-// leading wildcard.
-func subjectLevel(v string, like bool) int {
-	w := wildAt(v, like)
-	if w < 0 {
-		return scopeExact
-	}
-	rest, ok := strings.CutPrefix(v, "repo:")
-	if !ok {
-		if w == 0 || w < len("repo:") && strings.HasPrefix("repo:", v[:w]) {
-			return scopeAnyRepo
-		}
-		return scopeExact
-	}
-	w -= len("repo:")
-	slash := strings.Index(rest, "/")
-	if slash < 0 || w < slash {
-		return scopeAnyRepo
-	}
-	colon := strings.Index(rest[slash:], ":")
-	if colon < 0 || w < slash+colon {
-		return scopeOwner
-	}
-	if w == slash+colon+1 {
-		return scopeRepo
-	}
-	return scopeExact
-}
-
-// pathScope grades OWNER/REPO[/...] values: a wildcard in the owner admits
-// any repository, one in the repository name any of the owner's.
-func pathScope(v string, like bool, exact int) int {
-	w := wildAt(v, like)
-	if w < 0 {
-		return exact
-	}
-	slash := strings.Index(v, "/")
-	if slash < 0 || w < slash {
-		return scopeAnyRepo
-	}
-	next := strings.IndexAny(v[slash+1:], "/@")
-	if next < 0 || w < slash+1+next {
-		return scopeOwner
-	}
-	return exact
-}
-
-func literalScope(v string, like bool, exact int) int {
-	if wildAt(v, like) >= 0 {
-		return scopeAnyRepo
-	}
-	return exact
 }
 
 // firstNameOnlySubject returns the first sub value that names its
