@@ -32,6 +32,11 @@ func lintAnyOwner(r *reporter, f *stmtFacts) {
 		workflow, _, _ := strings.Cut(id.evidence, "@")
 		how = fmt.Sprintf("job_workflow_ref %s names the reusable workflow, not the repository that calls it: every repository allowed to call %s (any repository on GitHub when the workflow's repository is public) gets a token with this value, and nothing else here pins the caller",
 			quote(id.evidence), quote(workflow))
+	} else if id.late {
+		how = fmt.Sprintf("sub pattern %s pins the caller only in a pair after a wildcard; a wildcard can stand for whole key:value pairs of a template the token's owner chooses, so that pin is not counted and the pattern is treated as open to any owner",
+			quote(id.evidence))
+		r.report(how, "put the pinning pair first, before any wildcard (e.g. \"repository_owner_id:ID:environment:prod*\"), or "+pinFix(host), id.evidence)
+		return
 	} else {
 		how = fmt.Sprintf("sub %s does not pin the repository's owner: the subject template is chosen by each token's owner, so anyone can set include_claim_keys to %s on their own repository and %s to get a matching token",
 			quote(id.evidence), templateOf(id.pairs), runWith(id.pairs))

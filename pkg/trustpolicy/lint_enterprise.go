@@ -10,8 +10,16 @@ func lintEnterpriseWide(r *reporter, f *stmtFacts) {
 	if f.neverMatches() {
 		return
 	}
-	if id := f.subjectScope(); id.ok && id.level == scopeEnterprise {
-		r.report(fmt.Sprintf("%s value %s admits every repository of one enterprise: anyone who can create or push to a repository in any of its organisations can assume this role", id.claim, quote(id.evidence)),
-			"pin the repository as well: add StringEquals on repository_id, or require \"repo:OWNER/REPO:...\" in sub", id.evidence)
+	id := f.subjectScope()
+	if !id.ok || id.level != scopeEnterprise {
+		return
 	}
+	fix := "pin the repository as well: require \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\" in sub"
+	if is := f.issuers(); len(is) > 0 {
+		if ok, _ := ConditionKeyProvided(is[0], is[0]+":repository_id"); ok {
+			fix += fmt.Sprintf(", or add StringEquals %s", quote(is[0]+":repository_id"))
+		}
+	}
+	r.report(fmt.Sprintf("%s value %s admits every repository of one enterprise: anyone who can create or push to a repository in any of its organisations can assume this role", id.claim, quote(id.evidence)),
+		fix, id.evidence)
 }

@@ -27,6 +27,7 @@ type identity struct {
 	claim    string        // the deciding condition's claim: "sub", "job_workflow_ref", …
 	evidence string        // its broadest value, as the policy writes it
 	pairs    []subjectPair // for a sub value: the literal pairs before any pin
+	late     bool          // for a sub value: a pin follows a wildcard, uncounted
 	ok       bool          // false when no condition restricts the caller at all
 }
 
@@ -57,7 +58,7 @@ func (f *stmtFacts) subjectScope() identity {
 		}
 		contextRestricted = contextRestricted || ctx
 		if !id.ok || g.level > id.level {
-			id = identity{level: g.level, claim: c.claim, evidence: c.Values[i], pairs: g.pairs, ok: true}
+			id = identity{level: g.level, claim: c.claim, evidence: c.Values[i], pairs: g.pairs, late: g.lateWildcard, ok: true}
 		}
 	}
 	if id.level == scopeRepo && contextRestricted {
@@ -77,6 +78,9 @@ type subjectGrade struct {
 	// owner or repository that takes the name matches.
 	idsDiscarded bool
 	pairs        []subjectPair
+	// lateWildcard: a pinning pair follows the first wildcard of a custom
+	// value, and is not counted.
+	lateWildcard bool
 }
 
 // subjectPair is one key:value of a custom subject, its value decoded:
@@ -156,6 +160,7 @@ func gradeSubject(v string, like bool) subjectGrade {
 				// "*", "re*": could be "repo:" and any repository at all.
 				return subjectGrade{level: scopeAnyRepo}
 			}
+			g.lateWildcard = pinAfter(rest)
 			break
 		}
 		if key == "pull_request" {
@@ -197,6 +202,9 @@ func gradeSubject(v string, like bool) subjectGrade {
 		default:
 			g.ctx = g.ctx || contextKeys[key]
 		}
+		if wild && more {
+			g.lateWildcard = pinAfter(rest)
+		}
 		if wild || !more {
 			break
 		}
@@ -206,6 +214,16 @@ func gradeSubject(v string, like bool) subjectGrade {
 		g.level = scopeExact
 	}
 	return g
+}
+
+// pinAfter reports whether a pinning pair follows in rest.
+func pinAfter(rest string) bool {
+	for _, k := range []string{"repo", "repository_owner", "repository_owner_id", "repository_id", "enterprise", "enterprise_id"} {
+		if strings.Contains(rest, ":"+k+":") {
+			return true
+		}
+	}
+	return false
 }
 
 // pinLevel is what a pinning pair's value pins: a wildcard in it pins
