@@ -136,20 +136,31 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 			rep.failures = append(rep.failures, failure{file, err})
 			continue
 		}
-		docs, err := trustpolicy.ParseDocuments(data)
+		input, err := trustpolicy.ParseInput(data)
 		if err != nil {
 			rep.failures = append(rep.failures, failure{file, err})
 			continue
 		}
+		docs := input.Documents
 		rep.checked++
 		lines := newLineIndex(data)
+		// A role whose policy is unknown until apply (a first plan) is
+		// reported, not a reason to reject the file.
+		for i := range input.Unknown {
+			u := &input.Unknown[i]
+			for _, f := range trustpolicy.LintUnknown(u) {
+				if !ignored[f.ID] {
+					rep.findings = append(rep.findings, located{Finding: f, File: file, Document: u.Name, Line: lines.line(u.Offset)})
+				}
+			}
+		}
 		for _, d := range docs {
 			for _, f := range trustpolicy.Lint(d.Policy) {
 				if ignored[f.ID] {
 					continue
 				}
 				l := located{Finding: f, File: file, Line: lines.line(findOffset(data, d, f))}
-				if len(docs) > 1 {
+				if len(docs)+len(input.Unknown) > 1 {
 					l.Document = d.Name
 				}
 				rep.findings = append(rep.findings, l)

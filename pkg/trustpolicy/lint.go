@@ -32,12 +32,14 @@ type Rule struct {
 }
 
 // lintRule is a Rule with the check that reports it. A check looks at the
-// whole policy (policy) or at one statement at a time (statement); each
-// rule has exactly one.
+// whole policy (policy), at one statement at a time (statement), or at a
+// role whose policy is unknown until apply (unknown); each rule has
+// exactly one.
 type lintRule struct {
 	Rule
 	policy    func(r *reporter, p *Policy)
 	statement func(r *reporter, s *stmtFacts)
+	unknown   func(r *reporter, u *UnknownPolicy)
 }
 
 // Rules lists every lint rule in ID order.
@@ -69,6 +71,18 @@ func Lint(p *Policy) []Finding {
 			if lr := &lintRules[j]; lr.statement != nil {
 				lr.statement(&reporter{rule: &lr.Rule, out: &out, index: i, label: facts.label, sid: facts.s.Sid}, facts)
 			}
+		}
+	}
+	return out
+}
+
+// LintUnknown reports a role whose trust policy is unknown until apply, so
+// the gap shows in lint's output rather than passing in silence.
+func LintUnknown(u *UnknownPolicy) []Finding {
+	var out []Finding
+	for i := range lintRules {
+		if lr := &lintRules[i]; lr.unknown != nil {
+			lr.unknown(&reporter{rule: &lr.Rule, out: &out, index: -1}, u)
 		}
 	}
 	return out
