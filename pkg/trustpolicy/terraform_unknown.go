@@ -16,8 +16,9 @@ import (
 // the whole assume_role_policy, is known only once the provider exists.
 type UnknownPolicy struct {
 	Name string // the role's resource address
-	// Why says what makes the policy unknown, e.g. "it depends on
-	// aws_iam_openid_connect_provider.github.arn, which this plan creates".
+	// Why says what makes the policy unknown, e.g. `it depends on
+	// "aws_iam_openid_connect_provider.github.arn", which this plan
+	// creates`; names from the input are quoted.
 	Why string
 	// Offset is the byte offset of the role's address in resource_changes,
 	// or -1 when unknown.
@@ -193,7 +194,7 @@ func (t *tracer) follow(expr json.RawMessage, depth int) {
 				continue
 			}
 			t.seen[addr] = true
-			t.via = append(t.via, addr)
+			t.via = append(t.via, quote(addr))
 			if e, ok := t.mod.expressions(addr); ok {
 				t.follow(e, depth+1)
 			}
@@ -210,9 +211,9 @@ func (t *tracer) follow(expr json.RawMessage, depth int) {
 			if c := t.change(addr); c != nil {
 				switch {
 				case slices.Contains(c.Change.Actions, "create"):
-					t.causes = append(t.causes, strings.TrimSuffix(addr+"."+attr, ".")+", which this plan creates")
+					t.causes = append(t.causes, quote(strings.TrimSuffix(addr+"."+attr, "."))+", which this plan creates")
 				case attr != "" && string(bytes.TrimSpace(c.Change.AfterUnknown[attr])) == "true":
-					t.causes = append(t.causes, addr+"."+attr+", known only after apply")
+					t.causes = append(t.causes, quote(addr+"."+attr)+", known only after apply")
 				}
 			}
 		}

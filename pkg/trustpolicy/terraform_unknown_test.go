@@ -21,19 +21,19 @@ func TestUnknownPolicies(t *testing.T) {
 		{"a policy built inline from the provider's ARN names it",
 			`{"format_version":"1.2","planned_values":{"root_module":{}},"resource_changes":[` + provider + `,` + role("aws_iam_role.deploy", "") + `],
 			"configuration":{"root_module":{"resources":[{"address":"aws_iam_role.deploy","expressions":{"assume_role_policy":{"references":["aws_iam_openid_connect_provider.github.arn","aws_iam_openid_connect_provider.github"]}}}]}}}`,
-			[]UnknownPolicy{{Name: "aws_iam_role.deploy", Why: "it depends on aws_iam_openid_connect_provider.github.arn, which this plan creates"}}},
+			[]UnknownPolicy{{Name: "aws_iam_role.deploy", Why: `it depends on "aws_iam_openid_connect_provider.github.arn", which this plan creates`}}},
 		{"a role in a module with an index is found in the module's configuration",
 			`{"format_version":"1.2","planned_values":{"root_module":{}},"resource_changes":[{"address":"module.ci.aws_iam_openid_connect_provider.github","module_address":"module.ci","mode":"managed","type":"aws_iam_openid_connect_provider","change":{"actions":["create"]}},` + role("module.ci.aws_iam_role.this[0]", "module.ci") + `],
 			"configuration":{"root_module":{"module_calls":{"ci":{"module":{"resources":[{"address":"aws_iam_role.this","expressions":{"assume_role_policy":{"references":["data.aws_iam_policy_document.t.json","data.aws_iam_policy_document.t"]}}},
 			{"address":"data.aws_iam_policy_document.t","expressions":{"statement":[{"principals":[{"identifiers":{"references":["aws_iam_openid_connect_provider.github.arn","aws_iam_openid_connect_provider.github"]}}]}]}}]}}}}}}`,
-			[]UnknownPolicy{{Name: "module.ci.aws_iam_role.this[0]", Why: "it depends on aws_iam_openid_connect_provider.github.arn, which this plan creates, through data.aws_iam_policy_document.t"}}},
+			[]UnknownPolicy{{Name: "module.ci.aws_iam_role.this[0]", Why: `it depends on "aws_iam_openid_connect_provider.github.arn", which this plan creates, through "data.aws_iam_policy_document.t"`}}},
 		{"without a configuration the plan's own mark is the reason",
 			`{"format_version":"1.2","planned_values":{"root_module":{}},"resource_changes":[` + role("aws_iam_role.deploy", "") + `]}`,
 			[]UnknownPolicy{{Name: "aws_iam_role.deploy", Why: "terraform marks assume_role_policy as known only after apply"}}},
 		{"a reference cycle ends",
 			`{"format_version":"1.2","planned_values":{"root_module":{}},"resource_changes":[` + role("aws_iam_role.deploy", "") + `],
 			"configuration":{"root_module":{"resources":[{"address":"aws_iam_role.deploy","expressions":{"assume_role_policy":{"references":["data.a.b.json"]}}},{"address":"data.a.b","expressions":{"x":{"references":["data.a.b.json"]}}}]}}}`,
-			[]UnknownPolicy{{Name: "aws_iam_role.deploy", Why: "it is built from data.a.b, known only after apply"}}},
+			[]UnknownPolicy{{Name: "aws_iam_role.deploy", Why: `it is built from "data.a.b", known only after apply`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
