@@ -175,6 +175,9 @@ func TestGoldenOutputs(t *testing.T) {
 		// passes, names the role and why, and checks the role that is known.
 		{"lint_first_plan.txt", []string{"lint", "testdata/terraform-first-plan.json", "testdata/terraform-first-plan-unknown-only.json"}, 0},
 		{"lint_first_plan.json", []string{"lint", "--format", "json", "testdata/terraform-first-plan.json"}, 0},
+		// The same configuration with the provider ARN built from the
+		// account ID: the first plan's policy is known, and lints clean.
+		{"lint_first_plan_known.txt", []string{"lint", "--fail-on", "info", "testdata/terraform-first-plan-known.json"}, 0},
 		{"lint_failure.txt", []string{"lint", "testdata/nope.json", "testdata/org-wide.json"}, 2},
 		{"lint_failure.sarif", []string{"lint", "--format", "sarif", "testdata/nope.json", "testdata/good.json"}, 2},
 		{"help_policy.txt", []string{"help"}, 0},
