@@ -143,6 +143,8 @@ func TestLintSubjectForms(t *testing.T) {
 		{"job_workflow_ref with an owner ID condition is org-wide", docCustomTemplate, eq("job_workflow_ref", jwr, "repository_owner_id", "1000001"), "OIDC003/error"},
 		{"wildcard IDs in the immutable form are their own finding", docRecycled, like("repo:octo-org@*/octo-repo@*:ref:refs/heads/main"), "OIDC018/error"},
 		{"a wildcard owner ID alone is its own finding", docRecycled, like("repo:octo-org@*/octo-repo@2000002:ref:refs/heads/main"), "OIDC018/error"},
+		{"an owner ID wildcard with nothing after it is owner-wide, not open", docRecycled, like("repo:octo-org@*"), "OIDC003/error OIDC018/error"},
+		{"a repository ID wildcard at the end admits every context of the name", docRecycled, like("repo:octo-org@1000001/octo-repo@*"), "OIDC004/warning OIDC018/error"},
 		{"an enterprise_id condition alone is enterprise-wide", docEnterpriseID, eq("enterprise_id", "123"), "OIDC019/error"},
 		{"an enterprise pair in sub is enterprise-wide", docEnterpriseID, eq("sub", "enterprise:octo-ent:environment:production"), "OIDC019/error"},
 		{"a repository_id subject alone admits every context", docCustomTemplate, eq("sub", "repository_id:2000002"), "OIDC004/warning"},

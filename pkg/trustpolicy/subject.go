@@ -290,11 +290,19 @@ func subjectLevel(v string, like bool) int {
 	rest := strings.TrimPrefix(v, "repo:")
 	w -= len("repo:")
 	slash := strings.Index(rest, "/")
+	// "@" cannot appear in a GitHub name, so "NAME@" before the wildcard
+	// pins that name whatever follows.
 	if w < 0 || slash < 0 || w < slash {
+		if w > 0 && strings.Contains(rest[:w], "@") {
+			return scopeOwner
+		}
 		return scopeAnyRepo
 	}
 	colon := strings.Index(rest[slash:], ":")
 	if colon < 0 || w < slash+colon {
+		if strings.Contains(rest[slash:w], "@") {
+			return scopeRepo
+		}
 		return scopeOwner
 	}
 	if w == slash+colon+1 {
