@@ -37,6 +37,9 @@ func lintAnyOwner(r *reporter, f *stmtFacts) {
 			quote(id.evidence))
 		r.report(how, "put the pinning pair first, before any wildcard (e.g. \"repository_owner_id:ID:environment:prod*\"), or "+pinFix(host), id.evidence)
 		return
+	} else if id.partial {
+		how = fmt.Sprintf("sub pattern %s does not pin the repository's owner: the subject template is chosen by each token's owner, so anyone can set include_claim_keys on their own repository to the keys the pattern names and run a job whose values match it",
+			quote(id.evidence))
 	} else {
 		how = fmt.Sprintf("sub %s does not pin the repository's owner: the subject template is chosen by each token's owner, so anyone can set include_claim_keys to %s on their own repository and %s to get a matching token",
 			quote(id.evidence), templateOf(id.pairs), runWith(id.pairs))
@@ -72,11 +75,8 @@ func runWith(pairs []subjectPair) string {
 		case "ref":
 			parts = append(parts, fmt.Sprintf("run a workflow on %s", quote(p.value)))
 		default:
-			parts = append(parts, fmt.Sprintf("run with %s %s", p.key, quote(p.value)))
+			parts = append(parts, fmt.Sprintf("run a job whose %s is %s", p.key, quote(p.value)))
 		}
-	}
-	if len(parts) == 0 {
-		return "run any workflow"
 	}
 	return strings.Join(parts, " and ")
 }

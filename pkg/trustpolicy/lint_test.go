@@ -136,6 +136,7 @@ func TestLintSubjectForms(t *testing.T) {
 		{"job_workflow_ref inside sub admits any caller", docCustomTemplate, eq("sub", "job_workflow_ref:"+jwr), "OIDC017/error"},
 		{"job_workflow_ref alone admits any caller", docCustomTemplate, eq("job_workflow_ref", jwr), "OIDC017/error"},
 		{"an owner pin after a wildcard pins nothing", docColonEncoded, like("environment:prod*:repository_owner_id:1000001"), "OIDC017/error"},
+		{"a custom pattern open to any owner", docCustomTemplate, like("environment:prod*"), "OIDC017/error"},
 		{"an owner pin with a wildcard value pins nothing", docColonEncoded, like("environment:production:repository_owner:*"), "OIDC017/error"},
 		{"a leading wildcard in a custom subject admits any repository", docColonEncoded, like("*:repository_owner_id:1000001"), "OIDC002/error"},
 		{"a repo pair behind a literal context is org-wide", docColonEncoded, like("ref:refs/heads/main:repo:octo-org/*"), "OIDC003/error"},

@@ -28,6 +28,7 @@ type identity struct {
 	evidence string        // its broadest value, as the policy writes it
 	pairs    []subjectPair // for a sub value: the literal pairs before any pin
 	late     bool          // for a sub value: a pin follows a wildcard, uncounted
+	partial  bool          // for a sub value: pairs stop at a wildcard
 	ok       bool          // false when no condition restricts the caller at all
 }
 
@@ -58,7 +59,7 @@ func (f *stmtFacts) subjectScope() identity {
 		}
 		contextRestricted = contextRestricted || ctx
 		if !id.ok || g.level > id.level {
-			id = identity{level: g.level, claim: c.claim, evidence: c.Values[i], pairs: g.pairs, late: g.lateWildcard, ok: true}
+			id = identity{level: g.level, claim: c.claim, evidence: c.Values[i], pairs: g.pairs, late: g.lateWildcard, partial: g.partial, ok: true}
 		}
 	}
 	if id.level == scopeRepo && contextRestricted {
@@ -81,6 +82,9 @@ type subjectGrade struct {
 	// lateWildcard: a pinning pair follows the first wildcard of a custom
 	// value, and is not counted.
 	lateWildcard bool
+	// partial: reading stopped at a wildcard, so pairs is not the whole
+	// template a matching token needs.
+	partial bool
 }
 
 // subjectPair is one key:value of a custom subject, its value decoded:
@@ -160,7 +164,7 @@ func gradeSubject(v string, like bool) subjectGrade {
 				// "*", "re*": could be "repo:" and any repository at all.
 				return subjectGrade{level: scopeAnyRepo}
 			}
-			g.lateWildcard = pinAfter(rest)
+			g.lateWildcard, g.partial = pinAfter(rest), true
 			break
 		}
 		if key == "pull_request" {
@@ -202,8 +206,8 @@ func gradeSubject(v string, like bool) subjectGrade {
 		default:
 			g.ctx = g.ctx || contextKeys[key]
 		}
-		if wild && more {
-			g.lateWildcard = pinAfter(rest)
+		if wild {
+			g.lateWildcard, g.partial = more && pinAfter(rest), true
 		}
 		if wild || !more {
 			break
