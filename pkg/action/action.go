@@ -222,7 +222,7 @@ func loadInputs(r *workflow.Runner, getenv func(string) string) (*inputs.Inputs,
 // trust-policy file, and the STS endpoint and proxy settings (the client
 // reads those from the environment too).
 func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inputs, accounts *accountMask) (*exchange, error) {
-	x := &exchange{r: r, o: o, in: in}
+	x := &exchange{r: r, o: o, in: in, hop: rolehop.FromInputs(in)}
 	var err error
 	if in.Profile != "" || in.RefreshCredentials {
 		if x.profile, err = jobfiles.Plan(o.Getenv, in); err != nil {
@@ -231,7 +231,7 @@ func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inpu
 	}
 	switch {
 	case in.RoleChaining && in.RefreshCredentials:
-		if x.sourceArgs, err = x.profile.RefreshSource(o.Getenv); err != nil {
+		if x.hop.Source, err = x.profile.RefreshSource(o.Getenv); err != nil {
 			return nil, err
 		}
 	case in.RoleChaining:
@@ -247,37 +247,44 @@ func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inpu
 		}
 		accounts.in(x.trust.text)
 	}
-	hop := rolehop.FromInputs(in)
+	if err := x.provide(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// provide makes the run's provider: web identity, or with role chaining
+// the chained hop's, which sends the run's session tags. Making one checks
+// where its calls go (endpoint and proxy) without making any.
+func (x *exchange) provide() error {
+	in, o := x.in, x.o
 	if in.RoleChaining && !in.SkipSessionTagging {
-		hop.Tags = sessiontags.Build(o.Getenv, in.CustomTags, in.TransitiveTagKeys)
+		x.hop.Tags = sessiontags.Build(o.Getenv, in.CustomTags, in.TransitiveTagKeys)
 	}
 	po := rolehop.Options{
 		Getenv: o.Getenv, Transport: o.Transport, Version: o.Version, Sleep: o.Sleep, Now: o.Now,
 		Backoff: o.Backoff, ThrottleBackoff: o.ThrottleBackoff,
 		OnRetry: func(e *stsexchange.Error, attempt int) {
-			r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
+			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
 		},
 	}
+	var err error
 	if in.RoleChaining {
-		if x.chained, err = rolehop.NewAssumeRole(hop, po); err != nil {
-			return nil, err
-		}
-		x.hop = x.chained.Hop()
-	} else {
-		if x.web, err = rolehop.NewWebIdentity(hop, po); err != nil {
-			return nil, err
-		}
+		x.chained, err = rolehop.NewAssumeRole(x.hop, po)
+	} else if x.web, err = rolehop.NewWebIdentity(x.hop, po); err == nil {
 		x.web.TokenFile, x.web.OnToken = in.TokenFile, x.onToken
-		x.hop = x.web.Hop()
 	}
-	x.sts = stsEndpoint(x.hop.Endpoint)
-	return x, nil
+	return err
 }
 
-// stsEndpoint names where this run's calls go, as refresh.go asks for it.
-type stsEndpoint string
-
-func (e stsEndpoint) Endpoint() string { return string(e) }
+// sent is the hop as its provider calls STS: with the endpoint it
+// resolved and the session tags its last call sent.
+func (x *exchange) sent() rolehop.Hop {
+	if x.chained != nil {
+		return x.chained.Hop()
+	}
+	return x.web.Hop()
+}
 
 // exportFirst clears the credentials earlier steps left, when asked, and
 // exports the region first, as configure-aws-credentials does: later steps
@@ -309,7 +316,7 @@ func (x *exchange) exportFirst() error {
 // refreshedSource gets the first hop's credentials through the helper's
 // cache (jobfiles.Target.RefreshedSource), and masks them.
 func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
-	c, err := x.profile.RefreshedSource(ctx, x.sourceArgs, jobfiles.HelperOptions{
+	c, err := x.profile.RefreshedSource(ctx, *x.hop.Source, jobfiles.HelperOptions{
 		Getenv: x.o.Getenv, Transport: x.o.Transport, Sleep: x.o.Sleep, Version: x.o.Version,
 	})
 	var dirErr *jobfiles.DirError
@@ -328,7 +335,7 @@ func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials
 // chainFromSource assumes the role with the credentials the chain starts
 // from: the environment's, or fresh ones from a refreshable profile.
 func (x *exchange) chainFromSource(ctx context.Context) error {
-	if x.sourceArgs != nil {
+	if x.hop.Source != nil {
 		source, err := x.refreshedSource(ctx)
 		if err != nil {
 			return err
@@ -348,7 +355,7 @@ func (x *exchange) fromToken(ctx context.Context) error {
 		x.r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
 		return nil
 	}
-	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(x.in), quote(x.claims.Subject), x.hop.Endpoint)
+	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(x.in), quote(x.claims.Subject), x.sent().Endpoint)
 	res, err := x.web.Retrieve(ctx)
 	if err != nil {
 		return x.failed(err)
@@ -424,12 +431,12 @@ type exchange struct {
 	r  *workflow.Runner
 	o  Options
 	in *inputs.Inputs
-	// hop is this run's role hop, and web or chained (by role-chaining)
-	// its provider; sts is where its calls go.
+	// hop is this run's role hop as its inputs describe it (with, for a
+	// refreshable chain, the source profile's hop), and web or chained (by
+	// role-chaining) its provider.
 	hop     rolehop.Hop
 	web     *rolehop.WebIdentity
 	chained *rolehop.AssumeRole
-	sts     stsEndpoint
 	// claims are the last token's, nil until there is one.
 	claims *claims.Claims
 	// trust is the trust-policy input, loaded before any network call;
@@ -441,15 +448,11 @@ type exchange struct {
 	source stsexchange.Credentials
 	// profile is where aws-profile goes; nil without one.
 	profile *jobfiles.Target
-	// sourceArgs are the helper flags of the profile a refreshable chain
-	// starts from; tags are the session tags the chained call sent.
-	sourceArgs []string
-	tags       sessiontags.Set
 }
 
 func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) error {
 	in := x.in
-	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.hop.Endpoint)
+	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sent().Endpoint)
 	if !in.SkipSessionTagging {
 		x.r.Infof("Session tags: %s", strings.Join(x.hop.Tags.Keys(), ", "))
 	}
@@ -461,7 +464,6 @@ func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) er
 	if err != nil {
 		return x.failed(err)
 	}
-	x.tags = x.chained.Hop().Tags
 	return x.finish(res)
 }
 
@@ -525,8 +527,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	}
 	switch {
 	case in.RefreshCredentials:
-		hop := jobfiles.Hop{Source: x.sourceArgs, Endpoint: x.sts.Endpoint(), Tags: x.tags}
-		if err := x.profile.WriteRefreshable(r, x.o.Getenv, in, hop, cr, x.o.Now()); err != nil {
+		if err := x.profile.WriteRefreshable(r, x.o.Getenv, in, x.sent(), cr, x.o.Now()); err != nil {
 			return &stageError{stage: stageExport, Err: err}
 		}
 	case x.profile != nil:

@@ -18,7 +18,6 @@
 package credprocess
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -174,26 +173,14 @@ func flagValues(h rolehop.Hop) map[string]string {
 	}
 }
 
-// WebIdentityArgs are the helper's flags for a profile that assumes in's
-// role with a GitHub OIDC token, at endpoint.
-func WebIdentityArgs(in *inputs.Inputs, endpoint string) []string {
-	h := rolehop.FromInputs(in)
-	h.Endpoint = endpoint
-	return Args(h)
-}
-
-// ChainArgs are the helper's flags for a profile that takes the source
-// profile's credentials (source are its flags) and assumes in's role with
-// them at endpoint ("" means the source's), sending tags.
-func ChainArgs(source []string, in *inputs.Inputs, endpoint string, tags sessiontags.Set) []string {
-	s, err := parse(source)
+// ParseArgs is the hop helper flags describe (a profile's, as
+// ParseProfileCommand returns them), checked as the helper checks them.
+func ParseArgs(args []string) (rolehop.Hop, error) {
+	s, err := parse(args)
 	if err != nil {
-		return nil
+		return rolehop.Hop{}, &settingsError{err}
 	}
-	h := rolehop.FromInputs(in)
-	h.Endpoint = cmp.Or(endpoint, s.hop.Endpoint)
-	h.Tags, h.Source = tags, &s.hop
-	return Args(h)
+	return s.hop, nil
 }
 
 func trueOrEmpty(b bool) string {
@@ -314,7 +301,12 @@ func Run(ctx context.Context, args []string, o Options) int {
 		fmt.Fprint(o.Stdout, usage)
 		return 0
 	}
-	c, err := Credentials(ctx, args, o)
+	s, err := parse(args)
+	if err != nil {
+		report(o.Stderr, &settingsError{err})
+		return 1
+	}
+	c, err := Credentials(ctx, s.hop, s.cacheDir, o)
 	if err != nil {
 		report(o.Stderr, err)
 		return 1
@@ -353,22 +345,19 @@ its environment, which the runner sets for jobs with
 permissions: id-token: write.
 `
 
-// Credentials returns fresh credentials for the helper flags args: from the
-// cache when they are fresh there, otherwise from STS (storing them in the
-// cache). The action's step uses it for the first hop of a refreshable role
-// chain, so the step and the helper share one cache.
-func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Credentials, error) {
+// Credentials returns fresh credentials for h: from the cache in cacheDir
+// ("" means the helper executable's directory) when they are fresh there,
+// otherwise from STS (storing them in the cache). The action's step uses
+// it for the first hop of a refreshable role chain, so the step and the
+// helper share one cache.
+func Credentials(ctx context.Context, h rolehop.Hop, cacheDir string, o Options) (stsexchange.Credentials, error) {
 	o.defaults()
-	s, err := parse(args)
-	if err != nil {
-		return stsexchange.Credentials{}, &settingsError{err}
-	}
-	if s.cacheDir == "" {
+	if cacheDir == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			return stsexchange.Credentials{}, fmt.Errorf("could not find the helper's own directory, where its cache lives: %w", err)
 		}
-		s.cacheDir = filepath.Dir(exe)
+		cacheDir = filepath.Dir(exe)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
@@ -377,10 +366,10 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 		// Root (sudo -E aws, or a container step that runs the profile)
 		// must not leave files that the runner's user, who runs every other
 		// helper, cannot lock or replace: they go to the directory's owner.
-		owner = dirOwner(s.cacheDir)
+		owner = dirOwner(cacheDir)
 	}
-	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, sleep: o.Sleep, owner: owner}}
-	return h.get(ctx)
+	c := &helper{o: o, hop: h, cache: &cache{dir: cacheDir, sleep: o.Sleep, owner: owner}}
+	return c.get(ctx)
 }
 
 // settingsError is a command line the helper cannot use: the profile was

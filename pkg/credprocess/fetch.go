@@ -12,7 +12,7 @@ import (
 
 type helper struct {
 	o     Options
-	s     *settings
+	hop   rolehop.Hop
 	cache *cache
 }
 
@@ -20,7 +20,7 @@ type helper struct {
 // lock, looking at the cache once more first, since whoever held the lock
 // may just have refreshed it.
 func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
-	hop := h.s.hop
+	hop := h.hop
 	return h.cached(ctx, cacheKey(hop), func(ctx context.Context) (stsexchange.Credentials, error) {
 		if hop.Source == nil {
 			return h.webIdentity(ctx, hop)
