@@ -17,16 +17,47 @@ import (
 )
 
 // maxMargin is the most time before expiry at which the cache stops handing
-// out credentials and refreshes them. Credentials that live less than four
-// times as long get a quarter of their lifetime instead, so that even
-// credentials of a minute or two are used for most of their life and never
-// handed out nearly dead.
-const maxMargin = 5 * time.Minute
+// out credentials and refreshes them: the earliest any of the SDKs that run
+// the helper asks for new credentials. An SDK that asks inside its window
+// and is handed the cached credentials asks again on its next call, each
+// time starting the helper, until the helper renews; a margin as wide as
+// the SDK's window makes its first ask the one that renews. The windows:
+//
+//   - botocore (boto3, the AWS CLI): ProcessProvider.load returns
+//     RefreshableCredentials, which refresh from
+//     _DEFAULT_ADVISORY_REFRESH_TIMEOUT (15 minutes) before expiry, and
+//     block on it from _DEFAULT_MANDATORY_REFRESH_TIMEOUT (10 minutes)
+//     (botocore/credentials.py).
+//   - AWS SDK for JavaScript v3: the client memoizes its credential
+//     provider with isIdentityExpired, EXPIRATION_MS = 300_000 before
+//     expiry (@smithy/core, memoizeIdentityProvider), and the default chain
+//     with credentialsTreatedAsExpired, the same 5 minutes
+//     (@aws-sdk/credential-provider-node). Credentials it is handed inside
+//     that window it treats as expired, and asks again within the request.
+//   - aws-sdk-go-v2: config wraps processcreds in an aws.CredentialsCache
+//     without an ExpiryWindow (config/resolve_credentials.go,
+//     processCredentials and wrapWithCredentialsCache), so it asks when
+//     Credentials.Expired(): at expiry.
+//
+// Credentials that live less than four times maxMargin get a quarter of
+// their lifetime instead, so that one process never makes more than one
+// STS call per three quarters of a lifetime; an SDK whose window is wider
+// than that quarter then starts the helper on each call for the rest of
+// its window, which is the price of not calling STS more often.
+const maxMargin = 15 * time.Minute
 
 // margin is how long before expiry credentials that lived lifetime are
 // refreshed.
 func margin(lifetime time.Duration) time.Duration {
 	return max(0, min(maxMargin, lifetime/4))
+}
+
+// lastResort is how long before expiry credentials that lived lifetime
+// stop being handed out even when their refresh fails: enough for a call
+// signed now to reach AWS. It does not grow with maxMargin: during an
+// outage the cached credentials should serve as long as they safely can.
+func lastResort(lifetime time.Duration) time.Duration {
+	return max(0, min(75*time.Second, lifetime/16))
 }
 
 // maxCacheBytes bounds a cache file read; an entry is about 2 KiB.
@@ -55,10 +86,9 @@ func (e *entry) freshAt(now time.Time) bool {
 }
 
 // usableAt reports whether credentials past their margin may still be
-// handed out when a refresh fails: while a quarter of the margin is left,
-// enough for a call signed now to reach AWS.
+// handed out when a refresh fails.
 func (e *entry) usableAt(now time.Time) bool {
-	return now.Before(e.Expiration.Add(-margin(e.Expiration.Sub(e.Issued)) / 4))
+	return now.Before(e.Expiration.Add(-lastResort(e.Expiration.Sub(e.Issued))))
 }
 
 // cache keeps entries as 0600 files in dir, named by key. Writers hold a

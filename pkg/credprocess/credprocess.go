@@ -72,9 +72,13 @@ type Options struct {
 	// than a whole answer from the cache, which needs none.
 	BeforeNetwork func()
 
-	// now tells the time, by which the cache's freshness is judged; the
-	// tests move it on.
-	now func() time.Time
+	// Now tells the time by which the cache's freshness is judged; nil
+	// means time.Now. The shipped binary never sets it, from its
+	// environment or otherwise: only tests do, which move it on, and the
+	// test-only wrapper in pkg/internal/sdkrefresh, which runs the helper
+	// on the sped-up clock of the SDK that starts it.
+	Now func() time.Time
+
 	// runTimeout and fallbackWait, when set, replace the constants of the
 	// same names: the tests scale them down.
 	runTimeout, fallbackWait time.Duration
@@ -90,8 +94,8 @@ func (o *Options) defaults() {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	if o.now == nil {
-		o.now = time.Now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep

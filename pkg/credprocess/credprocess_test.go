@@ -90,7 +90,7 @@ func (w *world) run(t *testing.T, args []string) runResult {
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, Options{
 		Getenv: func(k string) string { return w.env[k] },
-		Stdout: &stdout, Stderr: &stderr, Sleep: w.sleep, now: w.clock.Now,
+		Stdout: &stdout, Stderr: &stderr, Sleep: w.sleep, Now: w.clock.Now,
 		runTimeout: w.runTimeout, fallbackWait: w.fallbackWait, BeforeNetwork: w.beforeNetwork,
 	})
 	r := runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
@@ -112,11 +112,15 @@ func (w *world) intoMargin(o Output) {
 
 func (w *world) stsCalls() int64 { return w.sb.STS.Stats().Requests }
 
+// The margin is botocore's advisory window, the widest of the SDKs', for
+// credentials of an hour or more, and a quarter of shorter lifetimes.
 func TestMarginScalesDownForShortLivedCredentials(t *testing.T) {
 	for _, tc := range []struct{ life, want time.Duration }{
-		{12 * time.Hour, 5 * time.Minute},
-		{time.Hour, 5 * time.Minute},
+		{12 * time.Hour, 15 * time.Minute},
+		{time.Hour, 15 * time.Minute},
+		{30 * time.Minute, 7*time.Minute + 30*time.Second},
 		{20 * time.Minute, 5 * time.Minute},
+		{15 * time.Minute, 3*time.Minute + 45*time.Second},
 		{2 * time.Minute, 30 * time.Second},
 		{time.Minute, 15 * time.Second},
 		{4 * time.Second, time.Second},
@@ -151,12 +155,14 @@ func TestAnswersFromTheCacheUntilTheMarginThenRefreshesOnce(t *testing.T) {
 			t.Fatalf("a run inside the lifetime got other credentials")
 		}
 	}
-	// 54 minutes into a 1-hour lifetime: 6 minutes left, more than the 5-minute margin.
-	w.clock.advance(exp.Sub(w.clock.Now()) - 6*time.Minute)
+	// 44 minutes into a 1-hour lifetime: 16 minutes left, more than the
+	// 15-minute margin.
+	w.clock.advance(exp.Sub(w.clock.Now()) - 16*time.Minute)
 	if again := w.run(t, w.args()); again.out != o || w.stsCalls() != 1 {
 		t.Fatalf("refreshed outside the margin (%d STS calls)", w.stsCalls())
 	}
-	// 4 minutes left: inside the margin.
+	// 14 minutes left: inside botocore's advisory window, where boto3 and
+	// the AWS CLI start asking, so inside the margin too.
 	w.clock.advance(2 * time.Minute)
 	fresh := w.run(t, w.args())
 	if fresh.code != 0 || fresh.out.AccessKeyID == o.AccessKeyID {

@@ -49,7 +49,7 @@ const fallbackWait = 10 * time.Second
 const refreshPause = 30 * time.Second
 
 func (h *helper) cached(ctx context.Context, key string, fetch func(context.Context) (stsexchange.Credentials, error)) (stsexchange.Credentials, error) {
-	now := h.o.now()
+	now := h.o.Now()
 	first := h.cache.read(key)
 	if first != nil && first.freshAt(now) {
 		return first.credentials(), nil
@@ -65,13 +65,13 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 	}
 	unlock, err := h.cache.lock(lctx, key)
 	if err != nil {
-		if first != nil && first.usableAt(h.o.now()) {
+		if first != nil && first.usableAt(h.o.Now()) {
 			return first.credentials(), nil
 		}
 		return stsexchange.Credentials{}, err
 	}
 	defer unlock()
-	now = h.o.now()
+	now = h.o.Now()
 	stale := h.cache.read(key)
 	if stale != nil && stale.freshAt(now) {
 		return stale.credentials(), nil
@@ -88,20 +88,20 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 		fctx, cancel = context.WithTimeout(ctx, h.o.fallbackWait)
 		defer cancel()
 	}
-	issued := h.o.now()
+	issued := h.o.Now()
 	c, err := fetch(fctx)
 	if err != nil {
-		if stale != nil && stale.usableAt(h.o.now()) {
+		if stale != nil && stale.usableAt(h.o.Now()) {
 			// The next holder of the lock answers with these at once.
-			stale.RefreshFailed = h.o.now()
+			stale.RefreshFailed = h.o.Now()
 			_ = h.cache.write(key, stale) // only saves the next helpers a try
 			return stale.credentials(), nil
 		}
 		return c, err
 	}
 	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
-	if !e.freshAt(h.o.now()) {
-		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.now().UTC().Format(time.RFC3339)),
+	if !e.freshAt(h.o.Now()) {
+		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.Now().UTC().Format(time.RFC3339)),
 			"check the clock, or the sts-endpoint"}
 	}
 	if err := h.cache.write(key, e); err != nil {
@@ -123,7 +123,7 @@ func (h *helper) providers() rolehop.Options {
 		h.o.BeforeNetwork()
 	}
 	return rolehop.Options{Getenv: h.o.Getenv, Transport: h.o.Transport, Version: h.o.Version, Sleep: h.o.Sleep,
-		Now: h.o.now, Backoff: stsBackoff, ThrottleBackoff: stsBackoff}
+		Now: h.o.Now, Backoff: stsBackoff, ThrottleBackoff: stsBackoff}
 }
 
 func (h *helper) webIdentity(ctx context.Context, hop rolehop.Hop) (stsexchange.Credentials, error) {

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		offset, _ := time.ParseDuration(os.Getenv(childOffset))
-		os.Exit(Run(context.Background(), args, Options{now: func() time.Time { return time.Now().Add(offset) }}))
+		os.Exit(Run(context.Background(), args, Options{Now: func() time.Time { return time.Now().Add(offset) }}))
 	}
 	os.Exit(m.Run())
 }
