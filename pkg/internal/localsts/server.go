@@ -113,6 +113,11 @@ type Options struct {
 	// Clock drives token expiry checks, credential expiry and SigV4 clock
 	// skew. Nil means time.Now.
 	Clock func() time.Time
+	// ExpiryGrace is how long after their expiry issued credentials still
+	// sign requests; zero means none, as in AWS. A test whose Clock runs
+	// many times as fast as the real one sets it, since the real time a
+	// request takes to arrive then passes as minutes.
+	ExpiryGrace time.Duration
 	// RateLimit is requests per second across all callers; beyond it STS
 	// answers Throttling. Zero means unlimited. Burst defaults to
 	// max(1, RateLimit).

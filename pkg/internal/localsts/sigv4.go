@@ -212,7 +212,7 @@ func (c *call) verifySigV4() (*session, *stsError) {
 	if subtle.ConstantTimeCompare([]byte(c.r.Header.Get("X-Amz-Security-Token")), []byte(sess.Token)) != 1 {
 		return nil, errInvalidClientTokenID()
 	}
-	if !now.Before(sess.Expires) {
+	if !now.Before(sess.Expires.Add(c.s.opts.ExpiryGrace)) {
 		return nil, errSecurityTokenExpired()
 	}
 

@@ -90,6 +90,9 @@ type Options struct {
 	// credential expiry. Callers that sign requests keep the real clock, so
 	// STS's check of the signing date against its own is off then.
 	Clock func() time.Time
+	// ExpiryGrace lets STS take credentials this long after their expiry
+	// (see localsts.Options.ExpiryGrace).
+	ExpiryGrace time.Duration
 	// IssuerTLS and STSTLS serve the issuer and STS over https, each with
 	// a self-signed certificate that only its own Client trusts (STS is
 	// given the issuer's to fetch the JWKS).
@@ -152,6 +155,7 @@ func Start(o Options) (*Sandbox, error) {
 		RateLimit:          o.RateLimit,
 		Burst:              o.Burst,
 		CredentialLifetime: o.CredentialLifetime,
+		ExpiryGrace:        o.ExpiryGrace,
 	})
 	if err != nil {
 		iss.Close()
