@@ -31,7 +31,7 @@ func TestShippedBinaryLinksNoSecondCopyOfStdPackages(t *testing.T) {
 		t.Fatalf("go list -deps ./cmd/oidc-aws: %v\n%s", err, stderr.String())
 	}
 	deps := strings.Fields(string(out))
-	if !slices.Contains(deps, "vendor/golang.org/x/net/idna") {
+	if !slices.ContainsFunc(deps, func(p string) bool { return strings.HasPrefix(p, "vendor/") }) {
 		t.Fatalf("go list -deps names no vendored standard-library package; the check below would prove nothing:\n%s", out)
 	}
 	for _, p := range secondCopies(deps) {
