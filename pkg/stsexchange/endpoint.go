@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"golang.org/x/net/http/httpproxy"
 )
 
 // Where an endpoint or proxy setting came from, as kept in Client.endpointSource
@@ -62,6 +61,10 @@ func validateEndpoint(raw string) error {
 		return fmt.Errorf("%s must not have a query or fragment", quote(raw, 200))
 	case unsafeText(raw):
 		return fmt.Errorf("%s contains control characters", quote(raw, 200))
+	case !isASCII(u.Hostname()):
+		// net/http sends such a host in its xn-- form, SigV4 would sign the
+		// Unicode form, and the proxy rules compare ASCII only.
+		return fmt.Errorf("%s has a host name that is not ASCII; write it in its xn-- (punycode) form", quote(raw, 200))
 	}
 	return nil
 }
@@ -88,69 +91,4 @@ func defaultEndpoint(region string) (string, error) {
 		return "", err
 	}
 	return ep.URI.String(), nil
-}
-
-// proxyConfig builds the proxy decision with net/http's exact semantics
-// (scheme-specific variables, NO_PROXY matching of domains, IPs, CIDRs and
-// ports, loopback never proxied). The http-proxy input, when set, is used for
-// both http and https endpoints; the no-proxy input, when set, replaces
-// NO_PROXY/no_proxy.
-func proxyConfig(o Options, getenv func(string) string) (*httpproxy.Config, error) {
-	envAny := func(names ...string) (string, string) {
-		for _, n := range names {
-			if v := getenv(n); v != "" {
-				return v, n
-			}
-		}
-		return "", ""
-	}
-	cfg := &httpproxy.Config{}
-	if o.HTTPProxy != "" {
-		if err := validateProxy(o.HTTPProxy); err != nil {
-			return nil, fmt.Errorf("input http-proxy: %w", err)
-		}
-		cfg.HTTPProxy, cfg.HTTPSProxy = o.HTTPProxy, o.HTTPProxy
-	} else {
-		var name string
-		cfg.HTTPSProxy, name = envAny("HTTPS_PROXY", "https_proxy")
-		if err := validateProxy(cfg.HTTPSProxy); err != nil {
-			return nil, fmt.Errorf("environment variable %s: %w", name, err)
-		}
-		cfg.HTTPProxy, name = envAny("HTTP_PROXY", "http_proxy")
-		if err := validateProxy(cfg.HTTPProxy); err != nil {
-			return nil, fmt.Errorf("environment variable %s: %w", name, err)
-		}
-	}
-	if o.NoProxy != "" {
-		cfg.NoProxy = o.NoProxy
-	} else {
-		cfg.NoProxy, _ = envAny("NO_PROXY", "no_proxy")
-	}
-	return cfg, nil
-}
-
-// validateProxy mirrors httpproxy's parsing (a bare host:port means http://)
-// so a bad value fails at start-up rather than on every request.
-func validateProxy(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		if u2, err2 := url.Parse("http://" + raw); err2 == nil && u2.Host != "" {
-			u, err = u2, nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("proxy URL is not a URL (want e.g. http://proxy.example:3128): %w", innermost(err))
-	}
-	switch u.Scheme {
-	case "http", "https", "socks5", "socks5h":
-	default:
-		return fmt.Errorf("proxy URL %s has scheme %s; want http, https, socks5 or socks5h", quote(u.Redacted(), 200), quote(u.Scheme, 20))
-	}
-	if u.Hostname() == "" {
-		return fmt.Errorf("proxy URL %s has no host name", quote(u.Redacted(), 200))
-	}
-	return nil
 }

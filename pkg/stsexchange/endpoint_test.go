@@ -78,6 +78,8 @@ func TestInvalidEndpointErrorNamesItsSource(t *testing.T) {
 		{"generic env var without host", "", map[string]string{"AWS_ENDPOINT_URL": "https://"}, []string{"environment variable AWS_ENDPOINT_URL", "no host"}, ""},
 		{"query string", "https://sts.example/?x=1", nil, []string{"input sts-endpoint", "query"}, ""},
 		{"control characters", "https://sts.example/\x7f", nil, []string{"input sts-endpoint"}, ""},
+		{"non-ASCII host", "https://sts.bücher.example", nil, []string{"input sts-endpoint", "not ASCII", "xn--"}, ""},
+		{"percent-encoded non-ASCII host", "", map[string]string{"AWS_ENDPOINT_URL": "https://sts.b%C3%BCcher.example"}, []string{"environment variable AWS_ENDPOINT_URL", "not ASCII"}, ""},
 		{"bad env var shadows nothing", "", map[string]string{"AWS_ENDPOINT_URL_STS": "nonsense", "AWS_ENDPOINT_URL": "https://ok.example"}, []string{"AWS_ENDPOINT_URL_STS"}, ""},
 	}
 	for _, tc := range cases {

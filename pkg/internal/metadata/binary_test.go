@@ -29,9 +29,11 @@ import (
 const (
 	fallbackModule   = "golang.org/x/crypto/x509roots/fallback"
 	unknownAuthority = "x509: certificate signed by unknown authority"
-	// maxBinaryBytes is a hard ceiling; the image budget is 10 MB and is
-	// checked on the real image in CI. Above this the budget is lost for sure.
-	maxBinaryBytes = 15_000_000
+	// maxBinaryBytes is the image budget (10 MB as docker image inspect
+	// reports it, checked on the real image in CI): the image holds the
+	// binary alone, so a binary above it loses the budget for sure, and this
+	// says so without docker.
+	maxBinaryBytes = 10_000_000
 )
 
 var (
@@ -128,7 +130,7 @@ func TestShippedBinaryIsStaticAndStripped(t *testing.T) {
 	}
 	t.Logf("binary size: %d bytes (%.2f MB); the image budget is 10 MB", st.Size(), float64(st.Size())/1e6)
 	if st.Size() > maxBinaryBytes {
-		t.Errorf("the binary is %d bytes, over the %d-byte ceiling; the 10 MB image budget cannot be met", st.Size(), maxBinaryBytes)
+		t.Errorf("the binary is %d bytes, over the %d-byte image budget; see what it links with go tool nm -size -sort size on a build without -s -w", st.Size(), maxBinaryBytes)
 	}
 }
 
