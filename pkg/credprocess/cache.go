@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -151,9 +152,32 @@ const (
 	cacheTempPattern = "." + cachePrefix + "*.tmp"
 )
 
-// CacheFilePatterns match every file the cache makes in its directory
-// (filepath.Match patterns).
-var CacheFilePatterns = []string{cachePrefix + "*", "." + cachePrefix + "*"}
+// IsCacheFile reports whether name is exactly the name of a file the
+// cache makes in its directory: an entry or a lock of a key, or an entry
+// being written (os.CreateTemp puts decimal digits in its pattern's *).
+func IsCacheFile(name string) bool {
+	if key, ok := strings.CutPrefix(name, cachePrefix); ok {
+		if k, ok := strings.CutSuffix(key, cacheEntrySuffix); ok {
+			return isKey(k)
+		}
+		if k, ok := strings.CutSuffix(key, cacheLockSuffix); ok {
+			return isKey(k)
+		}
+		return false
+	}
+	before, after, _ := strings.Cut(cacheTempPattern, "*")
+	rest, ok := strings.CutPrefix(name, before)
+	if !ok {
+		return false
+	}
+	digits, ok := strings.CutSuffix(rest, after)
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
+// isKey reports whether k is a key as cacheKey makes them.
+func isKey(k string) bool {
+	return len(k) == cacheKeyLen && strings.Trim(k, "0123456789abcdef") == ""
+}
 
 func (c *cache) path(key string) string {
 	return filepath.Join(c.dir, cachePrefix+key+cacheEntrySuffix)

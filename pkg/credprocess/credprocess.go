@@ -284,8 +284,11 @@ func cacheKey(h rolehop.Hop) string {
 	for _, p := range Args(h) {
 		fmt.Fprintf(sum, "%d:%s\n", len(p), p)
 	}
-	return hex.EncodeToString(sum.Sum(nil))[:24]
+	return hex.EncodeToString(sum.Sum(nil))[:cacheKeyLen]
 }
+
+// cacheKeyLen is the length of a cache key, in hex digits.
+const cacheKeyLen = 24
 
 // Output is the credential_process answer.
 type Output struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,25 +14,23 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
+
+// IsPost reports whether this run is the action's post step. The runner
+// starts post-entrypoint in the same image with the same inputs, and only
+// the state the main step saved tells the two apart.
+func IsPost(getenv func(string) string) bool {
+	return getenv("STATE_"+stateKey) != ""
+}
 
 // BeginState saves an empty state for the post step, first thing in the
 // main step, before anything can fail: the post step runs the same binary
 // and knows itself by this state (see stateKey).
 func BeginState(r *workflow.Runner) error {
 	return saveCleanup(r, cleanupState{})
-}
-
-// IsPost reports whether this run is the action's post step. The runner
-// starts post-entrypoint in the same image with the same inputs, and only
-// the state the main step saved tells the two apart. A job-level env: of
-// that name reaches the main step too: Cleanup then finds no marker of the
-// main step in the job's directory, removes nothing and fails the step
-// with a message saying why.
-func IsPost(getenv func(string) string) bool {
-	return getenv("STATE_"+stateKey) != ""
 }
 
 // Cleanup is the post step: it removes what the main step wrote for later
@@ -41,33 +40,44 @@ func IsPost(getenv func(string) string) bool {
 // credentials should not outlive the job's steps. Like
 // configure-aws-credentials' post step, it does nothing when
 // AWS_SKIP_CLEANUP_STEP is true.
+//
+// The state and the job's directory are both within reach of the job's
+// earlier steps (the state through env: if the runner ever let it through,
+// the directory because it is the runner user's), so neither is trusted to
+// name what to touch: in the job's directory only this package's own file
+// names, worked on through an os.Root and never through a link; outside it
+// only a file the job's own variable still names (see userFile).
 func Cleanup(r *workflow.Runner, getenv func(string) string) bool {
 	if getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		r.Infof("AWS_SKIP_CLEANUP_STEP is true: leaving the files this action wrote.")
 		return true
 	}
 	var s cleanupState
-	if err := json.Unmarshal([]byte(getenv("STATE_"+stateKey)), &s); err != nil {
-		r.Errorf("cleanup: the main step's state is not readable (%s); nothing was removed", workflow.Escape(err.Error()))
-		return false
+	if raw := getenv("STATE_" + stateKey); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			r.Errorf("cleanup: the main step's state is not readable (%s); nothing was removed", workflow.Escape(err.Error()))
+			return false
+		}
 	}
 	if s.isEmpty() {
-		// Said, not silent: a job-level env: of this name would make the
-		// main step land here too, and this line is what shows it.
 		r.Infof("Post step: the main step wrote no files, so there is nothing to remove.")
 		return true
 	}
 	d, err := jobdir.Find(getenv)
+	var dir *openDir
 	if err == nil {
-		err = s.verify(d)
+		dir, err = s.verify(d)
 	}
 	if err != nil {
-		r.Errorf("cleanup: STATE_%s was not saved by this action's main step in this job (a job-level env: of that name?): %s; nothing was removed", stateKey, workflow.Escape(err.Error()))
+		r.Errorf("cleanup: STATE_%s was not saved by this action's main step in this job: %s; nothing was removed", stateKey, workflow.Escape(err.Error()))
 		return false
 	}
-	removed, err := s.clean(d)
+	removed, left, err := s.clean(d, dir, getenv)
 	if removed > 0 {
 		r.Infof("Removed %d file(s) this action wrote for profile %s.", removed, quote(s.Profile))
+	}
+	for _, l := range left {
+		r.Warningf("cleanup: %s", workflow.Escape(l))
 	}
 	if err != nil {
 		r.Errorf("cleanup: %s", workflow.Escape(err.Error()))
@@ -76,13 +86,89 @@ func Cleanup(r *workflow.Runner, getenv func(string) string) bool {
 	return true
 }
 
-func (s cleanupState) isEmpty() bool {
-	return s.Profile == "" && len(s.Remove) == 0 && s.Dir == "" && s.Helper == ""
+// cleanupState tells the post step what this step wrote. Files it created
+// in the job's directory are removed whole; in other files only the
+// profile is taken out.
+type cleanupState struct {
+	Profile string `json:"profile,omitempty"`
+	// Config and Credentials are the files the profile went to: one of
+	// this package's own files in the job's directory, or the file the
+	// job's variable (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) named.
+	Config      string `json:"config,omitempty"`
+	Credentials string `json:"credentials,omitempty"`
+	// ConfigParent and CredentialsParent pin the directory holding a file
+	// the job named: the post step leaves the file alone if its path now
+	// leads elsewhere.
+	ConfigParent      *fileID `json:"configParent,omitempty"`
+	CredentialsParent *fileID `json:"credentialsParent,omitempty"`
+	// Remove names the files this step created in the job's directory, by
+	// their names there (ownNames).
+	Remove []string `json:"remove,omitempty"`
+	// Dir: this step created the job's directory, which its post step
+	// removes once empty, after the later steps' post steps (which run
+	// first) emptied it.
+	Dir bool `json:"dir,omitempty"`
+	// Helper: refresh-credentials put the credential_process helper in the
+	// job's directory. The last of the job's post steps removes it and its
+	// cache files, whichever step installed them.
+	Helper bool `json:"helper,omitempty"`
+	// Nonce names the marker file this step wrote in the job's directory
+	// (markerPrefix + Nonce). The post step touches nothing unless it finds
+	// it there. An earlier step could plant one, so it only gates: what the
+	// post step may touch is bounded apart from it.
+	Nonce string `json:"nonce,omitempty"`
 }
 
-// markerPrefix starts the name of the marker file, in the job's directory,
-// by which the post step knows the state it got is its main step's.
-const markerPrefix = ".post-"
+// fileID is a directory's identity, device and inode.
+type fileID struct{ Dev, Ino uint64 }
+
+func idOf(st os.FileInfo) *fileID {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return &fileID{Dev: uint64(sys.Dev), Ino: sys.Ino}
+}
+
+// parentID is the identity of the directory p is in, or nil.
+func parentID(p string) *fileID {
+	st, err := os.Stat(filepath.Dir(p))
+	if err != nil {
+		return nil
+	}
+	return idOf(st)
+}
+
+// The names of this package's own files in the job's directory. The
+// helper's names (its executable, its cache) are pkg/credprocess's.
+const (
+	configName      = "config"
+	credentialsName = "credentials"
+	// markerPrefix starts the name of the marker file by which the post
+	// step knows the state it got is its main step's.
+	markerPrefix = ".post-"
+	// helperTempPattern names the helper's copy until it is renamed into
+	// place; the last post step removes any left by a step that died.
+	helperTempPattern = ".oidc-aws-*"
+)
+
+// ownNames are the files a step may ask its post step to remove whole.
+var ownNames = []string{configName, credentialsName}
+
+// stateKey names the state the post step reads as STATE_OIDC_AWS_CLEANUP.
+const stateKey = "OIDC_AWS_CLEANUP"
+
+func saveCleanup(r *workflow.Runner, s cleanupState) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return r.SaveState(stateKey, string(b))
+}
+
+func (s cleanupState) isEmpty() bool {
+	return s.Profile == "" && len(s.Remove) == 0 && !s.Dir && !s.Helper
+}
 
 // isNonce reports whether s is a nonce as writeMarker makes them: 32
 // lowercase hex digits. Checked by hand, not by a regexp compiled at
@@ -120,40 +206,87 @@ func createEmpty(path string, uid, gid int) error {
 	return err
 }
 
-// verify checks that the state is the main step's of this job: its marker
-// is a regular file in the job's directory (which must be a real
-// directory), and every directory it names is the job's directory.
-func (s cleanupState) verify(d *jobdir.Dir) error {
+// openDir is the job's directory, opened as an os.Root after its Lstat, so
+// that every name the post step uses stays inside it.
+type openDir struct {
+	root *os.Root
+	id   os.FileInfo // the Lstat of the directory itself
+}
+
+// verify checks that the state can be its main step's in this job: the
+// job's directory is a real directory of the runner's user (or root), the
+// marker the state names is a regular file in it, and every file the
+// state asks to remove whole is one of this package's own names.
+func (s cleanupState) verify(d *jobdir.Dir) (*openDir, error) {
 	if !isNonce(s.Nonce) {
-		return errors.New("it carries no marker")
+		return nil, errors.New("it carries no marker")
 	}
-	if st, err := os.Lstat(d.Path); err != nil || !st.IsDir() {
-		return fmt.Errorf("%s is not a directory", d.Path)
-	}
-	marker, _ := d.File(markerPrefix + s.Nonce)
-	if st, err := os.Lstat(marker); err != nil || !st.Mode().IsRegular() {
-		return fmt.Errorf("its marker is not in %s", d.Path)
-	}
-	for _, dir := range []string{s.Dir, s.Helper} {
-		if dir != "" && dir != d.Path {
-			return fmt.Errorf("it names %s, not this job's directory %s", dir, d.Path)
+	for _, name := range s.Remove {
+		if !isOwnName(name) {
+			return nil, fmt.Errorf("it asks to remove %q, which is not a file this action makes in %s", name, d.Path)
 		}
 	}
-	return nil
+	st, err := os.Lstat(d.Path)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", d.Path)
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || (int(sys.Uid) != d.UID && sys.Uid != 0) {
+		return nil, fmt.Errorf("%s does not belong to the runner's user", d.Path)
+	}
+	root, err := os.OpenRoot(d.Path)
+	if err != nil {
+		return nil, err
+	}
+	// The directory opened must be the one just looked at, not a link
+	// put in its place in between.
+	if rst, err := root.Stat("."); err != nil || !os.SameFile(st, rst) {
+		root.Close()
+		return nil, fmt.Errorf("%s changed while the post step opened it", d.Path)
+	}
+	if mst, err := root.Lstat(markerPrefix + s.Nonce); err != nil || !mst.Mode().IsRegular() {
+		root.Close()
+		return nil, fmt.Errorf("its marker is not in %s", d.Path)
+	}
+	return &openDir{root: root, id: st}, nil
+}
+
+func isOwnName(name string) bool {
+	for _, n := range ownNames {
+		if name == n {
+			return true
+		}
+	}
+	return false
+}
+
+// profileFiles pairs each of the state's two files with the variable that
+// may name it.
+func (s cleanupState) profileFiles() []struct {
+	variable, path, name string
+	parent               *fileID
+} {
+	return []struct {
+		variable, path, name string
+		parent               *fileID
+	}{
+		{"AWS_CONFIG_FILE", s.Config, configName, s.ConfigParent},
+		{"AWS_SHARED_CREDENTIALS_FILE", s.Credentials, credentialsName, s.CredentialsParent},
+	}
 }
 
 // clean removes the files the main step created in the job's directory d
 // and takes its profile out of files elsewhere or that were there before;
 // then the job's directory if the main step created it and nothing else is
-// left in it. Only files directly in d are removed, never through a
-// symlink. It goes on after an error, so one stuck file does not keep the
-// others.
-func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
+// left in it. It goes on after an error, so one stuck file does not keep
+// the others. left lists what it would not touch, and why.
+func (s cleanupState) clean(d *jobdir.Dir, dir *openDir, getenv func(string) string) (removed int, left []string, _ error) {
+	root := dir.root
+	defer root.Close()
 	var errs []error
-	removed := 0
-	// remove takes out one file; one already gone is no error.
-	remove := func(p string) {
-		switch err := removeFile(p); {
+	// remove takes out one file of the job's directory by its name there;
+	// a link is removed, never followed; one already gone is no error.
+	remove := func(name string) {
+		switch err := removeIn(root, name); {
 		case err == nil:
 			removed++
 		case !errors.Is(err, os.ErrNotExist):
@@ -161,22 +294,39 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 		}
 	}
 	whole := map[string]bool{}
-	for _, p := range s.Remove {
-		if filepath.Dir(p) != d.Path {
-			// A file the job named (AWS_CONFIG_FILE) that this step created:
-			// only the profile is taken out of it, below.
-			continue
-		}
-		whole[p] = true
-		remove(p)
+	for _, name := range s.Remove {
+		whole[name] = true
+		remove(name)
 	}
 	if s.Profile != "" {
 		f := awsprofile.Files{UID: -1, GID: -1}
-		if !whole[s.Config] {
-			f.Config = s.Config
-		}
-		if !whole[s.Credentials] {
-			f.Credentials = s.Credentials
+		for _, pf := range s.profileFiles() {
+			var path string
+			switch own, _ := d.File(pf.name); {
+			case pf.path == "":
+			case pf.path == own:
+				// This package's own file in the job's directory, there
+				// before this step: only a regular file, not a link.
+				if whole[pf.name] {
+					break
+				}
+				if st, err := root.Lstat(pf.name); err == nil && st.Mode().IsRegular() {
+					path = own
+				} else if err == nil {
+					left = append(left, fmt.Sprintf("left %s: it is not a regular file", own))
+				}
+			default:
+				if why := userFile(d, getenv, pf.variable, pf.path, pf.parent); why != "" {
+					left = append(left, fmt.Sprintf("left profile %s in %s: %s", quote(s.Profile), pf.path, why))
+					break
+				}
+				path = pf.path
+			}
+			if pf.name == configName {
+				f.Config = path
+			} else {
+				f.Credentials = path
+			}
 		}
 		if err := f.Remove(s.Profile); err != nil {
 			errs = append(errs, err)
@@ -184,8 +334,7 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 	}
 	// This step's marker goes first, so that the markers left say which
 	// main steps' post steps are still to come.
-	marker, _ := d.File(markerPrefix + s.Nonce)
-	if err := removeFile(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeIn(root, markerPrefix+s.Nonce); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
 	// The helper and its cache serve every refreshable profile of the job,
@@ -193,46 +342,110 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 	// between them, which may still use an earlier step's profile. So the
 	// last post step to run (the first step's) removes them, whether or not
 	// its own step installed the helper.
-	if last, err := noMarkerLeft(d); err != nil {
+	names, err := listNames(root)
+	if err != nil {
 		errs = append(errs, err)
-	} else if last {
-		for _, pattern := range append([]string{credprocess.Executable, helperTempPattern}, credprocess.CacheFilePatterns...) {
-			matches, _ := filepath.Glob(filepath.Join(d.Path, pattern))
-			for _, p := range matches {
-				remove(p)
+	} else if !markerIn(names) {
+		for _, name := range names {
+			if isHelperFile(name) {
+				remove(name)
 			}
 		}
 	}
-	if s.Dir != "" {
-		// Not empty means another step's files are still there; that
-		// step's own post step, or the runner's end-of-job cleaning,
-		// removes them.
-		if err := os.Remove(s.Dir); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
+	if s.Dir {
+		// Only the directory opened above, and only once empty: not empty
+		// means another step's files are still there, which that step's
+		// own post step, or the runner's end-of-job cleaning, removes.
+		if st, err := os.Lstat(d.Path); err == nil && os.SameFile(st, dir.id) {
+			if err := os.Remove(d.Path); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
 		}
 	}
-	return removed, errors.Join(errs...)
+	return removed, left, errors.Join(errs...)
 }
 
-// noMarkerLeft reports whether no main step's marker is left in the job's
-// directory: no post step of this action is still to come.
-func noMarkerLeft(d *jobdir.Dir) (bool, error) {
-	matches, err := filepath.Glob(filepath.Join(d.Path, markerPrefix+"*"))
-	return len(matches) == 0, err
-}
-
-// removeFile removes a regular file named by an absolute path; a symlink
-// put in its place is removed itself, never followed.
-func removeFile(p string) error {
-	if !filepath.IsAbs(p) {
-		return fmt.Errorf("refusing to remove %q: not an absolute path", p)
+// userFile says why the post step must leave a file named in the state
+// that is not one of the job's directory's, or "" when it may take the
+// profile out of it: it must still be the file the job's variable names,
+// in a place this container reaches (a later step changed neither), in the
+// directory the main step wrote to, and a regular file, not a link, of the
+// runner's user. Its own inode is not pinned: every write of it (this
+// action's and other tools') is a new file renamed into place.
+func userFile(d *jobdir.Dir, getenv func(string) string, variable, path string, parent *fileID) string {
+	if getenv(variable) != path {
+		return variable + " does not name it now"
 	}
-	st, err := os.Lstat(p)
+	if err := d.Reachable(variable, path); err != nil {
+		return err.Error()
+	}
+	if got := parentID(path); parent == nil || got == nil || *got != *parent {
+		return "its directory is not the one the main step wrote to"
+	}
+	// Not following a link, and not blocking on a FIFO.
+	f, err := inputfile.Open(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return "it is not a regular file, opened without following a link: " + err.Error()
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err.Error()
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != d.UID {
+		return "it does not belong to the runner's user"
+	}
+	return ""
+}
+
+// maxDirNames bounds the listing of the job's directory, which holds a
+// handful of files per step.
+const maxDirNames = 10000
+
+// listNames lists the job's directory through root.
+func listNames(root *os.Root) ([]string, error) {
+	f, err := root.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(maxDirNames)
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return names, err
+}
+
+// markerIn reports whether names hold a main step's marker: a post step of
+// this action is still to come.
+func markerIn(names []string) bool {
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, markerPrefix); ok && isNonce(rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHelperFile reports whether name is one of the helper's files: the
+// helper itself, its copy before the rename, or its cache.
+func isHelperFile(name string) bool {
+	if name == credprocess.Executable || credprocess.IsCacheFile(name) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, strings.TrimSuffix(helperTempPattern, "*"))
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
+}
+
+// removeIn removes the file name in root: a link is removed itself, never
+// followed, and a directory is refused.
+func removeIn(root *os.Root, name string) error {
+	st, err := root.Lstat(name)
 	if err != nil {
 		return err
 	}
 	if st.IsDir() {
-		return fmt.Errorf("refusing to remove %s: it is a directory", p)
+		return fmt.Errorf("refusing to remove %s: it is a directory", filepath.Join(root.Name(), name))
 	}
-	return os.Remove(p)
+	return root.Remove(name)
 }

@@ -12,7 +12,6 @@
 package jobfiles
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -45,8 +44,8 @@ type Target struct {
 // profileFileVars are the variables that name the two files, as the AWS CLI
 // and SDKs read them.
 var profileFileVars = []struct{ variable, file string }{
-	{"AWS_CONFIG_FILE", "config"},
-	{"AWS_SHARED_CREDENTIALS_FILE", "credentials"},
+	{"AWS_CONFIG_FILE", configName},
+	{"AWS_SHARED_CREDENTIALS_FILE", credentialsName},
 }
 
 // Plan finds the files: where the job's AWS_CONFIG_FILE and
@@ -72,7 +71,7 @@ func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 			t.export = append(t.export, [2]string{v.variable, later})
 			t.shown[i] = later
 		}
-		if v.file == "config" {
+		if v.file == configName {
 			t.files.Config = path
 		} else {
 			t.files.Credentials = path
@@ -134,9 +133,7 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 		if cerr != nil {
 			return fmt.Errorf("cannot create this job's directory for the profile: %w", cerr)
 		}
-		if created {
-			state.Dir = t.dir.Path
-		}
+		state.Dir = created
 	}
 	if t.hasPost {
 		if state.Nonce, err = writeMarker(t.dir); err != nil {
@@ -149,12 +146,21 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 	var created awsprofile.Created
 	if err == nil {
 		created, err = t.files.Write(p, in.OverwriteProfile)
-		// Record even a failed write: the directory may be new.
-		if created.Config {
-			state.Remove = append(state.Remove, t.files.Config)
+		// Record even a failed write: the directory may be new. A file
+		// the job named (AWS_CONFIG_FILE) that this step created is not
+		// removed whole: only the profile is taken out of it, and only
+		// while the job's variable still names it in the same directory.
+		if created.Config && t.exports("AWS_CONFIG_FILE") {
+			state.Remove = append(state.Remove, configName)
 		}
-		if created.Credentials {
-			state.Remove = append(state.Remove, t.files.Credentials)
+		if created.Credentials && t.exports("AWS_SHARED_CREDENTIALS_FILE") {
+			state.Remove = append(state.Remove, credentialsName)
+		}
+		if !t.exports("AWS_CONFIG_FILE") {
+			state.ConfigParent = parentID(t.files.Config)
+		}
+		if !t.exports("AWS_SHARED_CREDENTIALS_FILE") {
+			state.CredentialsParent = parentID(t.files.Credentials)
 		}
 	}
 	if t.hasPost {
@@ -187,41 +193,6 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 	}
 	r.Infof("Wrote profile %s to %s", quote(p.Name), workflow.Escape(wrote))
 	return nil
-}
-
-// cleanupState tells the post step what this step wrote. Files it created
-// are removed whole; in files that were there before only the profile is
-// taken out.
-type cleanupState struct {
-	Profile     string   `json:"profile,omitempty"`
-	Config      string   `json:"config,omitempty"`
-	Credentials string   `json:"credentials,omitempty"`
-	Remove      []string `json:"remove,omitempty"`
-	// Dir is the job's directory when this step created it: removed once
-	// empty, after the later steps' post steps (which run first) emptied it.
-	Dir string `json:"dir,omitempty"`
-	// Helper is the directory where refresh-credentials put the
-	// credential_process helper. The last of the job's post steps removes
-	// it and its cache files, whichever step installed them.
-	Helper string `json:"helper,omitempty"`
-	// Nonce names the marker file this step wrote in the job's directory
-	// (markerPrefix + Nonce). The post step touches nothing unless it finds
-	// it there: a STATE_OIDC_AWS_CLEANUP that this step did not save (a
-	// job-level env: of that name) removes nothing.
-	Nonce string `json:"nonce,omitempty"`
-}
-
-// stateKey names the state the post step reads as STATE_OIDC_AWS_CLEANUP.
-// Its presence is also how the binary knows it runs as the post step: the
-// runner starts post-entrypoint with the same image and arguments.
-const stateKey = "OIDC_AWS_CLEANUP"
-
-func saveCleanup(r *workflow.Runner, s cleanupState) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return r.SaveState(stateKey, string(b))
 }
 
 // ProfileCredentials reads the source credentials of role chaining from a

@@ -105,9 +105,6 @@ func (j *job) post(s *stepRun, env map[string]string) (int, *runnersim.Log) {
 		vars["STATE_"+k] = v
 	}
 	getenv := func(k string) string { return vars[k] }
-	if !jobfiles.IsPost(getenv) {
-		j.t.Fatalf("the post step does not know itself: state %v", s.state)
-	}
 	var out bytes.Buffer
 	code := ExitOK
 	if !jobfiles.Cleanup(workflow.New(&out, getenv), getenv) {
@@ -238,9 +235,10 @@ func TestPostStepRemovesWhatTheStepsWrote(t *testing.T) {
 		t.Fatalf("exits %d, %d\n%s\n%s", first.code, second.code, first.log.Text(), second.log.Text())
 	}
 	dir := filepath.Join(j.temp, jobdir.Name)
-	// Post steps run in reverse order.
+	// Post steps run in reverse order, with the job's env, as the runner
+	// gives it to every step.
 	for _, s := range []*stepRun{second, first} {
-		if code, log := j.post(s, nil); code != ExitOK {
+		if code, log := j.post(s, env); code != ExitOK {
 			t.Fatalf("post: exit %d\n%s", code, log.Text())
 		}
 	}
@@ -286,10 +284,9 @@ func TestAStepWithoutAProfileLeavesNothingToClean(t *testing.T) {
 	}
 }
 
-// A STATE_OIDC_AWS_CLEANUP the main step did not save (a job-level env: of
-// that name, which reaches the main step too) removes nothing: not files
-// outside the job's directory, not a profile in the job's own config file,
-// and nothing through a symlink.
+// A STATE_OIDC_AWS_CLEANUP the main step did not save removes nothing: not
+// without the marker, not files outside the job's directory, not a profile
+// in a file the job's variables do not name, and nothing through a symlink.
 func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 	t.Parallel()
 	j := newJob(t)
@@ -303,7 +300,7 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 		t.Fatalf("exit %d\n%s", real.code, real.log.Text())
 	}
 	dir := filepath.Join(j.temp, jobdir.Name)
-	link := filepath.Join(dir, "cred-link")
+	link := filepath.Join(dir, "credentials.link")
 	if err := os.Symlink(victim, link); err != nil {
 		t.Fatal(err)
 	}
@@ -312,10 +309,11 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, forged := range map[string]jobfiles.CleanupState{
-		"no marker":                      {Profile: "dev", Config: own, Remove: []string{victim}, Dir: outside},
-		"a marker that is not there":     {Profile: "dev", Config: own, Remove: []string{victim}, Nonce: strings.Repeat("ab", 16)},
-		"another directory as the job's": {Remove: []string{victim}, Dir: outside, Helper: outside, Nonce: realState.Nonce},
-		"a nonce that is a path":         {Profile: "dev", Config: own, Nonce: "0/../" + jobfiles.MarkerPrefix + realState.Nonce},
+		"no marker":                       {Profile: "dev", Config: own, Remove: []string{"config"}, Dir: true},
+		"a marker that is not there":      {Profile: "dev", Config: own, Remove: []string{"config"}, Nonce: strings.Repeat("ab", 16)},
+		"a path to remove":                {Remove: []string{victim}, Dir: true, Helper: true, Nonce: realState.Nonce},
+		"a name that is not the action's": {Remove: []string{"credentials.link"}, Nonce: realState.Nonce},
+		"a nonce that is a path":          {Profile: "dev", Config: own, Nonce: "0/../" + jobfiles.MarkerPrefix + realState.Nonce},
 	} {
 		b, _ := json.Marshal(forged)
 		code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, nil)
@@ -323,11 +321,18 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 			t.Errorf("%s: exit %d\n%s", name, code, log.Text())
 		}
 	}
-	// The real marker, with files outside the job's directory to remove,
-	// and a symlink in it: the symlink goes, the files stay.
-	realState.Remove = append(realState.Remove, victim, link)
+	// The real marker, with a file outside the job's directory that no
+	// variable of the job names, and the job's own config file replaced
+	// by a symlink to the victim: both stay, and the post step says why.
+	realState.Credentials = own
+	os.Remove(filepath.Join(dir, "config"))
+	if err := os.Symlink(victim, filepath.Join(dir, "config")); err != nil {
+		t.Fatal(err)
+	}
+	realState.Remove = nil
 	b, _ := json.Marshal(realState)
-	if code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, nil); code != ExitOK {
+	code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, nil)
+	if code != ExitOK || strings.Count(log.Text(), "Warning: ") != 2 || !strings.Contains(log.Text(), "AWS_SHARED_CREDENTIALS_FILE does not name it now") || !strings.Contains(log.Text(), "it is not a regular file") {
 		t.Errorf("real marker: exit %d\n%s", code, log.Text())
 	}
 	if got, err := os.ReadFile(victim); err != nil || string(got) != "keep me" {
@@ -335,9 +340,6 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(own); !strings.Contains(string(got), "[profile dev]") {
 		t.Errorf("the job's own config file lost its profile:\n%s", got)
-	}
-	if _, err := os.Lstat(link); !os.IsNotExist(err) {
-		t.Errorf("the symlink in the job's directory is still there: %v", err)
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 2 {
 		t.Errorf("outside the job's directory: %v", entries)

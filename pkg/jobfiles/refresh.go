@@ -105,7 +105,7 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 	args := credprocess.Args(hop)
 	owner := &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID}
 	prepare := func(state *cleanupState) error {
-		state.Helper = t.dir.Path
+		state.Helper = true
 		if t.exports("AWS_SHARED_CREDENTIALS_FILE") {
 			// The profile needs no credentials file, but without one named
 			// later steps read the runner user's ~/.aws/credentials, whose
@@ -114,7 +114,7 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 			// of files self-contained.
 			switch err := createEmpty(t.files.Credentials, t.dir.UID, t.dir.GID); {
 			case err == nil:
-				state.Remove = append(state.Remove, t.files.Credentials)
+				state.Remove = append(state.Remove, credentialsName)
 			case !errors.Is(err, fs.ErrExist): // an earlier step's
 				return fmt.Errorf("cannot create the job's credentials file: %w", err)
 			}
@@ -161,10 +161,6 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 // instead.
 var refreshClearedVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"}
-
-// helperTempPattern names the helper's copy until it is renamed into
-// place; the last post step removes any left by a step that died.
-const helperTempPattern = ".oidc-aws-*"
 
 // maxHelperBytes bounds the copy of this binary (about 10 MB).
 const maxHelperBytes = 64 << 20

@@ -1,0 +1,133 @@
+package jobfiles_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/org/oidc-aws-action/pkg/jobdir"
+	"github.com/org/oidc-aws-action/pkg/jobfiles"
+)
+
+// marker is how a post step's state gets a marker in the job's directory:
+// the main step's own, or one an earlier step of the job planted there (the
+// directory belongs to the runner's user, as every step does).
+type marker func(t *testing.T, j *job, real jobfiles.CleanupState) string
+
+var markers = map[string]marker{
+	"the main step's marker": func(t *testing.T, j *job, real jobfiles.CleanupState) string { return real.Nonce },
+	"a planted marker": func(t *testing.T, j *job, _ jobfiles.CleanupState) string {
+		nonce := strings.Repeat("5a", 16)
+		p := filepath.Join(j.temp, jobdir.Name, jobfiles.MarkerPrefix+nonce)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return nonce
+	},
+}
+
+// realStep runs a main step that writes a profile into the job's directory
+// and returns its state.
+func realStep(t *testing.T, j *job) jobfiles.CleanupState {
+	t.Helper()
+	s := j.step(map[string]string{"aws-profile": "prod"}, nil)
+	if s.code != ExitOK {
+		t.Fatalf("exit %d\n%s", s.code, s.log.Text())
+	}
+	var st jobfiles.CleanupState
+	if err := json.Unmarshal([]byte(s.state[jobfiles.StateKey]), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// postWith runs a post step with the state given as JSON.
+func (j *job) postWith(t *testing.T, state map[string]any, env map[string]string) (int, string) {
+	t.Helper()
+	b, err := json.Marshal(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, env)
+	return code, log.Text()
+}
+
+// Issue 17, item 8: the check that a file sits directly in the job's
+// directory looked at the path's text, so <dir>/lnk/../victim passed it and
+// the post step removed a file outside, through a symlink in the directory.
+func TestPostStepRemovesNothingThroughADotDotAfterALink(t *testing.T) {
+	t.Parallel()
+	for name, mark := range markers {
+		t.Run(name, func(t *testing.T) {
+			j := newJob(t)
+			real := realStep(t, j)
+			outside := t.TempDir()
+			victim := filepath.Join(outside, "victim")
+			os.WriteFile(victim, []byte("keep me"), 0o600)
+			os.Mkdir(filepath.Join(outside, "sub"), 0o700)
+			dir := filepath.Join(j.temp, jobdir.Name)
+			if err := os.Symlink(filepath.Join(outside, "sub"), filepath.Join(dir, "lnk")); err != nil {
+				t.Fatal(err)
+			}
+			forged := dir + "/lnk/../victim"
+			code, log := j.postWith(t, map[string]any{"profile": "prod", "remove": []string{forged}, "nonce": mark(t, j, real)}, nil)
+			if b, err := os.ReadFile(victim); err != nil || string(b) != "keep me" {
+				t.Errorf("the file outside the job's directory: %q, %v (post: exit %d)\n%s", b, err, code, log)
+			}
+		})
+	}
+}
+
+// Issue 17, item 8: the state's config and credentials paths let the post
+// step rewrite, and chmod 0600, any INI file the container reaches, such as
+// the workspace's .git/config, which no variable of the job names.
+func TestPostStepLeavesAnINIFileTheJobDoesNotName(t *testing.T) {
+	t.Parallel()
+	for name, mark := range markers {
+		t.Run(name, func(t *testing.T) {
+			j := newJob(t)
+			real := realStep(t, j)
+			git := filepath.Join(t.TempDir(), ".git")
+			os.Mkdir(git, 0o755)
+			gitConfig := filepath.Join(git, "config")
+			const text = "[core]\n\tbare = false\n[profile dev]\nregion = eu-west-1\n"
+			if err := os.WriteFile(gitConfig, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if os.Geteuid() == 0 {
+				// Owned by the runner's user, as a checkout is.
+				gid := int(statOf(t, filepath.Join(j.temp, jobdir.Name)).Gid)
+				os.Chown(gitConfig, int(statOf(t, filepath.Join(j.temp, jobdir.Name)).Uid), gid)
+			}
+			code, log := j.postWith(t, map[string]any{"profile": "dev", "config": gitConfig, "credentials": gitConfig, "nonce": mark(t, j, real)}, nil)
+			st, err := os.Stat(gitConfig)
+			b, _ := os.ReadFile(gitConfig)
+			if err != nil || string(b) != text || st.Mode().Perm() != 0o644 {
+				t.Errorf("%s after the post step: mode %v, %v:\n%s\n(post: exit %d)\n%s", gitConfig, st.Mode().Perm(), err, b, code, log)
+			}
+		})
+	}
+}
+
+func statOf(t *testing.T, p string) *syscall.Stat_t {
+	t.Helper()
+	st, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t)
+}
+
+// A post step whose main step saved no state (it was never reached, or ran
+// by hand) has nothing to do, and says so.
+func TestAPostStepWithoutStateRemovesNothing(t *testing.T) {
+	t.Parallel()
+	j := newJob(t)
+	code, log := j.post(&stepRun{}, nil)
+	if code != ExitOK || !strings.Contains(log.Text(), "nothing to remove") {
+		t.Errorf("exit %d\n%s", code, log.Text())
+	}
+}
