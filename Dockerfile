@@ -24,11 +24,17 @@ ARG VERSION=dev
 # scratch, -trimpath for reproducible output, -s -w to strip it.
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/oidc-aws ./cmd/oidc-aws
+# The post step's entrypoint (action.yml's post-entrypoint) is a link to the
+# same binary, which tells the two steps apart by the path it was started
+# as. Made here and copied as part of /out/: COPY keeps a symlink inside a
+# copied directory, but follows one named as its source, which would add a
+# second copy of the binary.
+RUN ln -s oidc-aws /out/oidc-aws-post
 
 FROM scratch
 # CA roots are compiled into the binary (cmd/oidc-aws/roots.go), so the
 # image needs no certificate files, and nothing else.
-COPY --from=build /out/oidc-aws /oidc-aws
+COPY --from=build /out/ /
 # No USER: GitHub requires container actions to run as the default user,
 # root. The workspace and the file-command files (GITHUB_ENV, GITHUB_OUTPUT,
 # ...) are mounted from the runner and owned by its user, so any other user

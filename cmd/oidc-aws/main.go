@@ -40,20 +40,26 @@ Examples:
 `
 
 func main() {
+	if jobfiles.IsPost(os.Args[0]) {
+		// action.yml's post-entrypoint, a link to this binary. The runner
+		// gives it the main step's args too, so they are not read.
+		os.Exit(post())
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// post runs the action's post step.
+func post() int {
+	if !jobfiles.Cleanup(workflow.New(os.Stdout, os.Getenv), os.Getenv) {
+		return action.ExitFailed
+	}
+	return action.ExitOK
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		ctx, stop := stopOnSignal(func(msg string) { workflow.New(os.Stdout, os.Getenv).Errorf("%s", msg) })
 		defer stop()
-		// action.yml's post-entrypoint starts this same binary.
-		if jobfiles.IsPost(os.Getenv) {
-			if !jobfiles.Cleanup(workflow.New(os.Stdout, os.Getenv), os.Getenv) {
-				return action.ExitFailed
-			}
-			return action.ExitOK
-		}
 		useFallbackRoots()
 		return action.Run(ctx, action.Options{Version: version})
 	}

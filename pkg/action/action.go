@@ -115,8 +115,11 @@ func Run(ctx context.Context, o Options) int {
 	o.defaults()
 	r := workflow.New(o.Stdout, o.Getenv)
 	accounts := newAccountMask(r, o.Getenv)
-	// First of all, before anything can fail: the post step runs the same
-	// binary and knows itself by this state (jobfiles.IsPost).
+	if w := jobfiles.IgnoredState(o.Getenv); w != "" {
+		r.Warningf("%s", w)
+	}
+	// First of all, before anything can fail: the post step gets this
+	// step's state, empty until it wrote something.
 	if o.Getenv("GITHUB_STATE") != "" {
 		if err := jobfiles.BeginState(r); err != nil {
 			reportFailure(r, &stageError{stage: stageInputs, Err: err})

@@ -19,16 +19,35 @@ import (
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
-// IsPost reports whether this run is the action's post step. The runner
-// starts post-entrypoint in the same image with the same inputs, and only
-// the state the main step saved tells the two apart.
-func IsPost(getenv func(string) string) bool {
-	return getenv("STATE_"+stateKey) != ""
+// PostEntrypoint is the image's post entrypoint (action.yml's
+// runs.post-entrypoint): a symlink to the one binary. The runner starts
+// every stage of a container action with the same image and the same args,
+// so the path the binary was started as is what tells the post step
+// apart. Never an environment variable: the job's env: and an earlier
+// step's GITHUB_ENV reach the main step too.
+const PostEntrypoint = "/oidc-aws-post"
+
+// IsPost reports whether argv0, the path this process was started as,
+// names the post entrypoint. The base name alone decides, so that a copy
+// run by hand under that name acts the same.
+func IsPost(argv0 string) bool {
+	return filepath.Base(argv0) == filepath.Base(PostEntrypoint)
+}
+
+// IgnoredState is the warning for a main step that sees a post step's
+// state in its environment, or "" when there is none. Such a value comes
+// from the job (env: or an earlier step's GITHUB_ENV), never from the
+// runner, and the main step does not obey it.
+func IgnoredState(getenv func(string) string) string {
+	if getenv("STATE_"+stateKey) == "" {
+		return ""
+	}
+	return "STATE_" + stateKey + " is set in this step's environment (by the job's env: or an earlier step's GITHUB_ENV); it is meant for this action's post step only, so the main step ignores it"
 }
 
 // BeginState saves an empty state for the post step, first thing in the
-// main step, before anything can fail: the post step runs the same binary
-// and knows itself by this state (see stateKey).
+// main step, before anything can fail, so that the post step gets this
+// step's state, empty when it wrote nothing.
 func BeginState(r *workflow.Runner) error {
 	return saveCleanup(r, cleanupState{})
 }

@@ -121,6 +121,37 @@ func statOf(t *testing.T, p string) *syscall.Stat_t {
 	return st.Sys().(*syscall.Stat_t)
 }
 
+// The binary is the post step only when started as the post entrypoint;
+// nothing in its environment makes it one.
+func TestIsPostGoesByThePathStartedAs(t *testing.T) {
+	for argv0, want := range map[string]bool{
+		jobfiles.PostEntrypoint:  true,
+		"./oidc-aws-post":        true,
+		"/oidc-aws":              false,
+		"oidc-aws":               false,
+		"/oidc-aws-post/../oidc": false,
+		"":                       false,
+	} {
+		if got := jobfiles.IsPost(argv0); got != want {
+			t.Errorf("IsPost(%q) = %v, want %v", argv0, got, want)
+		}
+	}
+}
+
+// A main step that sees a post step's state in its environment runs as a
+// main step, and says it ignored the value.
+func TestTheMainStepIgnoresAPostStateAndSaysSo(t *testing.T) {
+	t.Parallel()
+	j := newJob(t)
+	s := j.step(nil, map[string]string{"STATE_OIDC_AWS_CLEANUP": "{}"})
+	if s.code != ExitOK || s.env["AWS_ACCESS_KEY_ID"] == "" {
+		t.Fatalf("exit %d, AWS_ACCESS_KEY_ID %q\n%s", s.code, s.env["AWS_ACCESS_KEY_ID"], s.log.Text())
+	}
+	if len(s.log.Warnings) != 1 || !strings.Contains(s.log.Warnings[0], "STATE_OIDC_AWS_CLEANUP is set in this step's environment") {
+		t.Errorf("warnings %q", s.log.Warnings)
+	}
+}
+
 // A post step whose main step saved no state (it was never reached, or ran
 // by hand) has nothing to do, and says so.
 func TestAPostStepWithoutStateRemovesNothing(t *testing.T) {

@@ -1,33 +1,21 @@
 package metadata
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/org/oidc-aws-action/pkg/internal/runnerns"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/jobfiles"
 )
 
-// instructions joins continuation lines and drops comments, giving one
-// Dockerfile instruction per entry.
-func instructions(dockerfile string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, l := range strings.Split(dockerfile, "\n") {
-		t := strings.TrimSpace(l)
-		if cur.Len() == 0 && (t == "" || strings.HasPrefix(t, "#")) {
-			continue
-		}
-		if strings.HasSuffix(t, `\`) {
-			cur.WriteString(strings.TrimSpace(strings.TrimSuffix(t, `\`)) + " ")
-			continue
-		}
-		cur.WriteString(t)
-		out = append(out, cur.String())
-		cur.Reset()
-	}
-	return out
-}
+// instructions gives one Dockerfile instruction per entry.
+var instructions = runnerns.DockerfileInstructions
 
 var (
 	pinnedBuilder = regexp.MustCompile(`^FROM (--platform=\S+ )?golang:(\d+\.\d+)(\.\d+)?(-[a-z0-9.]+)?@sha256:[0-9a-f]{64} AS \w+$`)
@@ -99,5 +87,89 @@ func TestInstructionsJoinsContinuationsAndDropsComments(t *testing.T) {
 	want := []string{"FROM a AS b", "RUN x y && z", `ENTRYPOINT ["/e"]`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("instructions = %q, want %q", got, want)
+	}
+}
+
+// imageFiles lays out the image as the Dockerfile in repo builds it around a
+// stand-in binary, and returns its root and the stand-in's bytes.
+func imageFiles(t *testing.T, repo string) (string, []byte) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "oidc-aws")
+	want := []byte("the binary\n")
+	if err := os.WriteFile(bin, want, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if err := runnerns.Image(repo, bin, dst); err != nil {
+		t.Fatal(err)
+	}
+	return dst, want
+}
+
+// regularFiles lists the regular files under root.
+func regularFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return err
+	})
+	return out
+}
+
+// The image holds the binary once, at action.yml's entrypoint (the
+// Dockerfile's ENTRYPOINT too), and the post entrypoint the binary knows
+// (jobfiles.PostEntrypoint) as a link to it.
+func TestTheImageHasBothEntrypointsAndOneBinary(t *testing.T) {
+	repo, err := runnerns.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := runnerns.ActionEntrypoints(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.Main != "/oidc-aws" {
+		t.Errorf("runs.entrypoint is %q, want /oidc-aws, the Dockerfile's ENTRYPOINT: ARC's v0.8 container hooks refuse an action without one", entry.Main)
+	}
+	if entry.Post != jobfiles.PostEntrypoint {
+		t.Errorf("runs.post-entrypoint is %q, but the binary knows its post step as %s", entry.Post, jobfiles.PostEntrypoint)
+	}
+	root, want := imageFiles(t, repo)
+	main := filepath.Join(root, entry.Main)
+	if st, err := os.Lstat(main); err != nil || !st.Mode().IsRegular() {
+		t.Fatalf("%s in the image: %v, %v; want the binary", entry.Main, st, err)
+	}
+	if b, _ := os.ReadFile(main); !bytes.Equal(b, want) {
+		t.Errorf("%s in the image is not the built binary", entry.Main)
+	}
+	post := filepath.Join(root, entry.Post)
+	if st, err := os.Lstat(post); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("%s in the image: %v, %v; want a symlink to %s", entry.Post, st, err, entry.Main)
+	}
+	ms, _ := os.Stat(main)
+	if ps, err := os.Stat(post); err != nil || !os.SameFile(ms, ps) {
+		t.Errorf("%s in the image does not lead to %s: %v", entry.Post, entry.Main, err)
+	}
+	if files := regularFiles(t, root); len(files) != 1 {
+		t.Errorf("the image holds %d regular files, want the one binary: %q", len(files), files)
+	}
+}
+
+// BuildKit's COPY follows a symlink named as its source: copying the post
+// entrypoint by name would ship a second copy of the binary. The layout
+// rebuilt from the Dockerfile shows it, so the test above would fail.
+func TestImageCopiesANamedLinkAsAFile(t *testing.T) {
+	repo := t.TempDir()
+	dockerfile := "FROM golang AS build\nRUN go build -o /out/oidc-aws ./cmd/oidc-aws\nRUN ln -s oidc-aws /out/oidc-aws-post\n" +
+		"FROM scratch\nCOPY --from=build /out/oidc-aws /oidc-aws\nCOPY --from=build /out/oidc-aws-post /oidc-aws-post\n"
+	if err := os.WriteFile(filepath.Join(repo, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := imageFiles(t, repo)
+	if files := regularFiles(t, root); len(files) != 2 {
+		t.Errorf("regular files %q, want 2: the named link copied as a file", files)
 	}
 }

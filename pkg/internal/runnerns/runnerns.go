@@ -11,9 +11,10 @@
 //     _runner_file_commands, and the workspace at Work/<repo>/<repo>, all
 //     owned by the runner's user (a non-root uid such as 1001).
 //   - The action step is `docker run` as ContainerActionHandler.RunAsync
-//     builds it: a new mount namespace (unshare --mount) whose root is a
-//     directory holding only the binary at /oidc-aws, as in the scratch
-//     image, and the runner's bind mounts at /github/runner_temp,
+//     builds it: a new mount namespace (unshare --mount) whose root is the
+//     image's file layout, rebuilt from the Dockerfile (Image) around the
+//     built binary, started as action.yml's runs.entrypoint, with the
+//     runner's bind mounts at /github/runner_temp,
 //     /github/home, /github/workflow, /github/file_commands and
 //     /github/workspace; working directory /github/workspace; run as root.
 //     Its environment is the step's, with each value passed through the
@@ -23,9 +24,10 @@
 //     the binary needs none, so they are left out, which is stricter. The
 //     network namespace is the host's, so the binary reaches the local
 //     stand-ins on 127.0.0.1 as the real one reaches GitHub and STS.
-//   - The post step is the same run with post-entrypoint (the same binary
-//     here) and STATE_<name> for each value the main step saved through
-//     GITHUB_STATE (ActionRunner.RunAsync).
+//   - The post step is the same run started as runs.post-entrypoint, by
+//     its path in the image, with the same (empty) args, and STATE_<name>
+//     for each value the main step saved through GITHUB_STATE
+//     (ActionRunner.RunAsync).
 //   - After a step, its GITHUB_ENV is parsed as the runner parses it
 //     (runnersim) and added to the job's environment.
 //   - A later `run:` step of a plain job runs on the host with the job's
@@ -216,7 +218,7 @@ func (j *Job) jobContainerMounts() []mapping {
 // with the step's own environment (inputs, token variables: host values)
 // on top of the job's.
 func (j *Job) RunAction(ctx context.Context, bin string, st *Step, env map[string]string) (*Result, error) {
-	return j.runContainer(ctx, bin, st, env, nil)
+	return j.runContainer(ctx, bin, false, st, env, nil)
 }
 
 // RunPost runs the action's post step for an earlier step st: the same
@@ -234,10 +236,22 @@ func (j *Job) RunPost(ctx context.Context, bin string, st *Step, env map[string]
 	if err != nil {
 		return nil, err
 	}
-	return j.runContainer(ctx, bin, post, env, state)
+	return j.runContainer(ctx, bin, true, post, env, state)
 }
 
-func (j *Job) runContainer(ctx context.Context, bin string, st *Step, env, state map[string]string) (*Result, error) {
+func (j *Job) runContainer(ctx context.Context, bin string, post bool, st *Step, env, state map[string]string) (*Result, error) {
+	repo, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	entry, err := ActionEntrypoints(repo)
+	if err != nil {
+		return nil, err
+	}
+	entrypoint := entry.Main
+	if post {
+		entrypoint = entry.Post
+	}
 	vars := maps.Clone(j.Env)
 	maps.Copy(vars, env)
 	maps.Copy(vars, j.runnerEnv(st))
@@ -263,7 +277,7 @@ func (j *Job) runContainer(ctx context.Context, bin string, st *Step, env, state
 		return nil, err
 	}
 	defer os.RemoveAll(rootfs)
-	if err := copyFile(bin, filepath.Join(rootfs, "oidc-aws"), 0o755); err != nil {
+	if err := Image(repo, bin, rootfs); err != nil {
 		return nil, err
 	}
 	script := "set -e\n"
@@ -275,10 +289,10 @@ func (j *Job) runContainer(ctx context.Context, bin string, st *Step, env, state
 		}
 		args = append(args, m.host, target)
 	}
-	script += `while [ $# -gt 1 ]; do mount --bind "$1" "$2"; shift 2; done
-exec env -u PWD -u OLDPWD -u SHLVL -u _ unshare --root="$1" --wd=/github/workspace /oidc-aws
+	script += `while [ $# -gt 2 ]; do mount --bind "$1" "$2"; shift 2; done
+exec env -u PWD -u OLDPWD -u SHLVL -u _ unshare --root="$1" --wd=/github/workspace "$2"
 `
-	args = append(args, rootfs)
+	args = append(args, rootfs, entrypoint)
 	return run(ctx, environ, nil, append([]string{"unshare", "--mount", "--propagation", "private", "--fork", "bash", "-c", script, "bash"}, args...))
 }
 
