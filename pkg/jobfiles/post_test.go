@@ -162,3 +162,70 @@ func TestAPostStepWithoutStateRemovesNothing(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, log.Text())
 	}
 }
+
+// A file the job named gets the profile taken out only while it is still
+// the file the job's variable names: the variable unchanged, the same
+// directory, a regular file (not a link) of the runner's user.
+func TestPostStepTakesTheProfileOutOfTheJobsOwnFileOnlyWhileItIsStillThatFile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, own string, env map[string]string)
+		left   string // "" when the profile must be taken out
+	}{
+		{"unchanged", func(*testing.T, string, map[string]string) {}, ""},
+		{"rewritten by a later step (a new inode)", func(t *testing.T, own string, _ map[string]string) {
+			b, _ := os.ReadFile(own)
+			must(t, os.WriteFile(own+".tmp", b, 0o600))
+			must(t, os.Rename(own+".tmp", own))
+		}, ""},
+		{"the variable now names another file", func(t *testing.T, own string, env map[string]string) {
+			env["AWS_CONFIG_FILE"] = own + ".other"
+		}, "AWS_CONFIG_FILE does not name it now"},
+		{"its directory replaced", func(t *testing.T, own string, _ map[string]string) {
+			d := filepath.Dir(own)
+			must(t, os.Rename(d, d+".old"))
+			must(t, os.Mkdir(d, 0o700))
+			b, _ := os.ReadFile(filepath.Join(d+".old", filepath.Base(own)))
+			must(t, os.WriteFile(own, b, 0o600))
+		}, "its directory is not the one the main step wrote to"},
+		{"a link in its place", func(t *testing.T, own string, _ map[string]string) {
+			must(t, os.Rename(own, own+".real"))
+			must(t, os.Symlink(own+".real", own))
+		}, "it is not a regular file"},
+		{"another user's", func(t *testing.T, own string, _ map[string]string) {
+			if os.Geteuid() != 0 {
+				t.Skip("needs root to give the file away")
+			}
+			must(t, os.Chown(own, 4242, 4242))
+		}, "it does not belong to the runner's user"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := newJob(t)
+			own := filepath.Join(t.TempDir(), "aws", "config")
+			must(t, os.Mkdir(filepath.Dir(own), 0o700))
+			must(t, os.WriteFile(own, []byte("[profile mine]\nregion = eu-west-1\n"), 0o600))
+			env := map[string]string{"AWS_CONFIG_FILE": own}
+			s := j.step(map[string]string{"aws-profile": "dev"}, env)
+			if s.code != ExitOK {
+				t.Fatalf("exit %d\n%s", s.code, s.log.Text())
+			}
+			tc.change(t, own, env)
+			code, log := j.post(s, env)
+			b, _ := os.ReadFile(own)
+			has := strings.Contains(string(b), "[profile dev]")
+			switch {
+			case code != ExitOK:
+				t.Errorf("post: exit %d\n%s", code, log.Text())
+			case tc.left == "" && (has || strings.Contains(log.Text(), "Warning")):
+				t.Errorf("the profile was not taken out:\n%s\nlog:\n%s", b, log.Text())
+			case tc.left != "" && (!has || !strings.Contains(log.Text(), tc.left)):
+				t.Errorf("want the profile left and %q said; file:\n%s\nlog:\n%s", tc.left, b, log.Text())
+			}
+			if !strings.Contains(string(b), "[profile mine]") {
+				t.Errorf("the job's own profile is gone:\n%s", b)
+			}
+		})
+	}
+}
