@@ -24,6 +24,8 @@ const usage = `oidc-aws: GitHub Actions OIDC to AWS credentials, without stored 
 
 Usage:
   oidc-aws                 run as the GitHub Action (reads INPUT_* variables)
+  oidc-aws-post            (a link to this binary) the action's post step:
+                           remove what its main step wrote for the job
   oidc-aws policy ...      explain, lint and generate IAM trust policies
                            (oidc-aws policy --help for the subcommands)
   oidc-aws credential-process ...
