@@ -46,8 +46,11 @@ func IgnoredState(getenv func(string) string) string {
 }
 
 // BeginState saves an empty state for the post step, first thing in the
-// main step, before anything can fail, so that the post step gets this
-// step's state, empty when it wrote nothing.
+// main step, before anything can fail. The runner sets a step's saved
+// state over the job's env when it starts the post step (actions/runner,
+// ActionRunner.cs: "Apply action's intra-action state at last"), so the
+// post step then gets this step's state, empty when it wrote nothing, and
+// not a STATE_OIDC_AWS_CLEANUP the job set.
 func BeginState(r *workflow.Runner) error {
 	return saveCleanup(r, cleanupState{})
 }
