@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/oidc-aws-action/pkg/permissions"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -114,7 +115,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func knownRule(id string) bool {
-	for _, r := range trustpolicy.Rules() {
+	for _, r := range allRules() {
 		if r.ID == id {
 			return true
 		}
@@ -143,8 +144,11 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 		}
 		rep.checked++
 		lines := newLineIndex(data)
+		// Terraform holds what each role may do too; a file without
+		// permissions (a policy, get-role output) yields no roles here.
+		roles, _ := permissions.Terraform(data)
 		for _, d := range docs {
-			for _, f := range trustpolicy.Lint(d.Policy) {
+			for _, f := range lintWeighed(d, roles) {
 				if ignored[f.ID] {
 					continue
 				}
@@ -158,6 +162,27 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 	}
 	return rep
 }
+
+// lintWeighed lints one document and, when it is a terraform role whose
+// policies the file holds, weighs the findings against what the role may
+// do.
+func lintWeighed(d trustpolicy.Document, roles map[string]permissions.Role) []trustpolicy.Finding {
+	fs := trustpolicy.Lint(d.Policy)
+	role, ok := roles[strings.TrimSuffix(d.Name, priorState)]
+	if !ok {
+		return fs
+	}
+	a := permissions.Assess(role)
+	fs = permissions.Weigh(fs, a)
+	if f, ok := permissions.Shared(d.Policy, a); ok {
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// priorState is the suffix trustpolicy gives a document read from a
+// plan's prior state.
+const priorState = " (prior state)"
 
 // displayPath shows a path bare when that is unambiguous, quoted otherwise,
 // so a hostile file name cannot break a log line.
@@ -352,7 +377,7 @@ func sarifLevel(sev string) string {
 func writeSARIF(w io.Writer, rep lintReport) error {
 	driver := sarifDriver{Name: "oidc-aws", InformationURI: InformationURI}
 	index := map[string]int{}
-	for i, r := range trustpolicy.Rules() {
+	for i, r := range allRules() {
 		sr := sarifRule{ID: r.ID, Name: ruleName(r.Summary), ShortDescription: sarifText{r.Summary}, FullDescription: sarifText{r.Help},
 			Help: sarifText{r.Help}}
 		sr.DefaultConfiguration.Level = sarifLevel(r.Severity)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
@@ -38,7 +39,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, u)
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "policy: no help for %s; commands are explain, lint, generate\n", strconv.Quote(rest[0]))
+		fmt.Fprintf(stderr, "policy: no help for %s; commands are explain, lint, generate, audit\n", strconv.Quote(rest[0]))
 		return ExitUsage
 	case "explain":
 		return runExplain(rest, stdin, stdout, stderr)
@@ -46,8 +47,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLint(rest, stdin, stdout, stderr)
 	case "generate":
 		return runGenerate(rest, stdout, stderr)
+	case "audit":
+		return runAudit(rest, stdin, stdout, stderr, time.Now)
 	}
-	fmt.Fprintf(stderr, "policy: unknown command %s; commands are explain, lint, generate (run `oidc-aws policy help`)\n", strconv.Quote(cmd))
+	fmt.Fprintf(stderr, "policy: unknown command %s; commands are explain, lint, generate, audit (run `oidc-aws policy help`)\n", strconv.Quote(cmd))
 	return ExitUsage
 }
 

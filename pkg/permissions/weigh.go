@@ -1,0 +1,100 @@
+package permissions
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
+)
+
+// SharedRule is the finding for a broad role that several repositories can
+// assume. Its ID lies outside the trust-policy rules' range, so the two
+// tables can grow apart.
+var SharedRule = trustpolicy.Rule{
+	ID:       "OIDC101",
+	Severity: "error",
+	Summary:  "Broad role shared by several repositories",
+	Help: "One role with admin-equivalent (error) or high (warning) permissions that workflows of several repositories can assume: " +
+		"a compromise of any of them gets all of it, which rebuilds the blast radius OIDC was meant to remove. Give each repository and environment its own role with only what it needs.",
+}
+
+// lockout are the trust rules whose findings mean the policy admits fewer
+// tokens than meant, or none: a role's permissions do not make them worse.
+var lockout = map[string]bool{
+	"OIDC000": true, "OIDC005": true, "OIDC009": true, "OIDC011": true,
+	"OIDC013": true, "OIDC015": true, "OIDC016": true,
+}
+
+// Weigh raises each trust finding that lets someone in by one severity
+// step when the role is High or Admin, and says what it means: who can get
+// what.
+func Weigh(findings []trustpolicy.Finding, a Assessment) []trustpolicy.Finding {
+	what := a.Strongest()
+	if what == "" {
+		return findings
+	}
+	out := make([]trustpolicy.Finding, len(findings))
+	for i, f := range findings {
+		if !lockout[f.ID] {
+			f.Severity = raise(f.Severity)
+			f.Message += fmt.Sprintf("; the role is %s, so %s can get %s", a.Level, who(f), what)
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func raise(sev string) string {
+	switch sev {
+	case "info":
+		return "warning"
+	case "warning":
+		return "error"
+	}
+	return sev
+}
+
+// who says whom a trust finding lets in, from its rule and evidence.
+func who(f trustpolicy.Finding) string {
+	switch f.ID {
+	case "OIDC001", "OIDC002", "OIDC012":
+		return "any repository on GitHub"
+	case "OIDC003":
+		if owner, _, ok := strings.Cut(strings.TrimPrefix(f.Evidence, "repo:"), "/"); ok && !strings.ContainsAny(owner, "*?:") {
+			return "any repository of " + owner
+		}
+		return "any repository of the owner"
+	case "OIDC004":
+		if repo, _, ok := strings.Cut(strings.TrimPrefix(f.Evidence, "repo:"), ":"); ok && strings.HasPrefix(f.Evidence, "repo:") {
+			return "any branch, tag or pull request of " + repo
+		}
+		return "any branch, tag or pull request of the repository"
+	}
+	return "whoever this lets in"
+}
+
+// Shared returns the OIDC101 finding for a role graded a that the trust
+// policy p lets several repositories assume, or false.
+func Shared(p *trustpolicy.Policy, a Assessment) (trustpolicy.Finding, bool) {
+	what := a.Strongest()
+	if what == "" {
+		return trustpolicy.Finding{}, false
+	}
+	repos, many := trustpolicy.Repositories(p)
+	if !many && len(repos) < 2 {
+		return trustpolicy.Finding{}, false
+	}
+	sev := "warning"
+	if a.Level == Admin {
+		sev = "error"
+	}
+	whom := "workflows of many repositories"
+	if !many {
+		whom = fmt.Sprintf("workflows of %d repositories (%s)", len(repos), strings.Join(repos, ", "))
+	}
+	return trustpolicy.Finding{
+		ID: SharedRule.ID, Severity: sev, Index: -1,
+		Message: fmt.Sprintf("%s can assume this role, which is %s (%s): a compromise of any of them gets it", whom, a.Level, what),
+		Fix:     "give each repository and environment its own role, with only the permissions it needs",
+	}, true
+}
