@@ -43,20 +43,21 @@ func (l Level) String() string {
 // URL-encoded form); nil when the input does not hold it.
 type Policy struct {
 	Name     string
-	ARN      string // "" for an inline policy
+	ARN      string // "" for an inline policy, or a managed one not created yet
 	Document []byte
+	inline   bool // set by Assess for the role's Inline list
 }
 
 // label names the policy for a reader: the managed policy's name, or the
 // inline policy's name marked as inline.
 func (p Policy) label() string {
 	switch {
-	case p.ARN == "":
+	case p.inline:
 		return "inline " + quote(p.Name)
 	case p.Name != "":
 		return p.Name
 	}
-	return p.ARN
+	return nameOf(p.ARN)
 }
 
 // Role is what a role is allowed: its inline and managed policies and its
@@ -161,6 +162,7 @@ func Assess(role Role) Assessment {
 		a.Grants = append(a.Grants, gs...)
 	}
 	for _, p := range role.Inline {
+		p.inline = true
 		consider(p)
 	}
 	for _, p := range role.Managed {

@@ -69,8 +69,15 @@ func who(f trustpolicy.Finding) string {
 			return "any branch, tag or pull request of " + repo
 		}
 		return "any branch, tag or pull request of the repository"
+	case "OIDC007", "OIDC008":
+		return "a token for any audience the provider accepts"
+	case "OIDC010":
+		if repo, _, ok := strings.Cut(strings.TrimPrefix(f.Evidence, "repo:"), ":"); ok && strings.HasPrefix(f.Evidence, "repo:") {
+			return "whoever takes over the name " + repo
+		}
+		return "whoever takes over the repository's name"
 	}
-	return "whoever this lets in"
+	return "anyone this lets in"
 }
 
 // Shared returns the OIDC101 finding for a role graded a that the trust
