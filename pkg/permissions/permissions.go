@@ -128,15 +128,14 @@ func (a Assessment) Summary() string {
 			whats = append(whats, fmt.Sprintf("%s (%s)", g.What, g.Policy))
 		}
 	}
-	if len(whats) > 0 {
+	switch {
+	case a.Capped:
+		fmt.Fprintf(&b, ", capped by permissions boundary %s; without it %s: %s", a.Boundary, a.Grants[0].Level, strings.Join(whats, ", "))
+	case len(whats) > 0:
 		b.WriteString(": " + strings.Join(whats, ", "))
 	}
-	if a.Boundary != "" {
-		if a.Capped {
-			fmt.Fprintf(&b, "; capped by permissions boundary %s", a.Boundary)
-		} else {
-			fmt.Fprintf(&b, "; permissions boundary %s", a.Boundary)
-		}
+	if a.Boundary != "" && !a.Capped {
+		fmt.Fprintf(&b, "; permissions boundary %s", a.Boundary)
 	}
 	if len(a.Unknown) > 0 {
 		fmt.Fprintf(&b, "; unknown, not in the input: %s", strings.Join(a.Unknown, ", "))

@@ -26,7 +26,7 @@ func TestTerraformFindsEveryAttachment(t *testing.T) {
 		// until apply, tied to its attachment by the configuration.
 		{"aws_iam_role.deploy", Admin, `admin-equivalent: "*" on "*" (everything), iam:PassRole on "*" (inline "pass")`},
 		// managed_policy_arns, capped by permissions_boundary.
-		{"aws_iam_role.app", Limited, "limited: PowerUserAccess; capped by permissions boundary ReadOnlyAccess"},
+		{"aws_iam_role.app", Limited, "limited, capped by permissions boundary ReadOnlyAccess; without it high: PowerUserAccess"},
 		// aws_iam_policy_attachment's roles list.
 		{"aws_iam_role.ci", Admin, "admin-equivalent: AdministratorAccess"},
 		// The two exclusive resources; the inline policy they name has no

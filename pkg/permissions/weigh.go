@@ -37,11 +37,18 @@ func Weigh(findings []trustpolicy.Finding, a Assessment) []trustpolicy.Finding {
 	for i, f := range findings {
 		if !lockout[f.ID] {
 			f.Severity = raise(f.Severity)
-			f.Message += fmt.Sprintf("; the role is %s, so %s can get %s", a.Level, who(f), what)
+			f.Message += fmt.Sprintf("; %s, so %s can get %s", roleIs(a.Level), who(f), what)
 		}
 		out[i] = f
 	}
 	return out
+}
+
+func roleIs(l Level) string {
+	if l == Admin {
+		return "the role is admin-equivalent"
+	}
+	return "the role's permissions are high"
 }
 
 func raise(sev string) string {
@@ -101,7 +108,7 @@ func Shared(p *trustpolicy.Policy, a Assessment) (trustpolicy.Finding, bool) {
 	}
 	return trustpolicy.Finding{
 		ID: SharedRule.ID, Severity: sev, Index: -1,
-		Message: fmt.Sprintf("%s can assume this role, which is %s (%s): a compromise of any of them gets it", whom, a.Level, what),
+		Message: fmt.Sprintf("%s can assume this role, and %s (%s): a compromise of any of them gets it", whom, roleIs(a.Level), what),
 		Fix:     "give each repository and environment its own role, with only the permissions it needs",
 	}, true
 }
