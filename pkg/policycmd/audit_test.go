@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
 // auditNow is the clock of the audit tests: the fixtures' RoleLastUsed
@@ -17,17 +15,10 @@ import (
 var auditNow = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 
 // runAuditAt runs audit as Run does, output made inert, at a fixed time.
-func runAuditAt(t *testing.T, now time.Time, stdin string, args ...string) (int, string, string) {
+func runAuditAt(t testing.TB, now time.Time, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	o, e := workflow.NewInertWriter(&out), workflow.NewInertWriter(&errb)
-	code := runAudit(args, strings.NewReader(stdin), o, e, func() time.Time { return now })
-	if err := o.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	code := runAt(append([]string{"audit"}, args...), strings.NewReader(stdin), &out, &errb, func() time.Time { return now })
 	return code, out.String(), errb.String()
 }
 

@@ -23,7 +23,8 @@ const (
 )
 
 // runCommand is Run before its output is made inert.
-func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// now is audit's clock, for RoleLastUsed.
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usagePolicy)
 		return ExitUsage
@@ -48,7 +49,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "generate":
 		return runGenerate(rest, stdout, stderr)
 	case "audit":
-		return runAudit(rest, stdin, stdout, stderr, time.Now)
+		return runAudit(rest, stdin, stdout, stderr, now)
 	}
 	fmt.Fprintf(stderr, "policy: unknown command %s; commands are explain, lint, generate, audit (run `oidc-aws policy help`)\n", strconv.Quote(cmd))
 	return ExitUsage
