@@ -72,7 +72,7 @@ func parseDocument(raw []byte) ([]statement, error) {
 	if st := bytes.TrimSpace(doc.Statement); len(st) > 0 && st[0] == '{' {
 		list = []json.RawMessage{st}
 	} else if err := json.Unmarshal(doc.Statement, &list); err != nil {
-		return nil, errors.New("Statement is neither an object nor a list")
+		return nil, errors.New("the Statement element is neither an object nor a list")
 	}
 	out := make([]statement, 0, len(list))
 	for _, r := range list {
