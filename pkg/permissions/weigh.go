@@ -19,10 +19,17 @@ var SharedRule = trustpolicy.Rule{
 }
 
 // lockout are the trust rules whose findings mean the policy admits fewer
-// tokens than meant, or none: a role's permissions do not make them worse.
+// tokens than meant, or none, or cannot be judged yet: a role's permissions
+// do not make them worse.
 var lockout = map[string]bool{
 	"OIDC000": true, "OIDC005": true, "OIDC009": true, "OIDC011": true,
-	"OIDC013": true, "OIDC015": true, "OIDC016": true,
+	"OIDC013": true, "OIDC015": true, "OIDC016": true, "OIDC020": true,
+}
+
+// wide are the trust rules whose findings mean that more than one
+// repository can assume the role.
+var wide = map[string]bool{
+	"OIDC001": true, "OIDC002": true, "OIDC003": true, "OIDC017": true, "OIDC019": true,
 }
 
 // Weigh raises each trust finding that lets someone in by one severity
@@ -64,8 +71,12 @@ func raise(sev string) string {
 // who says whom a trust finding lets in, from its rule and evidence.
 func who(f trustpolicy.Finding) string {
 	switch f.ID {
-	case "OIDC001", "OIDC002", "OIDC012":
+	case "OIDC001", "OIDC002", "OIDC012", "OIDC017":
 		return "any repository on GitHub"
+	case "OIDC019":
+		return "any repository of the enterprise"
+	case "OIDC018":
+		return "whoever takes over the names"
 	case "OIDC003":
 		if owner, _, ok := strings.Cut(strings.TrimPrefix(f.Evidence, "repo:"), "/"); ok && !strings.ContainsAny(owner, "*?:") {
 			return "any repository of " + owner
@@ -88,13 +99,16 @@ func who(f trustpolicy.Finding) string {
 }
 
 // Shared returns the OIDC101 finding for a role graded a that the trust
-// policy p lets several repositories assume, or false.
-func Shared(p *trustpolicy.Policy, a Assessment) (trustpolicy.Finding, bool) {
+// policy p, with its findings, lets several repositories assume; or false.
+func Shared(p *trustpolicy.Policy, findings []trustpolicy.Finding, a Assessment) (trustpolicy.Finding, bool) {
 	what := a.Strongest()
 	if what == "" {
 		return trustpolicy.Finding{}, false
 	}
 	repos, many := trustpolicy.Repositories(p)
+	for _, f := range findings {
+		many = many || wide[f.ID]
+	}
 	if !many && len(repos) < 2 {
 		return trustpolicy.Finding{}, false
 	}

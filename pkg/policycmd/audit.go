@@ -165,7 +165,7 @@ func auditRoleOf(file string, ar *permissions.AccountRole, now time.Time) (audit
 	}
 	r := auditRole{File: file, Account: accountOf(ar.ARN), Name: ar.Name, ARN: ar.ARN, Permissions: permissions.Assess(ar.Role)}
 	r.Findings = permissions.Weigh(trustpolicy.Lint(p), r.Permissions)
-	if f, ok := permissions.Shared(p, r.Permissions); ok {
+	if f, ok := permissions.Shared(p, r.Findings, r.Permissions); ok {
 		r.Findings = append(r.Findings, f)
 	}
 	if ar.UsageKnown {

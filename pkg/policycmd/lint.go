@@ -174,7 +174,7 @@ func lintWeighed(d trustpolicy.Document, roles map[string]permissions.Role) []tr
 	}
 	a := permissions.Assess(role)
 	fs = permissions.Weigh(fs, a)
-	if f, ok := permissions.Shared(d.Policy, a); ok {
+	if f, ok := permissions.Shared(d.Policy, fs, a); ok {
 		fs = append(fs, f)
 	}
 	return fs
