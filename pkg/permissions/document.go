@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
 // statement is the part of an identity policy statement that decides what
@@ -182,35 +184,11 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 	return false
 }
 
-// glob matches IAM's wildcards: "*" any run of characters, "?" one.
-// Actions match without regard to case, ARNs with.
+// glob matches IAM's wildcards. Actions match without regard to case,
+// ARNs with.
 func glob(pattern, s string, fold bool) bool {
 	if fold {
 		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
 	}
-	px, sx := 0, 0
-	starP, starS := -1, 0
-	for sx < len(s) {
-		if px < len(pattern) {
-			switch pattern[px] {
-			case '*':
-				starP, starS = px, sx
-				px++
-				continue
-			case '?', s[sx]:
-				px++
-				sx++
-				continue
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		starS++
-		px, sx = starP+1, starS
-	}
-	for px < len(pattern) && pattern[px] == '*' {
-		px++
-	}
-	return px == len(pattern)
+	return trustpolicy.Like(pattern, s)
 }

@@ -140,8 +140,11 @@ func (a Assessment) Summary() string {
 	if len(a.Unknown) > 0 {
 		fmt.Fprintf(&b, "; unknown, not in the input: %s", strings.Join(a.Unknown, ", "))
 	}
-	if len(a.Policies) == 0 {
+	switch {
+	case len(a.Policies) == 0:
 		b.WriteString("; no policies attached")
+	case len(a.Grants) == 0:
+		fmt.Fprintf(&b, "; policies: %s", strings.Join(a.Policies, ", "))
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ var auditRules = []trustpolicy.Rule{
 
 // allRules are the rules lint and audit know, for --ignore and SARIF.
 func allRules() []trustpolicy.Rule {
-	return append(append(trustpolicy.Rules(), permissions.SharedRule), auditRules...)
+	return slices.Concat(trustpolicy.Rules(), []trustpolicy.Rule{permissions.SharedRule}, auditRules, providerRules)
 }
 
 // auditRole is one role that trusts an OIDC provider, with what audit
@@ -39,13 +40,15 @@ type auditRole struct {
 	Permissions permissions.Assessment
 	LastUsed    string // "never", a date, or "" when the file does not say
 	Findings    []trustpolicy.Finding
+	uses        map[string]*trustUse // by provider ARN
 }
 
 type auditReport struct {
-	roles    []auditRole
-	failures []failure
-	checked  int // files read
-	total    int // roles in the files read
+	roles     []auditRole
+	providers []*oidcProvider
+	failures  []failure
+	checked   int // files read
+	total     int // roles in the files read
 }
 
 func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
@@ -107,11 +110,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 	if len(rep.failures) > 0 {
 		return ExitUsage
 	}
-	for _, r := range rep.roles {
-		for _, f := range r.Findings {
-			if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
-				return ExitFindings
-			}
+	for _, f := range rep.lintReport().findings {
+		if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
+			return ExitFindings
 		}
 	}
 	return ExitOK
@@ -123,6 +124,15 @@ func auditFiles(files []string, in *inputReader, ignored map[string]bool, now ti
 		data, err := in.read(file, trustpolicy.MaxInputBytes)
 		if err != nil {
 			rep.failures = append(rep.failures, failure{file, err})
+			continue
+		}
+		if p, ok, err := readProvider(file, data); ok {
+			if err != nil {
+				rep.failures = append(rep.failures, failure{file, err})
+				continue
+			}
+			rep.checked++
+			rep.providers = append(rep.providers, p)
 			continue
 		}
 		acct, err := permissions.ReadAccount(data)
@@ -151,6 +161,24 @@ func auditFiles(files []string, in *inputReader, ignored map[string]bool, now ti
 			rep.roles = append(rep.roles, r)
 		}
 	}
+	if len(rep.providers) > 0 && len(rep.roles) == 0 && len(rep.failures) == 0 {
+		// Without an account's roles a provider's ARN cannot be built.
+		for _, p := range rep.providers {
+			rep.failures = append(rep.failures, failure{p.File, errors.New("an OIDC provider's file needs its account's `aws iam get-account-authorization-details` output on the same command line: the provider's ARN is built from the account of the roles")})
+		}
+		rep.providers = nil
+		return rep
+	}
+	judgeProviders(&rep)
+	for _, p := range rep.providers {
+		kept := p.Findings[:0]
+		for _, f := range p.Findings {
+			if !ignored[f.ID] {
+				kept = append(kept, f)
+			}
+		}
+		p.Findings = kept
+	}
 	return rep
 }
 
@@ -163,7 +191,7 @@ func auditRoleOf(file string, ar *permissions.AccountRole, now time.Time) (audit
 	if !trustsOIDC(p) {
 		return auditRole{}, false, nil
 	}
-	r := auditRole{File: file, Account: accountOf(ar.ARN), Name: ar.Name, ARN: ar.ARN, Permissions: permissions.Assess(ar.Role)}
+	r := auditRole{File: file, Account: accountOf(ar.ARN), Name: ar.Name, ARN: ar.ARN, Permissions: permissions.Assess(ar.Role), uses: providerUses(p)}
 	r.Findings = permissions.Weigh(trustpolicy.Lint(p), r.Permissions)
 	if f, ok := permissions.Shared(p, r.Findings, r.Permissions); ok {
 		r.Findings = append(r.Findings, f)
@@ -242,6 +270,11 @@ func (rep auditReport) lintReport() lintReport {
 			out.findings = append(out.findings, located{Finding: f, File: r.File, Document: r.Name})
 		}
 	}
+	for _, p := range rep.providers {
+		for _, f := range p.Findings {
+			out.findings = append(out.findings, located{Finding: f, File: p.File, Document: "provider " + p.URL})
+		}
+	}
 	return out
 }
 
@@ -267,6 +300,17 @@ func writeAuditText(w io.Writer, rep auditReport) error {
 			}
 		}
 	}
+	for _, p := range rep.providers {
+		fmt.Fprintf(&b, "provider %s in %s\n", quoteText(p.URL), displayPath(p.File))
+		fmt.Fprintf(&b, "  client IDs: %s\n", oneLine(quoteList(p.ClientIDs)))
+		for _, f := range p.Findings {
+			counts[f.Severity]++
+			fmt.Fprintf(&b, "  %s %s: %s\n", f.Severity, f.ID, oneLine(f.Message))
+			if f.Fix != "" {
+				fmt.Fprintf(&b, "      fix: %s\n", oneLine(f.Fix))
+			}
+		}
+	}
 	fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info; %s an OIDC provider, of %d in %s",
 		counts["error"], counts["warning"], counts["info"], plural(len(rep.roles), "role trusts", "roles trust"), rep.total, plural(rep.checked, "file", "files"))
 	if n := len(rep.failures); n > 0 {
@@ -287,6 +331,13 @@ type jsonAuditRole struct {
 	Findings    []jsonFinding   `json:"findings"`
 }
 
+type jsonAuditProvider struct {
+	File      string        `json:"file"`
+	URL       string        `json:"url"`
+	ClientIDs []string      `json:"client_ids"`
+	Findings  []jsonFinding `json:"findings"`
+}
+
 type jsonPermissions struct {
 	Level    string      `json:"level"`
 	Complete bool        `json:"complete"`
@@ -305,10 +356,11 @@ type jsonGrant struct {
 
 func writeAuditJSON(w io.Writer, rep auditReport) error {
 	out := struct {
-		Roles    []jsonAuditRole `json:"roles"`
-		Failures []jsonFailure   `json:"failures"`
-		Summary  map[string]int  `json:"summary"`
-	}{Roles: []jsonAuditRole{}, Failures: []jsonFailure{},
+		Roles     []jsonAuditRole     `json:"roles"`
+		Providers []jsonAuditProvider `json:"providers"`
+		Failures  []jsonFailure       `json:"failures"`
+		Summary   map[string]int      `json:"summary"`
+	}{Roles: []jsonAuditRole{}, Providers: []jsonAuditProvider{}, Failures: []jsonFailure{},
 		Summary: map[string]int{"error": 0, "warning": 0, "info": 0, "files_checked": rep.checked, "files_failed": len(rep.failures),
 			"roles": rep.total, "oidc_roles": len(rep.roles)}}
 	for _, r := range rep.roles {
@@ -324,6 +376,14 @@ func writeAuditJSON(w io.Writer, rep auditReport) error {
 			jr.Findings = append(jr.Findings, jsonFinding{File: r.File, Document: r.Name, ID: f.ID, Severity: f.Severity, Statement: f.Statement, Message: f.Message, Fix: f.Fix})
 		}
 		out.Roles = append(out.Roles, jr)
+	}
+	for _, p := range rep.providers {
+		jp := jsonAuditProvider{File: p.File, URL: p.URL, ClientIDs: append([]string{}, p.ClientIDs...), Findings: []jsonFinding{}}
+		for _, f := range p.Findings {
+			out.Summary[f.Severity]++
+			jp.Findings = append(jp.Findings, jsonFinding{File: p.File, ID: f.ID, Severity: f.Severity, Message: f.Message, Fix: f.Fix})
+		}
+		out.Providers = append(out.Providers, jp)
 	}
 	for _, f := range rep.failures {
 		out.Failures = append(out.Failures, jsonFailure{f.File, f.Err.Error()})

@@ -33,7 +33,7 @@ func TestAuditMotoAccount(t *testing.T) {
 	}
 	m := motoiam.Start(t)
 	m.AWS(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com",
-		"--client-id-list", "sts.amazonaws.com", "--thumbprint-list", "6938fd4d98bab03faadb97b34396831e3780aea1")
+		"--client-id-list", "sts.amazonaws.com", "https://github.com/acme", "--thumbprint-list", "6938fd4d98bab03faadb97b34396831e3780aea1")
 	role := func(name, trust string, extra ...string) {
 		m.AWS(t, append([]string{"iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust}, extra...)...)
 	}
@@ -65,6 +65,15 @@ func TestAuditMotoAccount(t *testing.T) {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
 	role("gha-capped", mototrust("StringLike", "repo:acme/tools:*"), "--permissions-boundary", acct+":policy/s3-only")
 	attach("gha-capped", aws+"AdministratorAccess")
+	// No aud condition: it accepts every client ID of the provider,
+	// including the one no role asks for (moto has no
+	// add-client-id-to-open-id-connect-provider, so the provider is created
+	// with it).
+	role("gha-no-aud", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+acct+`:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme@1001/docs@2002:ref:refs/heads/main"}}}]}`)
+	attach("gha-no-aud", aws+"ReadOnlyAccess")
+	// A provider no role trusts.
+	m.AWS(t, "iam", "create-open-id-connect-provider", "--url", "https://gitlab.com", "--client-id-list", "https://gitlab.com",
+		"--thumbprint-list", "b3dd7606d2b5a8b4a13771dbecc9ee1cecafa38a")
 	// Not GitHub's: audit leaves it out.
 	role("ec2-web", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
 	attach("ec2-web", aws+"AdministratorAccess")
@@ -79,7 +88,17 @@ func TestAuditMotoAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errOut := runAuditAt(t, auditNow, "", full, roles)
+	var providers []string
+	for _, host := range []string{"token.actions.githubusercontent.com", "gitlab.com"} {
+		p := filepath.Join(dir, "provider-"+host+".json")
+		out := m.AWS(t, "iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", acct+":oidc-provider/"+host)
+		if err := os.WriteFile(p, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		providers = append(providers, p)
+	}
+
+	code, out, errOut := runAuditAt(t, auditNow, "", append([]string{full, roles}, providers...)...)
 	if code != ExitFindings || errOut != "" {
 		t.Errorf("exit %d, stderr %q; want 1 and nothing", code, errOut)
 	}

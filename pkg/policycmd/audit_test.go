@@ -31,8 +31,8 @@ func TestAuditGolden(t *testing.T) {
 		golden string
 		args   []string
 	}{
-		{"audit.txt", []string{"testdata/audit/account.json", "testdata/audit/account-filter-role.json"}},
-		{"audit.json", []string{"--format", "json", "testdata/audit/account.json", "testdata/audit/account-filter-role.json"}},
+		{"audit.txt", []string{"testdata/audit/account.json", "testdata/audit/account-filter-role.json", "testdata/audit/provider-github.json", "testdata/audit/provider-gitlab.json"}},
+		{"audit.json", []string{"--format", "json", "testdata/audit/account.json", "testdata/audit/account-filter-role.json", "testdata/audit/provider-github.json"}},
 		{"audit.sarif", []string{"--format", "sarif", "testdata/audit/account.json"}},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
@@ -56,7 +56,8 @@ func TestAuditExitCodes(t *testing.T) {
 	}{
 		{"findings at warning fail by default", []string{"testdata/audit/account.json"}, 1, "error OIDC003", ""},
 		{"--fail-on none reports but passes", []string{"--fail-on", "none", "testdata/audit/account.json"}, 0, "error OIDC101", ""},
-		{"--ignore drops a rule", []string{"--ignore", "OIDC102", "--fail-on", "info", "testdata/audit/account.json"}, 1, "5 roles trust an OIDC provider, of 6 in 1 file", ""},
+		{"--ignore drops a rule", []string{"--ignore", "OIDC102", "--fail-on", "info", "testdata/audit/account.json"}, 1, "6 roles trust an OIDC provider, of 7 in 1 file", ""},
+		{"a provider file alone cannot be placed", []string{"testdata/audit/provider-github.json"}, 2, "", "audit: testdata/audit/provider-github.json: an OIDC provider's file needs its account's `aws iam get-account-authorization-details` output"},
 		{"an unknown --ignore", []string{"--ignore", "OIDC999", "testdata/audit/account.json"}, 2, "", `audit: invalid --ignore "OIDC999": no such rule`},
 		{"get-role output names the right command", []string{getRole}, 2, "", "this is `aws iam get-role` output; audit reads the output of `aws iam get-account-authorization-details --output json`"},
 		{"a terraform plan points at lint", []string{"testdata/terraform-plan.json"}, 2, "", "`terraform show -json` output (lint reads it)"},

@@ -174,6 +174,11 @@ Customer-managed policies are read from the file's Policies list. A file
 made with --filter Role has none: those permissions are reported as
 unknown, never as none. AWS managed policies that matter are known by ARN.
 
+A FILE may also be ` + "`aws iam get-open-id-connect-provider`" + ` output, given with
+its account's details (its ARN is built from the roles' account and its
+Url): OIDC103 when no audited role trusts the provider, OIDC104 for a
+client ID that no role's aud condition asks for.
+
 Flags:
   --format FORMAT   text (default), json, or sarif
   --fail-on LEVEL   the lowest severity that fails the run: error, warning
@@ -189,5 +194,8 @@ Exit status:
 Examples:
   aws iam get-account-authorization-details --output json > prod.json
   oidc-aws policy audit prod.json staging.json
+  aws iam get-open-id-connect-provider --open-id-connect-provider-arn \
+      arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com > github.json
+  oidc-aws policy audit prod.json github.json
   oidc-aws policy audit --format sarif --fail-on error prod.json > audit.sarif
 `
