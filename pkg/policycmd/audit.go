@@ -74,9 +74,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 		return usageError(stderr, "audit", "missing FILE: give the output of `aws iam get-account-authorization-details`, one file per account (\"-\" for stdin)")
 	}
 	switch *format {
-	case "text", "json", "sarif":
+	case "text", "json", "sarif", "markdown":
 	default:
-		return usageError(stderr, "audit", fmt.Sprintf("invalid --format %s: want text, json or sarif", strconv.Quote(*format)))
+		return usageError(stderr, "audit", fmt.Sprintf("invalid --format %s: want text, json, sarif or markdown", strconv.Quote(*format)))
 	}
 	minRank, ok := failOn[*threshold]
 	if !ok {
@@ -100,6 +100,8 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 		err = writeAuditJSON(stdout, rep)
 	case "sarif":
 		err = writeSARIF(stdout, rep.lintReport())
+	case "markdown":
+		err = writeAuditMarkdown(stdout, rep)
 	default:
 		err = writeAuditText(stdout, rep)
 	}

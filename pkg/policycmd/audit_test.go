@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func TestAuditGolden(t *testing.T) {
 		{"audit.txt", []string{"testdata/audit/account.json", "testdata/audit/account-filter-role.json", "testdata/audit/provider-github.json", "testdata/audit/provider-gitlab.json"}},
 		{"audit.json", []string{"--format", "json", "testdata/audit/account.json", "testdata/audit/account-filter-role.json", "testdata/audit/provider-github.json"}},
 		{"audit.sarif", []string{"--format", "sarif", "testdata/audit/account.json"}},
+		{"audit.md", []string{"--format", "markdown", "testdata/audit/account.json", "testdata/audit/provider-github.json"}},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
 			code, out, errOut := runAuditAt(t, auditNow, "", c.args...)
@@ -172,5 +174,27 @@ func TestAuditSkipsRolesWithoutOIDC(t *testing.T) {
 	code, out, _ := runAuditAt(t, auditNow, "", f)
 	if code != ExitOK || out != "0 error(s), 0 warning(s), 0 info; 0 roles trust an OIDC provider, of 1 in 1 file\n" {
 		t.Errorf("exit %d, stdout %q", code, out)
+	}
+}
+
+func TestAuditMarkdownIsInert(t *testing.T) {
+	hostile := `a|b <img src=x onerror=alert(1)> [x](https://evil.example) ` + "`code`" + ` *em* www.evil.example`
+	name, _ := json.Marshal(hostile)
+	f := writeFile(t, "a.json", `{"RoleDetailList":[{"RoleName":`+string(name)+`,"Arn":"arn:aws:iam::123456789012:role/r","AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":`+string(name)+`}}}]},"RolePolicyList":[{"PolicyName":`+string(name)+`,"PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}}]}]}`)
+	_, out, errOut := runAuditAt(t, auditNow, "", "--format", "markdown", f)
+	// Nothing renders inside a code span; a table cell ends only at a "|"
+	// without a backslash, in a code span or not.
+	if strings.Contains(strings.ReplaceAll(out, `\|`, ""), "a|b") {
+		t.Errorf("a name splits a table cell:\n%s", out)
+	}
+	prose := regexp.MustCompile("`[^`]*`").ReplaceAllString(out, "")
+	for _, bad := range []string{"<img", "](https", "www.evil", "*em*"} {
+		// A backslash before the punctuation makes it literal.
+		if regexp.MustCompile(`(^|[^\\])` + regexp.QuoteMeta(bad)).MatchString(prose) {
+			t.Errorf("markdown output carries %q:\n%s\nstderr: %s", bad, out, errOut)
+		}
+	}
+	if !strings.Contains(out, "admin-equivalent") {
+		t.Errorf("no report:\n%s", out)
 	}
 }

@@ -156,7 +156,7 @@ Examples:
       --tag 'v*' --account 123456789012 --format terraform
 `
 
-const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif] [--fail-on LEVEL] [--ignore RULE]... FILE...
+const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... FILE...
 
 Report every role that trusts an OIDC provider, from the output of
 ` + "`aws iam get-account-authorization-details`" + `, one file per account:
@@ -180,7 +180,8 @@ Url): OIDC103 when no audited role trusts the provider, OIDC104 for a
 client ID that no role's aud condition asks for.
 
 Flags:
-  --format FORMAT   text (default), json, or sarif
+  --format FORMAT   text (default), json, sarif, or markdown (for a step
+                    summary: >> "$GITHUB_STEP_SUMMARY")
   --fail-on LEVEL   the lowest severity that fails the run: error, warning
                     (default), info, or none (report only)
   --ignore RULE     drop every finding of RULE (e.g. OIDC102); repeat for more
