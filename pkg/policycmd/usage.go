@@ -94,6 +94,13 @@ Flags:
   --ignore RULE     drop every finding of RULE (e.g. OIDC010), for a
                     reviewed exception; repeat for more rules
 
+In ` + "`terraform show -json`" + ` output, lint also reads what each role may do
+(inline_policy, managed_policy_arns, aws_iam_role_policy, the attachment
+resources, permissions_boundary): a finding that lets someone in is raised
+one severity on a role with high or admin-equivalent permissions, and
+OIDC101 reports such a role that several repositories can assume. See
+` + "`oidc-aws policy audit --help`" + ` for the grades.
+
 FILE may be a policy document, ` + "`aws iam get-role`" + ` output or ` + "`terraform show -json`" + `
 output (up to 256 MiB); "-" reads stdin. A FILE that cannot be read or
 parsed is named on stderr, left out of the summary's count of checked
