@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/jobfiles"
 	"github.com/org/oidc-aws-action/pkg/policycmd"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -47,8 +48,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ctx, stop := stopOnSignal(func(msg string) { workflow.New(os.Stdout, os.Getenv).Errorf("%s", msg) })
 		defer stop()
 		// action.yml's post-entrypoint starts this same binary.
-		if action.IsPost(os.Getenv) {
-			return action.Cleanup(ctx, action.Options{Version: version})
+		if jobfiles.IsPost(os.Getenv) {
+			if !jobfiles.Cleanup(workflow.New(os.Stdout, os.Getenv), os.Getenv) {
+				return action.ExitFailed
+			}
+			return action.ExitOK
 		}
 		useFallbackRoots()
 		return action.Run(ctx, action.Options{Version: version})

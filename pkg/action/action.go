@@ -23,6 +23,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/diagnose"
 	"github.com/org/oidc-aws-action/pkg/idtoken"
 	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/jobfiles"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
@@ -115,9 +116,9 @@ func Run(ctx context.Context, o Options) int {
 	r := workflow.New(o.Stdout, o.Getenv)
 	accounts := newAccountMask(r, o.Getenv)
 	// First of all, before anything can fail: the post step runs the same
-	// binary and knows itself by this state (see stateKey).
+	// binary and knows itself by this state (jobfiles.IsPost).
 	if o.Getenv("GITHUB_STATE") != "" {
-		if err := saveCleanup(r, cleanupState{}); err != nil {
+		if err := jobfiles.BeginState(r); err != nil {
 			reportFailure(r, &stageError{stage: stageInputs, Err: err})
 			return ExitFailed
 		}
@@ -224,13 +225,13 @@ func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inpu
 	x := &exchange{r: r, o: o, in: in}
 	var err error
 	if in.Profile != "" || in.RefreshCredentials {
-		if x.profile, err = planProfile(o.Getenv, in); err != nil {
+		if x.profile, err = jobfiles.Plan(o.Getenv, in); err != nil {
 			return nil, err
 		}
 	}
 	switch {
 	case in.RoleChaining && in.RefreshCredentials:
-		if x.sourceArgs, err = refreshSource(o.Getenv, x.profile); err != nil {
+		if x.sourceArgs, err = x.profile.RefreshSource(o.Getenv); err != nil {
 			return nil, err
 		}
 	case in.RoleChaining:
@@ -286,6 +287,25 @@ func (x *exchange) exportFirst() error {
 		}
 	}
 	return nil
+}
+
+// refreshedSource gets the first hop's credentials through the helper's
+// cache (jobfiles.Target.RefreshedSource), and masks them.
+func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
+	c, err := x.profile.RefreshedSource(ctx, x.sourceArgs, jobfiles.HelperOptions{
+		Getenv: x.o.Getenv, Transport: x.o.Transport, Sleep: x.o.Sleep, Version: x.o.Version,
+	})
+	var dirErr *jobfiles.DirError
+	switch {
+	case errors.As(err, &dirErr):
+		return c, &stageError{stage: stageExport, Err: err}
+	case err != nil:
+		return c, &stageError{stage: stageSTS, Err: fmt.Errorf("the first role's credentials, for the chain: %w", err)}
+	}
+	x.r.Mask(c.AccessKeyID)
+	x.r.Mask(c.SecretAccessKey)
+	x.r.Mask(c.SessionToken)
+	return c, nil
 }
 
 // chainFromSource assumes the role with the credentials the chain starts
@@ -349,7 +369,7 @@ func envCredentials(getenv func(string) string) (stsexchange.Credentials, error)
 		return c, nil
 	}
 	if name := getenv("AWS_PROFILE"); name != "" {
-		return profileCredentials(getenv, name)
+		return jobfiles.ProfileCredentials(getenv, name)
 	}
 	return c, &fixedError{
 		msg: fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with keys)", inputs.RoleChaining),
@@ -374,7 +394,7 @@ type exchange struct {
 	// or a refreshable profile's).
 	source stsexchange.Credentials
 	// profile is where aws-profile goes; nil without one.
-	profile *profileTarget
+	profile *jobfiles.Target
 	// sourceArgs are the helper flags of the profile a refreshable chain
 	// starts from; tags are the session tags the chained call sent.
 	sourceArgs []string
@@ -591,11 +611,12 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	}
 	switch {
 	case in.RefreshCredentials:
-		if err := x.writeRefreshable(cr); err != nil {
+		hop := jobfiles.Hop{Source: x.sourceArgs, Endpoint: x.sts.Endpoint(), Tags: x.tags}
+		if err := x.profile.WriteRefreshable(r, x.o.Getenv, in, hop, cr, x.o.Now()); err != nil {
 			return &stageError{stage: stageExport, Err: err}
 		}
 	case x.profile != nil:
-		if err := x.profile.write(r, in, cr); err != nil {
+		if err := x.profile.WriteKeys(r, in, cr); err != nil {
 			return &stageError{stage: stageExport, Err: err}
 		}
 	}

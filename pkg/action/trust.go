@@ -80,7 +80,7 @@ func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims, sessionName st
 	r.EndGroup()
 	for _, f := range findings {
 		// A policy that works can still be too broad; say so where people look.
-		if f.Severity == "error" {
+		if f.Severity == trustpolicy.SeverityError {
 			r.Warningf("trust policy %s: %s %s (fix: %s)", quote(t.file), f.ID, workflow.Escape(f.Message), workflow.Escape(f.Fix))
 		}
 	}

@@ -111,7 +111,23 @@ func (c *cache) chown(f *os.File) error {
 	return f.Chown(c.owner.UID, c.owner.GID)
 }
 
-func (c *cache) path(key string) string { return filepath.Join(c.dir, "cred-"+key+".json") }
+// The cache's file names in its directory, in one place: the cache makes
+// them, and the action's last post step (package jobfiles) removes them.
+const (
+	cachePrefix      = "cred-"
+	cacheEntrySuffix = ".json"
+	cacheLockSuffix  = ".lock"
+	// cacheTempPattern is an entry being written, before its rename.
+	cacheTempPattern = "." + cachePrefix + "*.tmp"
+)
+
+// CacheFilePatterns match every file the cache makes in its directory
+// (filepath.Match patterns).
+var CacheFilePatterns = []string{cachePrefix + "*", "." + cachePrefix + "*"}
+
+func (c *cache) path(key string) string {
+	return filepath.Join(c.dir, cachePrefix+key+cacheEntrySuffix)
+}
 
 // read returns the entry for key, or nil when there is none usable: a
 // missing, unreadable or damaged entry is refreshed, not reported.
@@ -152,7 +168,7 @@ func (c *cache) write(key string, e *entry) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.dir, ".cred-*.tmp") // mode 0600
+	tmp, err := os.CreateTemp(c.dir, cacheTempPattern) // mode 0600
 	if err != nil {
 		return accessError("could not write the credential cache in", c.dir, c.dir, err)
 	}
@@ -185,7 +201,7 @@ const (
 // an flock on a file of its own, released by unlock or when the process
 // dies, so a helper killed mid-refresh cannot block the others.
 func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error) {
-	name := filepath.Join(c.dir, "cred-"+key+".lock")
+	name := filepath.Join(c.dir, cachePrefix+key+cacheLockSuffix)
 	f, err := c.openLock(name)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 // tables can grow apart.
 var SharedRule = trustpolicy.Rule{
 	ID:       "OIDC101",
-	Severity: "error",
+	Severity: trustpolicy.SeverityError,
 	Summary:  "Broad role shared by several repositories",
 	Help: "One role with admin-equivalent (error) or high (warning) permissions that workflows of several repositories can assume: " +
 		"a compromise of any of them gets all of it, which rebuilds the blast radius OIDC was meant to remove. Give each repository and environment its own role with only what it needs.",
@@ -58,12 +58,12 @@ func roleIs(l Level) string {
 	return "the role's permissions are high"
 }
 
-func raise(sev string) string {
+func raise(sev trustpolicy.Severity) trustpolicy.Severity {
 	switch sev {
-	case "info":
-		return "warning"
-	case "warning":
-		return "error"
+	case trustpolicy.SeverityInfo:
+		return trustpolicy.SeverityWarning
+	case trustpolicy.SeverityWarning:
+		return trustpolicy.SeverityError
 	}
 	return sev
 }
@@ -112,9 +112,9 @@ func Shared(p *trustpolicy.Policy, findings []trustpolicy.Finding, a Assessment)
 	if !many && len(repos) < 2 {
 		return trustpolicy.Finding{}, false
 	}
-	sev := "warning"
+	sev := trustpolicy.SeverityWarning
 	if a.Level == Admin {
-		sev = "error"
+		sev = trustpolicy.SeverityError
 	}
 	whom := "workflows of many repositories"
 	if !many {

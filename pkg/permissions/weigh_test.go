@@ -42,23 +42,35 @@ func TestWeigh(t *testing.T) {
 }
 
 func TestShared(t *testing.T) {
-	one, err := trustpolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"environment:production"}}}]}`))
-	if err != nil {
-		t.Fatal(err)
+	parse := func(sub string) *trustpolicy.Policy {
+		p, err := trustpolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"` + sub + `"}}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	// The subject names no repository, so only the trust finding tells
-	// that any owner's can assume the role.
-	if _, ok := Shared(one, nil, admin); ok {
-		t.Error("shared with no finding saying so")
+	anyOwner, oneRepo := parse("environment:production"), parse("repo:acme/app:ref:refs/heads/main")
+	tests := []struct {
+		name     string
+		p        *trustpolicy.Policy
+		findings []trustpolicy.Finding
+		a        Assessment
+		sev      string // "" for no OIDC101
+	}{
+		{"a custom subject any owner can produce, admin", anyOwner, nil, admin, "error"},
+		{"a custom subject any owner can produce, high", anyOwner, nil, high, "warning"},
+		{"a custom subject any owner can produce, limited", anyOwner, nil, limited, ""},
+		{"one repository", oneRepo, nil, admin, ""},
+		// A trust finding that admits many repositories counts, whatever
+		// Repositories makes of the subject.
+		{"one repository and a finding that says many", oneRepo, []trustpolicy.Finding{{ID: "OIDC003"}}, admin, "error"},
 	}
-	f, ok := Shared(one, []trustpolicy.Finding{{ID: "OIDC017"}}, admin)
-	if !ok || f.ID != "OIDC101" || string(f.Severity) != "error" {
-		t.Errorf("got %+v, %v", f, ok)
-	}
-	if f, ok := Shared(one, []trustpolicy.Finding{{ID: "OIDC017"}}, high); !ok || string(f.Severity) != "warning" {
-		t.Errorf("high: got %+v, %v", f, ok)
-	}
-	if _, ok := Shared(one, []trustpolicy.Finding{{ID: "OIDC017"}}, limited); ok {
-		t.Error("a limited role is reported as broad")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ok := Shared(tt.p, tt.findings, tt.a)
+			if ok != (tt.sev != "") || ok && (f.ID != "OIDC101" || string(f.Severity) != tt.sev) {
+				t.Errorf("got %+v, %v; want severity %q", f, ok, tt.sev)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ const unusedAfter = 90 * 24 * time.Hour
 // auditRules are the rules only audit reports, about a role as IAM holds
 // it rather than its trust policy.
 var auditRules = []trustpolicy.Rule{
-	{ID: "OIDC102", Severity: "info", Summary: "Role unused",
+	{ID: "OIDC102", Severity: trustpolicy.SeverityInfo, Summary: "Role unused",
 		Help: "IAM records no use of the role for over 90 days, or none at all in the 400 days it tracks. A role that GitHub can assume but no workflow uses is attack surface with no benefit. Delete it, or narrow its trust policy."},
 }
 
@@ -113,7 +113,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 		return ExitUsage
 	}
 	for _, f := range rep.lintReport().findings {
-		if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
+		if minRank > 0 && f.Severity.Rank() >= minRank {
 			return ExitFindings
 		}
 	}
@@ -282,7 +282,7 @@ func (rep auditReport) lintReport() lintReport {
 
 func writeAuditText(w io.Writer, rep auditReport) error {
 	var b strings.Builder
-	counts := map[string]int{}
+	counts := map[trustpolicy.Severity]int{}
 	for _, r := range rep.roles {
 		// A literal word leads every line, so none starts with input text.
 		fmt.Fprintf(&b, "role %s %s in %s\n", strconv.Quote(r.Name), r.ARN, displayPath(r.File))
@@ -314,7 +314,7 @@ func writeAuditText(w io.Writer, rep auditReport) error {
 		}
 	}
 	fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info; %s an OIDC provider, of %d in %s",
-		counts["error"], counts["warning"], counts["info"], plural(len(rep.roles), "role trusts", "roles trust"), rep.total, plural(rep.checked, "file", "files"))
+		counts[trustpolicy.SeverityError], counts[trustpolicy.SeverityWarning], counts[trustpolicy.SeverityInfo], plural(len(rep.roles), "role trusts", "roles trust"), rep.total, plural(rep.checked, "file", "files"))
 	if n := len(rep.failures); n > 0 {
 		fmt.Fprintf(&b, "; %s could not be audited", plural(n, "file", "files"))
 	}
@@ -374,16 +374,16 @@ func writeAuditJSON(w io.Writer, rep auditReport) error {
 			jr.Permissions.Grants = append(jr.Permissions.Grants, jsonGrant{g.Level.String(), g.What, g.Policy})
 		}
 		for _, f := range r.Findings {
-			out.Summary[f.Severity]++
-			jr.Findings = append(jr.Findings, jsonFinding{File: r.File, Document: r.Name, ID: f.ID, Severity: f.Severity, Statement: f.Statement, Message: f.Message, Fix: f.Fix})
+			out.Summary[string(f.Severity)]++
+			jr.Findings = append(jr.Findings, jsonFinding{File: r.File, Document: r.Name, ID: f.ID, Severity: string(f.Severity), Statement: f.Statement, Message: f.Message, Fix: f.Fix})
 		}
 		out.Roles = append(out.Roles, jr)
 	}
 	for _, p := range rep.providers {
 		jp := jsonAuditProvider{File: p.File, URL: p.URL, ClientIDs: append([]string{}, p.ClientIDs...), Findings: []jsonFinding{}}
 		for _, f := range p.Findings {
-			out.Summary[f.Severity]++
-			jp.Findings = append(jp.Findings, jsonFinding{File: p.File, ID: f.ID, Severity: f.Severity, Message: f.Message, Fix: f.Fix})
+			out.Summary[string(f.Severity)]++
+			jp.Findings = append(jp.Findings, jsonFinding{File: p.File, ID: f.ID, Severity: string(f.Severity), Message: f.Message, Fix: f.Fix})
 		}
 		out.Providers = append(out.Providers, jp)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
@@ -14,13 +15,13 @@ import (
 // markdown or HTML in an account can change the summary.
 func writeAuditMarkdown(w io.Writer, rep auditReport) error {
 	var b strings.Builder
-	counts := map[string]int{}
+	counts := map[trustpolicy.Severity]int{}
 	for _, f := range rep.lintReport().findings {
 		counts[f.Severity]++
 	}
 	b.WriteString("## oidc-aws policy audit\n\n")
 	fmt.Fprintf(&b, "**%d error(s), %d warning(s), %d info**; %s an OIDC provider, of %d in %s",
-		counts["error"], counts["warning"], counts["info"], plural(len(rep.roles), "role trusts", "roles trust"), rep.total, plural(rep.checked, "file", "files"))
+		counts[trustpolicy.SeverityError], counts[trustpolicy.SeverityWarning], counts[trustpolicy.SeverityInfo], plural(len(rep.roles), "role trusts", "roles trust"), rep.total, plural(rep.checked, "file", "files"))
 	if n := len(rep.failures); n > 0 {
 		fmt.Fprintf(&b, "; **%s could not be audited**", plural(n, "file", "files"))
 	}
@@ -28,12 +29,12 @@ func writeAuditMarkdown(w io.Writer, rep auditReport) error {
 	if len(rep.roles) > 0 {
 		b.WriteString("| Role | Account | Permissions | Last used | Findings |\n|---|---|---|---|---|\n")
 		for _, r := range rep.roles {
-			per := map[string]int{}
+			per := map[trustpolicy.Severity]int{}
 			for _, f := range r.Findings {
 				per[f.Severity]++
 			}
 			var fs []string
-			for _, sev := range []string{"error", "warning", "info"} {
+			for _, sev := range []trustpolicy.Severity{trustpolicy.SeverityError, trustpolicy.SeverityWarning, trustpolicy.SeverityInfo} {
 				if per[sev] > 0 {
 					fs = append(fs, fmt.Sprintf("%d %s", per[sev], sev))
 				}

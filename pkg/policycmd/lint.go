@@ -39,9 +39,9 @@ type lintReport struct {
 
 // failOn maps --fail-on to the lowest severity rank that fails the run.
 var failOn = map[string]int{
-	"error":   trustpolicy.SeverityRank("error"),
-	"warning": trustpolicy.SeverityRank("warning"),
-	"info":    trustpolicy.SeverityRank("info"),
+	"error":   trustpolicy.SeverityError.Rank(),
+	"warning": trustpolicy.SeverityWarning.Rank(),
+	"info":    trustpolicy.SeverityInfo.Rank(),
 	"none":    0,
 }
 
@@ -107,7 +107,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	for _, f := range rep.findings {
-		if minRank > 0 && trustpolicy.SeverityRank(f.Severity) >= minRank {
+		if minRank > 0 && f.Severity.Rank() >= minRank {
 			return ExitFindings
 		}
 	}
@@ -137,23 +137,34 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 			rep.failures = append(rep.failures, failure{file, err})
 			continue
 		}
-		docs, err := trustpolicy.ParseDocuments(data)
+		input, err := trustpolicy.ParseInput(data)
 		if err != nil {
 			rep.failures = append(rep.failures, failure{file, err})
 			continue
 		}
+		docs := input.Documents
 		rep.checked++
 		lines := newLineIndex(data)
 		// Terraform holds what each role may do too; a file without
 		// permissions (a policy, get-role output) yields no roles here.
 		roles, _ := permissions.Terraform(data)
+		// A role whose policy is unknown until apply (a first plan) is
+		// reported, not a reason to reject the file.
+		for i := range input.Unknown {
+			u := &input.Unknown[i]
+			for _, f := range trustpolicy.LintUnknown(u) {
+				if !ignored[f.ID] {
+					rep.findings = append(rep.findings, located{Finding: f, File: file, Document: u.Name, Line: lines.line(u.Offset)})
+				}
+			}
+		}
 		for _, d := range docs {
 			for _, f := range lintWeighed(d, roles) {
 				if ignored[f.ID] {
 					continue
 				}
 				l := located{Finding: f, File: file, Line: lines.line(findOffset(data, d, f))}
-				if len(docs) > 1 {
+				if len(docs)+len(input.Unknown) > 1 {
 					l.Document = d.Name
 				}
 				rep.findings = append(rep.findings, l)
@@ -203,7 +214,7 @@ func plural(n int, one, many string) string {
 
 func writeText(w io.Writer, rep lintReport) error {
 	var b strings.Builder
-	counts := map[string]int{}
+	counts := map[trustpolicy.Severity]int{}
 	for _, f := range rep.findings {
 		counts[f.Severity]++
 		// Severity leads so no line can start with text from the input.
@@ -225,7 +236,7 @@ func writeText(w io.Writer, rep lintReport) error {
 	if len(rep.findings) == 0 {
 		fmt.Fprintf(&b, "no findings in %s", plural(rep.checked, "file", "files"))
 	} else {
-		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %s", counts["error"], counts["warning"], counts["info"], plural(rep.checked, "file", "files"))
+		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info in %s", counts[trustpolicy.SeverityError], counts[trustpolicy.SeverityWarning], counts[trustpolicy.SeverityInfo], plural(rep.checked, "file", "files"))
 	}
 	if n := len(rep.failures); n > 0 {
 		fmt.Fprintf(&b, "; %s could not be checked", plural(n, "file", "files"))
@@ -266,8 +277,8 @@ func writeJSON(w io.Writer, rep lintReport) error {
 	}{Findings: []jsonFinding{}, Failures: []jsonFailure{},
 		Summary: map[string]int{"error": 0, "warning": 0, "info": 0, "files_checked": rep.checked, "files_failed": len(rep.failures)}}
 	for _, f := range rep.findings {
-		out.Summary[f.Severity]++
-		out.Findings = append(out.Findings, jsonFinding{f.File, f.Line, f.Document, f.ID, f.Severity, f.Statement, f.Message, f.Fix})
+		out.Summary[string(f.Severity)]++
+		out.Findings = append(out.Findings, jsonFinding{f.File, f.Line, f.Document, f.ID, string(f.Severity), f.Statement, f.Message, f.Fix})
 	}
 	for _, f := range rep.failures {
 		out.Failures = append(out.Failures, jsonFailure{f.File, f.Err.Error()})
@@ -366,10 +377,10 @@ func sarifLocationOf(file string, line int) sarifLocation {
 // InformationURI is where SARIF viewers link the tool name.
 const InformationURI = "https://github.com/org/oidc-aws-action"
 
-func sarifLevel(sev string) string {
+func sarifLevel(sev trustpolicy.Severity) string {
 	switch sev {
-	case "error", "warning":
-		return sev
+	case trustpolicy.SeverityError, trustpolicy.SeverityWarning:
+		return string(sev)
 	}
 	return "note"
 }
@@ -378,8 +389,12 @@ func writeSARIF(w io.Writer, rep lintReport) error {
 	driver := sarifDriver{Name: "oidc-aws", InformationURI: InformationURI}
 	index := map[string]int{}
 	for i, r := range allRules() {
+		help := r.Help
+		if r.Doc != "" {
+			help += " Source: " + r.Doc
+		}
 		sr := sarifRule{ID: r.ID, Name: ruleName(r.Summary), ShortDescription: sarifText{r.Summary}, FullDescription: sarifText{r.Help},
-			Help: sarifText{r.Help}}
+			Help: sarifText{help}}
 		sr.DefaultConfiguration.Level = sarifLevel(r.Severity)
 		driver.Rules = append(driver.Rules, sr)
 		index[r.ID] = i

@@ -171,6 +171,13 @@ func TestGoldenOutputs(t *testing.T) {
 		{"lint.sarif", []string{"lint", "--format", "sarif", "testdata/org-wide.json", "testdata/stringequals-wildcard.json", "testdata/terraform-plan.json"}, 1},
 		{"generate.json", []string{"generate", "--repo", "octo-org/octo-repo", "--repository-id", "2000002", "--owner-id", "1000001", "--branch", "main", "--environment", "production", "--account", "123456789012"}, 0},
 		{"generate.tf", []string{"generate", "--repo", "octo-org@1000001/octo-repo@2000002", "--branch", "main", "--tag", "v*", "--pull-request", "--account", "123456789012", "--format", "terraform"}, 0},
+		// A first plan: the role's policy is unknown until apply. Lint
+		// passes, names the role and why, and checks the role that is known.
+		{"lint_first_plan.txt", []string{"lint", "testdata/terraform-first-plan.json", "testdata/terraform-first-plan-unknown-only.json"}, 0},
+		{"lint_first_plan.json", []string{"lint", "--format", "json", "testdata/terraform-first-plan.json"}, 0},
+		// The same configuration with the provider ARN built from the
+		// account ID: the first plan's policy is known, and lints clean.
+		{"lint_first_plan_known.txt", []string{"lint", "--fail-on", "info", "testdata/terraform-first-plan-known.json"}, 0},
 		{"lint_failure.txt", []string{"lint", "testdata/nope.json", "testdata/org-wide.json"}, 2},
 		{"lint_failure.sarif", []string{"lint", "--format", "sarif", "testdata/nope.json", "testdata/good.json"}, 2},
 		{"help_policy.txt", []string{"help"}, 0},

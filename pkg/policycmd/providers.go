@@ -14,9 +14,9 @@ import (
 // `aws iam get-open-id-connect-provider` output given next to the
 // account's details.
 var providerRules = []trustpolicy.Rule{
-	{ID: "OIDC103", Severity: "info", Summary: "OIDC provider no role trusts",
+	{ID: "OIDC103", Severity: trustpolicy.SeverityInfo, Summary: "OIDC provider no role trusts",
 		Help: "No audited role names the provider in its trust policy. An unused provider is one more way in if a role that trusts it is added carelessly. Delete it (aws iam delete-open-id-connect-provider) if nothing needs it."},
-	{ID: "OIDC104", Severity: "warning", Summary: "Client ID no role requires",
+	{ID: "OIDC104", Severity: trustpolicy.SeverityWarning, Summary: "Client ID no role requires",
 		Help: "The provider accepts tokens for a client ID (audience) that no role's aud condition asks for. A role that trusts the provider without an aud condition accepts such tokens, which workflows mint for other services. Remove the client ID (aws iam remove-client-id-from-open-id-connect-provider), or add an aud condition to every role."},
 }
 
@@ -148,7 +148,7 @@ func judgeProviders(rep *auditReport) {
 			if len(open) > 0 {
 				msg += fmt.Sprintf("; roles without an aud condition accept tokens minted for it: %s", strings.Join(open, ", "))
 			} else {
-				sev = "info"
+				sev = trustpolicy.SeverityInfo
 				msg += "; every role requires another audience, so it admits no one today"
 			}
 			p.Findings = append(p.Findings, trustpolicy.Finding{ID: r.ID, Severity: sev, Index: -1, Message: msg,

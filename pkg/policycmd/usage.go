@@ -79,7 +79,10 @@ const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] [--fai
 Check trust policies for GitHub Actions OIDC mistakes: policies that can
 never admit a GitHub job (no statement allows sts:AssumeRoleWithWebIdentity
 for a Federated principal), subjects that admit any repository, any
-repository of an owner, or any branch; wildcards under StringEquals;
+repository of an owner or enterprise, or any branch; custom subjects
+(include_claim_keys) and job_workflow_ref conditions that any owner's
+repository can produce; immutable subjects with wildcard IDs; wildcards
+under StringEquals;
 ForAllValues: in an Allow; missing or wildcard audience; condition keys for
 a different issuer than the provider; conditions on keys IAM does not
 provide (e.g. repository_owner), which never match in an Allow and lock

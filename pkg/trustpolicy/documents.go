@@ -40,12 +40,35 @@ func (p *present) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Input is everything found in one input: the trust policies that can be
+// read, and the roles whose policy a terraform plan leaves unknown until
+// apply.
+type Input struct {
+	Documents []Document
+	Unknown   []UnknownPolicy
+}
+
 // ParseDocuments reads every trust policy in data, which may be a bare
 // policy document, `aws iam get-role` (or list-roles) output, or
-// `terraform show -json` output for a plan or a state.
+// `terraform show -json` output for a plan or a state. It fails when no
+// policy is known, naming any role whose policy is unknown until apply.
 func ParseDocuments(data []byte) ([]Document, error) {
+	in, err := ParseInput(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Documents) == 0 {
+		return nil, noKnownPolicy(in.Unknown)
+	}
+	return in.Documents, nil
+}
+
+// ParseInput reads data as ParseDocuments does, but a terraform plan whose
+// roles' policies are all unknown until apply is no error: they come back
+// in Unknown, so a first plan can be checked for what is known.
+func ParseInput(data []byte) (Input, error) {
 	if len(data) > MaxInputBytes {
-		return nil, fmt.Errorf("the input is %d bytes, more than the %d allowed", len(data), MaxInputBytes)
+		return Input{}, fmt.Errorf("the input is %d bytes, more than the %d allowed", len(data), MaxInputBytes)
 	}
 	base := 0
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) { // editors on Windows add a BOM
@@ -57,14 +80,15 @@ func ParseDocuments(data []byte) ([]Document, error) {
 		if err == nil {
 			err = errors.New("found " + jsonKind(v))
 		}
-		return nil, fmt.Errorf("not a JSON object: %w", err)
+		return Input{}, fmt.Errorf("not a JSON object: %w", err)
 	}
 	// Keys are matched exactly, as IAM and terraform spell them.
 	var top map[string]present
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
+		return Input{}, fmt.Errorf("not a JSON object: %w", err)
 	}
 	var docs []Document
+	var unknown []UnknownPolicy
 	var err error
 	switch {
 	case bool(top["Statement"]):
@@ -81,12 +105,12 @@ func ParseDocuments(data []byte) ([]Document, error) {
 	case bool(top["Roles"]):
 		docs, err = parseRoles(data)
 	case bool(top["values"] || top["planned_values"] || top["prior_state"] || top["format_version"]):
-		docs, err = parseTerraform(data)
+		docs, unknown, err = parseTerraform(data)
 	default:
 		err = errors.New("unrecognised JSON; want a policy document (with \"Statement\"), `aws iam get-role --output json` output (with \"Role\"), or `terraform show -json` output (with \"values\" or \"planned_values\")")
 	}
 	if err != nil {
-		return nil, err
+		return Input{}, err
 	}
 	for i := range docs {
 		d := &docs[i]
@@ -98,7 +122,12 @@ func ParseDocuments(data []byte) ([]Document, error) {
 			}
 		}
 	}
-	return docs, nil
+	for i := range unknown {
+		if unknown[i].Offset >= 0 {
+			unknown[i].Offset += base
+		}
+	}
+	return Input{Documents: docs, Unknown: unknown}, nil
 }
 
 func parseRoles(data []byte) ([]Document, error) {
@@ -262,16 +291,18 @@ type tfValues struct {
 	RootModule *tfModule `json:"root_module"`
 }
 
-func parseTerraform(data []byte) ([]Document, error) {
+func parseTerraform(data []byte) ([]Document, []UnknownPolicy, error) {
 	var top struct {
 		PlannedValues *tfValues `json:"planned_values"`
 		PriorState    *struct {
 			Values *tfValues `json:"values"`
 		} `json:"prior_state"`
-		Values *tfValues `json:"values"`
+		Values          *tfValues  `json:"values"`
+		ResourceChanges []tfChange `json:"resource_changes"`
+		Configuration   *tfConfig  `json:"configuration"`
 	}
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("terraform JSON: %w", err)
+		return nil, nil, fmt.Errorf("terraform JSON: %w", err)
 	}
 	type source struct {
 		v       *tfValues
@@ -311,16 +342,17 @@ func parseTerraform(data []byte) ([]Document, error) {
 			seen[addr] = true
 			p, err := parsePolicyJSON([]byte(found[addr]), addr+src.suffix)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			off := locateTerraform(data, src.section, addr, found[addr])
 			docs = append(docs, Document{Name: addr + src.suffix, Policy: p, Offset: off, Encoded: true, End: off})
 		}
 	}
-	if len(docs) == 0 {
-		return nil, errors.New("terraform JSON: no aws_iam_role resource with a known assume_role_policy; run `terraform show -json` on a plan or state that manages the role")
+	unknown := unknownPolicies(data, top.ResourceChanges, top.Configuration, seen)
+	if len(docs) == 0 && len(unknown) == 0 {
+		return nil, nil, noKnownPolicy(nil)
 	}
-	return docs, nil
+	return docs, unknown, nil
 }
 
 // locateTerraform finds the assume_role_policy string of the resource at

@@ -33,7 +33,16 @@ func FuzzParseDocuments(f *testing.F) {
 	f.Add([]byte(`{"Roles":[{"RoleName":"r","AssumeRolePolicyDocument":{"Statement":[{"Effect":"Deny"}]}}]}`))
 	f.Add([]byte(`{"values":{"root_module":{"child_modules":[{"resources":[{"address":"a","type":"aws_iam_role","values":{"assume_role_policy":"{\"Statement\":{}}"}}]}]}}}`))
 	f.Add([]byte(`{"Statement":[{"Effect":"Allow","Eff\nect::error::x":1,"Principal":{"A\u2028WS":{}}}]}`))
+	f.Add([]byte(`{"format_version":"1.2","resource_changes":[{"address":"module.m[0].aws_iam_role.r","module_address":"module.m[0]","mode":"managed","type":"aws_iam_role","change":{"actions":["create"],"after_unknown":{"assume_role_policy":true}}},{"address":"module.m[0].p.q","change":{"actions":["create"]}}],"configuration":{"root_module":{"module_calls":{"m":{"module":{"resources":[{"address":"aws_iam_role.r","expressions":{"assume_role_policy":{"references":["data.d.e.json","p.q.arn"]}}},{"address":"data.d.e","expressions":{"s":[{"references":["data.d.e","p\nq.arn"]}]}}]}}}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if in, err := ParseInput(data); err == nil {
+			for _, u := range in.Unknown {
+				if u.Name == "" || strings.ContainsAny(u.Why, "\n\r\u2028\u2029") || u.Offset >= len(data) {
+					t.Fatalf("unknown policy %+v lacks a name, holds a raw line break or points past the input", u)
+				}
+				_ = LintUnknown(&u)
+			}
+		}
 		docs, err := ParseDocuments(data)
 		if err != nil {
 			if docs != nil {
@@ -181,4 +190,31 @@ func checkOffsets(t *testing.T, data []byte, d Document) {
 	if n := len(d.StatementOffsets); n > 0 && n != len(d.Policy.Statements) {
 		t.Fatalf("%d statement offsets for %d statements", n, len(d.Policy.Statements))
 	}
+}
+
+// FuzzGradeSubject reads sub values of every form. Whatever the value, the
+// grade is a scope level; under StringEquals nothing is a wildcard, so no
+// value reads as open to every repository; a literal value in the default
+// or immutable form names its contexts exactly.
+func FuzzGradeSubject(f *testing.F) {
+	for _, s := range []string{
+		"repo:octo-org/octo-repo:ref:refs/heads/main", "repo:octo-org@*/octo-repo@*:ref:refs/heads/main", "repo:a@*",
+		"environment:production%3Aeastus:repository_owner:octo-org", "ref:refs/heads/main:repo:octo-org/*", "*:repository_id:1",
+		"pull_request:repo:a/b", "enterprise:e:environment:p", "environment:prod*:repository_owner_id:1", "repo:", ":", "",
+	} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, v string, like bool) {
+		g := gradeSubject(v, like)
+		if g.level < scopeAnyRepo || g.level > scopeExact {
+			t.Fatalf("gradeSubject(%q, %v) level %d out of range", v, like, g.level)
+		}
+		if !like && (g.level == scopeAnyRepo || g.idsDiscarded) {
+			t.Fatalf("gradeSubject(%q, StringEquals) = %+v: nothing is a wildcard there", v, g)
+		}
+		if strings.HasPrefix(v, "repo:") && !strings.ContainsAny(v, "*?") && g.level != scopeExact {
+			t.Fatalf("gradeSubject(%q) = %+v, want exact for a literal default-form value", v, g)
+		}
+	})
 }

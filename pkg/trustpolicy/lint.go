@@ -9,7 +9,7 @@ import (
 // suppressed or tracked (SARIF ruleId).
 type Finding struct {
 	ID       string
-	Severity string // "error", "warning" or "info"
+	Severity Severity
 	// Statement labels the statement ("#1 \"GitHub\""); "" for the policy.
 	Statement string
 	Index     int // 0-based statement index; -1 for the policy as a whole
@@ -23,18 +23,23 @@ type Finding struct {
 // Rule describes a lint rule for documentation and SARIF.
 type Rule struct {
 	ID       string
-	Severity string // default severity; a finding may differ, as its message says
+	Severity Severity // default severity; a finding may differ, as its message says
 	Summary  string
 	Help     string
+	// Doc quotes the one sentence of GitHub's documentation the rule rests
+	// on, with its page; "" for rules that rest on IAM's behaviour alone.
+	Doc string
 }
 
 // lintRule is a Rule with the check that reports it. A check looks at the
-// whole policy (policy) or at one statement at a time (statement); each
-// rule has exactly one.
+// whole policy (policy), at one statement at a time (statement), or at a
+// role whose policy is unknown until apply (unknown); each rule has
+// exactly one.
 type lintRule struct {
 	Rule
 	policy    func(r *reporter, p *Policy)
 	statement func(r *reporter, s *stmtFacts)
+	unknown   func(r *reporter, u *UnknownPolicy)
 }
 
 // Rules lists every lint rule in ID order.
@@ -44,21 +49,6 @@ func Rules() []Rule {
 		out[i] = r.Rule
 	}
 	return out
-}
-
-// Severities in increasing order of weight; SeverityRank orders them for a
-// threshold such as `lint --fail-on`.
-var severities = []string{"info", "warning", "error"}
-
-// SeverityRank is 1 for info, 2 for warning, 3 for error and 0 for anything
-// else.
-func SeverityRank(sev string) int {
-	for i, s := range severities {
-		if s == sev {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // Lint checks a trust policy for OIDC mistakes. Policy-wide findings come
@@ -86,6 +76,18 @@ func Lint(p *Policy) []Finding {
 	return out
 }
 
+// LintUnknown reports a role whose trust policy is unknown until apply, so
+// the gap shows in lint's output rather than passing in silence.
+func LintUnknown(u *UnknownPolicy) []Finding {
+	var out []Finding
+	for i := range lintRules {
+		if lr := &lintRules[i]; lr.unknown != nil {
+			lr.unknown(&reporter{rule: &lr.Rule, out: &out, index: -1}, u)
+		}
+	}
+	return out
+}
+
 // reporter adds findings for one rule at one place in the policy.
 type reporter struct {
 	rule  *Rule
@@ -99,7 +101,7 @@ type reporter struct {
 func (r *reporter) report(msg, fix, evidence string) { r.reportAs(r.rule.Severity, msg, fix, evidence) }
 
 // reportAs adds a finding at a severity the situation decides.
-func (r *reporter) reportAs(sev, msg, fix, evidence string) {
+func (r *reporter) reportAs(sev Severity, msg, fix, evidence string) {
 	if evidence == "" {
 		evidence = r.sid
 	}
@@ -227,80 +229,6 @@ func hasNullFalse(conds []lintCond, key string) bool {
 	return false
 }
 
-// subject-scope levels, from broadest to narrowest.
-const (
-	scopeAnyRepo = iota
-	scopeOwner
-	scopeRepo
-	scopeExact
-)
-
-// subjectScope works out how far the statement's identity conditions let
-// in: conditions AND together, so the narrowest restricting condition
-// decides; within one condition values OR, so its broadest value decides.
-// ok is false when no condition restricts the repository at all. A
-// condition on a key IAM does not provide restricts nothing: it is never
-// true (neverMatches) or always true (IfExists, negated), whatever the
-// token says.
-func (f *stmtFacts) subjectScope() (scope int, evidence, claim string, ok bool) {
-	scope = -1
-	contextRestricted := false
-	for i := range f.conds {
-		c := &f.conds[i]
-		if !f.restricts(c) || !f.provided(c) {
-			continue
-		}
-		vals, like := scopeValues(f.version, c.Values, c.cc.spec.family == famStringLike)
-		switch c.claim {
-		case "ref", "environment", "workflow_ref", "event_name", "job_workflow_sha", "workflow_sha":
-			if !anyWildcardOnly(vals, like) {
-				contextRestricted = true
-			}
-		}
-		lvl, i, isID := claimScope(c.claim, vals, like)
-		if !isID {
-			continue
-		}
-		ev := c.Values[i]
-		ok = true
-		if lvl > scope {
-			scope, evidence, claim = lvl, ev, c.claim
-		}
-	}
-	if scope == scopeRepo && contextRestricted {
-		scope = scopeExact
-	}
-	return scope, evidence, claim, ok
-}
-
-// claimScope grades the values of a positive condition on a claim that
-// identifies a repository. ok is false for claims that do not. The result
-// is the broadest value's level, since values OR together.
-func claimScope(claim string, vals []string, like bool) (level, evidence int, ok bool) {
-	var grade func(string) int
-	switch claim {
-	case "sub":
-		grade = func(v string) int { return subjectLevel(v, like) }
-	case "job_workflow_ref":
-		grade = func(v string) int { return pathScope(v, like, scopeExact) }
-	case "repository":
-		grade = func(v string) int { return pathScope(v, like, scopeRepo) }
-	case "repository_id":
-		grade = func(v string) int { return literalScope(v, like, scopeRepo) }
-	case "repository_owner", "repository_owner_id":
-		grade = func(v string) int { return literalScope(v, like, scopeOwner) }
-	default:
-		return 0, 0, false
-	}
-	level = scopeExact + 1
-	for i, v := range vals {
-		if g := grade(v); g < level {
-			level, evidence = g, i
-		}
-	}
-	return level, evidence, true
-}
-
 // scopeValues rewrites values for grading when policy variables are in
 // play (Version 2012-10-17): a variable takes the token's own value, so it
 // narrows nothing and counts as "*", under StringEquals too; ${*} and ${?}
@@ -343,62 +271,6 @@ func wildAt(v string, like bool) int {
 		return -1
 	}
 	return strings.IndexAny(v, "*?")
-}
-
-// subjectLevel grades a sub value such as "repo:org/repo:ref:refs/heads/main"
-// or the immutable "repo:org@1/repo@2:...". Subjects in a custom format
-// (set through GitHub's OIDC subject customisation) are graded only for a
-// leading wildcard.
-func subjectLevel(v string, like bool) int {
-	w := wildAt(v, like)
-	if w < 0 {
-		return scopeExact
-	}
-	rest, ok := strings.CutPrefix(v, "repo:")
-	if !ok {
-		if w == 0 || w < len("repo:") && strings.HasPrefix("repo:", v[:w]) {
-			return scopeAnyRepo
-		}
-		return scopeExact
-	}
-	w -= len("repo:")
-	slash := strings.Index(rest, "/")
-	if slash < 0 || w < slash {
-		return scopeAnyRepo
-	}
-	colon := strings.Index(rest[slash:], ":")
-	if colon < 0 || w < slash+colon {
-		return scopeOwner
-	}
-	if w == slash+colon+1 {
-		return scopeRepo
-	}
-	return scopeExact
-}
-
-// pathScope grades OWNER/REPO[/...] values: a wildcard in the owner admits
-// any repository, one in the repository name any of the owner's.
-func pathScope(v string, like bool, exact int) int {
-	w := wildAt(v, like)
-	if w < 0 {
-		return exact
-	}
-	slash := strings.Index(v, "/")
-	if slash < 0 || w < slash {
-		return scopeAnyRepo
-	}
-	next := strings.IndexAny(v[slash+1:], "/@")
-	if next < 0 || w < slash+1+next {
-		return scopeOwner
-	}
-	return exact
-}
-
-func literalScope(v string, like bool, exact int) int {
-	if wildAt(v, like) >= 0 {
-		return scopeAnyRepo
-	}
-	return exact
 }
 
 // firstNameOnlySubject returns the first sub value that names its

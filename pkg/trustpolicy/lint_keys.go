@@ -117,13 +117,13 @@ func lintAbsentKey(r *reporter, f *stmtFacts) {
 		what := fmt.Sprintf("IAM has no condition key %s for this issuer, so %s never sees the token's value", quote(a.c.Key), a.c.Operator)
 		switch {
 		case f.allow && !a.result:
-			r.reportAs("error", what+" and is always false: this statement never lets anyone in", fix, a.c.Key)
+			r.reportAs(SeverityError, what+" and is always false: this statement never lets anyone in", fix, a.c.Key)
 		case f.allow:
-			r.reportAs("warning", what+" and always passes: it restricts nothing", fix, a.c.Key)
+			r.reportAs(SeverityWarning, what+" and always passes: it restricts nothing", fix, a.c.Key)
 		case !a.result:
-			r.reportAs("warning", what+" and is always false: this Deny never applies", fix, a.c.Key)
+			r.reportAs(SeverityWarning, what+" and is always false: this Deny never applies", fix, a.c.Key)
 		default:
-			r.reportAs("error", what+" and always passes: this Deny applies to every request and locks everyone out", fix, a.c.Key)
+			r.reportAs(SeverityError, what+" and always passes: this Deny applies to every request and locks everyone out", fix, a.c.Key)
 		}
 	}
 }

@@ -9,23 +9,35 @@ import (
 // lintRules is the one table of lint rules: ID, default severity, summary,
 // help and the function that checks it, in ID order.
 var lintRules = []lintRule{
-	{Rule{"OIDC000", "error", "Policy does not compile", "IAM would reject this policy (unknown operator, bad Effect, missing Action or Principal). Fix the statement named in the message."}, lintCompiles, nil},
-	{Rule{"OIDC001", "error", "GitHub trust without a subject condition", "Without a condition on sub (or job_workflow_ref), every GitHub Actions workflow of every repository can assume the role. Add StringEquals on \"token.actions.githubusercontent.com:sub\"."}, nil, lintNoSubject},
-	{Rule{"OIDC002", "error", "Subject admits any repository", "A sub pattern such as \"*\" or \"repo:*\" matches workflows in every repository on GitHub, including an attacker's. Name the owner and repository."}, nil, lintAnyRepository},
-	{Rule{"OIDC003", "error", "Subject admits any repository of an owner", "A pattern such as \"repo:org/*\" lets any repository of the owner assume the role; anyone able to create or push to one of them can. Name the repositories."}, nil, lintOwnerWide},
-	{Rule{"OIDC004", "warning", "Subject admits any ref or context of a repository", "A pattern such as \"repo:org/repo:*\" matches every branch, tag, environment and pull request, so anyone who can push a branch can assume the role. Name the branch, tag or environment."}, nil, lintAnyContext},
-	{Rule{"OIDC005", "error", "Wildcard under StringEquals", "StringEquals compares literally, so \"*\" and \"?\" only match those characters; the condition almost certainly never matches a real token. Use StringLike."}, nil, lintWildcardUnderEquals},
-	{Rule{"OIDC006", "warning", "ForAllValues: in an Allow", "ForAllValues: is true when the key is absent from the request, so the condition does not require it. Use ForAnyValue:, or add a Null false condition on the key."}, nil, lintForAllValues},
-	{Rule{"OIDC007", "warning", "No audience condition", "Without a condition on aud the role accepts every audience registered on the provider. Add StringEquals \"HOST:aud\": \"sts.amazonaws.com\"."}, nil, lintNoAudience},
-	{Rule{"OIDC008", "warning", "Wildcard audience", "An aud pattern of \"*\" checks nothing. Name the audience, usually \"sts.amazonaws.com\"."}, nil, lintWildcardAudience},
-	{Rule{"OIDC009", "error", "Condition key for a different issuer", "A condition key's issuer prefix does not name the provider in Principal.Federated, so IAM never sets it: positive conditions always fail, negated ones always pass. Use the provider's host/path as the prefix."}, nil, lintOtherIssuerKey},
-	{Rule{"OIDC010", "info", "Subject names a repository by name only", "Repository and owner names can be renamed or transferred and later reused by someone else. Use the immutable subject form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add a condition on repository_id."}, nil, lintNameOnlySubject},
-	{Rule{"OIDC011", "error", "Resource in a trust policy", "IAM rejects Resource and NotResource in role trust policies (MalformedPolicyDocument). Remove them."}, nil, lintResource},
-	{Rule{"OIDC012", "warning", "Wildcard principal", "Principal \"*\" trusts every AWS principal and identity provider; only the conditions stand between the role and the world. Name the OIDC provider in Principal.Federated."}, nil, lintWildcardPrincipal},
-	{Rule{"OIDC013", "warning", "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?."}, nil, lintRegexInLike},
-	{Rule{"OIDC014", "info", "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags)."}, nil, lintBroadAction},
-	{Rule{"OIDC015", "error", "No statement admits a web-identity token", "The policy is meant for OIDC (it names a Federated principal, the web-identity action or an issuer's condition keys), but no Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider."}, lintNoWebIdentity, nil},
-	{Rule{"OIDC016", "error", "Condition key IAM does not provide", "IAM turns only documented claims into condition keys (aud, sub, amr, azp for every provider; for GitHub's issuers also actor, actor_id, enterprise_id, environment, job_workflow_ref, ref, repository, repository_id, repository_owner_id, workflow). On any other key a positive operator is always false and a negated one always true, so an Allow never admits anyone, or a Deny locks everyone out. Use the key the message names, or a sub pattern."}, nil, lintAbsentKey},
+	{Rule{"OIDC000", SeverityError, "Policy does not compile", "IAM would reject this policy (unknown operator, bad Effect, missing Action or Principal). Fix the statement named in the message.", ""}, lintCompiles, nil, nil},
+	{Rule{"OIDC001", SeverityError, "GitHub trust without a subject condition", "Without a condition on sub (or job_workflow_ref), every GitHub Actions workflow of every repository can assume the role. Add StringEquals on \"token.actions.githubusercontent.com:sub\".", docMustCondition}, nil, lintNoSubject, nil},
+	{Rule{"OIDC002", SeverityError, "Subject admits any repository", "A sub pattern such as \"*\" or \"repo:*\" matches workflows in every repository on GitHub, including an attacker's. Name the owner and repository.", ""}, nil, lintAnyRepository, nil},
+	{Rule{"OIDC003", SeverityError, "Subject admits any repository of an owner", "A pattern such as \"repo:org/*\" lets any repository of the owner assume the role; anyone able to create or push to one of them can. Name the repositories.", docColonEncoded}, nil, lintOwnerWide, nil},
+	{Rule{"OIDC004", SeverityWarning, "Subject admits any ref or context of a repository", "A pattern such as \"repo:org/repo:*\" matches every branch, tag, environment and pull request, so anyone who can push a branch can assume the role. Name the branch, tag or environment.", ""}, nil, lintAnyContext, nil},
+	{Rule{"OIDC005", SeverityError, "Wildcard under StringEquals", "StringEquals compares literally, so \"*\" and \"?\" only match those characters; the condition almost certainly never matches a real token. Use StringLike.", ""}, nil, lintWildcardUnderEquals, nil},
+	{Rule{"OIDC006", SeverityWarning, "ForAllValues: in an Allow", "ForAllValues: is true when the key is absent from the request, so the condition does not require it. Use ForAnyValue:, or add a Null false condition on the key.", ""}, nil, lintForAllValues, nil},
+	{Rule{"OIDC007", SeverityWarning, "No audience condition", "Without a condition on aud the role accepts every audience registered on the provider. Add StringEquals \"HOST:aud\": \"sts.amazonaws.com\".", ""}, nil, lintNoAudience, nil},
+	{Rule{"OIDC008", SeverityWarning, "Wildcard audience", "An aud pattern of \"*\" checks nothing. Name the audience, usually \"sts.amazonaws.com\".", ""}, nil, lintWildcardAudience, nil},
+	{Rule{"OIDC009", SeverityError, "Condition key for a different issuer", "A condition key's issuer prefix does not name the provider in Principal.Federated, so IAM never sets it: positive conditions always fail, negated ones always pass. Use the provider's host/path as the prefix.", ""}, nil, lintOtherIssuerKey, nil},
+	{Rule{"OIDC010", SeverityInfo, "Subject names a repository by name only", "Repository and owner names can be renamed or transferred and later reused by someone else. Use the immutable subject form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\", or add a condition on repository_id.", ""}, nil, lintNameOnlySubject, nil},
+	{Rule{"OIDC011", SeverityError, "Resource in a trust policy", "IAM rejects Resource and NotResource in role trust policies (MalformedPolicyDocument). Remove them.", ""}, nil, lintResource, nil},
+	{Rule{"OIDC012", SeverityWarning, "Wildcard principal", "Principal \"*\" trusts every AWS principal and identity provider; only the conditions stand between the role and the world. Name the OIDC provider in Principal.Federated.", ""}, nil, lintWildcardPrincipal, nil},
+	{Rule{"OIDC013", SeverityWarning, "Regular expression in StringLike", "StringLike knows only \"*\" and \"?\"; characters such as \".*\", \"^\", \"[\" are matched literally. Rewrite the pattern with * and ?.", ""}, nil, lintRegexInLike, nil},
+	{Rule{"OIDC014", SeverityInfo, "Broad action", "The statement allows more STS actions than sts:AssumeRoleWithWebIdentity. List only the actions the workflow needs (add sts:TagSession only if you pass session tags).", ""}, nil, lintBroadAction, nil},
+	{Rule{"OIDC015", SeverityError, "No statement admits a web-identity token", "The policy is meant for OIDC (it names a Federated principal, the web-identity action or an issuer's condition keys), but no Allow statement lets a Federated principal call sts:AssumeRoleWithWebIdentity (for example, Action is only sts:AssumeRole), so STS refuses every GitHub token. Allow \"sts:AssumeRoleWithWebIdentity\" for the OIDC provider.", ""}, lintNoWebIdentity, nil, nil},
+	{Rule{"OIDC016", SeverityError, "Condition key IAM does not provide", "IAM turns only documented claims into condition keys (aud, sub, amr, azp for every provider; for GitHub's issuers also actor, actor_id, enterprise_id, environment, job_workflow_ref, ref, repository, repository_id, repository_owner_id, workflow). On any other key a positive operator is always false and a negated one always true, so an Allow never admits anyone, or a Deny locks everyone out. Use the key the message names, or a sub pattern.", ""}, nil, lintAbsentKey, nil},
+	{Rule{"OIDC017", SeverityError, "Subject any owner can produce",
+		"A custom sub (e.g. \"environment:production\" or \"job_workflow_ref:...\") or a job_workflow_ref condition that pins no repository, owner or enterprise: each token's owner chooses its own subject template (include_claim_keys), and any repository allowed to call a reusable workflow gets its job_workflow_ref, so a stranger's repository can produce the value. Pin repository_id or repository_owner_id, or require the default form \"repo:OWNER/REPO:...\"; changing your own template protects nothing.",
+		docCustomTemplate}, nil, lintAnyOwner, nil},
+	{Rule{"OIDC018", SeverityError, "Immutable subject with wildcard IDs",
+		"A pattern such as \"repo:OWNER@*/REPO@*:...\" throws away the IDs that make the immutable form immutable: it matches on names alone, so a new owner or repository that takes a name after a rename, transfer or deletion matches. Write the IDs.",
+		docRecycled}, nil, lintDiscardedIDs, nil},
+	{Rule{"OIDC019", SeverityError, "Subject admits any repository of an enterprise",
+		"An enterprise_id condition, or enterprise or enterprise_id in a custom sub, with nothing narrower: every repository in every organisation of the enterprise can assume the role. Pin the repository.",
+		docEnterpriseID}, nil, lintEnterpriseWide, nil},
+	{Rule{"OIDC020", SeverityInfo, "Trust policy unknown until apply",
+		"A terraform plan creates or changes the role with assume_role_policy known only after apply, typically because the policy names an OIDC provider the same plan creates. Lint cannot check it in this plan. Build the provider ARN from data.aws_caller_identity and the issuer URL, so the policy is known at plan time.",
+		""}, nil, nil, lintUnknownPolicy},
 }
 
 // lintCompiles reports what IAM would reject outright.
@@ -100,7 +112,7 @@ func lintNoSubject(r *reporter, f *stmtFacts) {
 	if !f.allow || !f.github || f.neverMatches() {
 		return
 	}
-	if _, _, _, ok := f.subjectScope(); ok {
+	if f.subjectScope().ok {
 		return
 	}
 	r.report("no condition on sub or job_workflow_ref: any GitHub Actions workflow, in any repository, can assume this role",
@@ -111,9 +123,9 @@ func lintAnyRepository(r *reporter, f *stmtFacts) {
 	if f.neverMatches() {
 		return
 	}
-	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeAnyRepo {
-		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", claim, quote(ev)),
-			"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
+	if id := f.subjectScope(); id.ok && id.level == scopeAnyRepo {
+		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", id.claim, quote(id.evidence)),
+			"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", id.evidence)
 	}
 }
 
@@ -121,9 +133,9 @@ func lintOwnerWide(r *reporter, f *stmtFacts) {
 	if f.neverMatches() {
 		return
 	}
-	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeOwner {
-		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", claim, quote(ev)),
-			"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", ev)
+	if id := f.subjectScope(); id.ok && id.level == scopeOwner {
+		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", id.claim, quote(id.evidence)),
+			"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", id.evidence)
 	}
 }
 
@@ -131,9 +143,9 @@ func lintAnyContext(r *reporter, f *stmtFacts) {
 	if f.neverMatches() {
 		return
 	}
-	if scope, ev, claim, ok := f.subjectScope(); ok && scope == scopeRepo {
-		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", claim, quote(ev)),
-			"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", ev)
+	if id := f.subjectScope(); id.ok && id.level == scopeRepo {
+		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", id.claim, quote(id.evidence)),
+			"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", id.evidence)
 	}
 }
 
@@ -149,10 +161,10 @@ func lintWildcardUnderEquals(r *reporter, f *stmtFacts) {
 			if !strings.ContainsAny(literalText(f.version, v), "*?") {
 				continue
 			}
-			sev := "warning"
+			sev := SeverityWarning
 			msg := fmt.Sprintf("%s matches %s literally (\"*\" and \"?\" are not wildcards here)", c.Operator, quote(v))
 			if f.allow && !c.cc.spec.negated {
-				sev = "error"
+				sev = SeverityError
 				msg += ", so no real token matches and this statement probably never applies"
 			}
 			r.reportAs(sev, msg, fmt.Sprintf("use %s instead of %s", strings.Replace(c.Operator, c.cc.base, likeFor(c.cc.spec.negated), 1), c.Operator), v)
@@ -264,7 +276,7 @@ func lintWildcardPrincipal(r *reporter, f *stmtFacts) {
 	}
 	sev := r.rule.Severity
 	if len(f.s.Conditions) == 0 {
-		sev = "error"
+		sev = SeverityError
 	}
 	r.reportAs(sev, "Principal \"*\" trusts every caller; only the conditions restrict who can assume the role",
 		"set Principal to {\"Federated\": \"arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com\"}", "*")

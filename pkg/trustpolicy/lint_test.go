@@ -9,7 +9,7 @@ import (
 func lintIDs(fs []Finding) string {
 	var ids []string
 	for _, f := range fs {
-		ids = append(ids, f.ID+"/"+f.Severity)
+		ids = append(ids, f.ID+"/"+string(f.Severity))
 	}
 	return strings.Join(ids, " ")
 }
@@ -67,7 +67,7 @@ func TestLintRules(t *testing.T) {
 		{"a ref condition narrows a context wildcard", `IAM User Guide, condition logic: "If you specify multiple condition operators, or multiple keys attached to a single condition operator, the conditions are evaluated using a logical AND."`, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:*"},"StringEqualsIgnoreCase":{"` + k + `ref":"refs/heads/main"}}`, ""},
 		{"branch patterns are fine", like, `{` + aud + `,"StringLike":{"` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/release/*"}}`, ""},
 		{"the broadest value decides", `IAM User Guide, condition logic: "If a single condition key has multiple values, the condition is evaluated using a logical OR."`, `{` + aud + `,"StringLike":{"` + k + `sub":["repo:octo-org@1/octo-repo@2:ref:refs/heads/main","repo:*"]}}`, "OIDC002/error"},
-		{"the narrowest condition decides", `IAM User Guide, condition logic: keys under one operator "are evaluated using a logical AND".`, `{"StringLike":{"` + k + `sub":"*"},"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `job_workflow_ref":"octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"}}`, ""},
+		{"the narrowest condition decides", `IAM User Guide, condition logic: keys under one operator "are evaluated using a logical AND".`, `{"StringLike":{"` + k + `sub":"*"},"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_id":"2000002","` + k + `job_workflow_ref":"octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main"}}`, ""},
 		{"a repository_owner_id condition alone is owner-wide", `Service Authorization Reference, AWS STS: token.actions.githubusercontent.com:repository_owner_id is a condition key of AssumeRoleWithWebIdentity; it names an owner, not a repository.`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_owner_id":"1000001"}}`, "OIDC003/error"},
 		{"a negated subject condition does not restrict", `IAM User Guide: a negated operator such as StringNotEquals matches every value but the ones listed, so it excludes one subject and admits all others.`, `{` + aud + `,"StringNotEquals":{"` + k + `sub":"repo:evil/repo:ref:refs/heads/main"}}`, "OIDC001/error"},
 		{"a star under StringEquals is an error", `IAM User Guide, condition operators: StringEquals is "Exact matching, case sensitive".`, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `sub":"repo:octo-org@1/octo-repo@2:ref:refs/heads/*"}}`, "OIDC005/error"},
@@ -107,6 +107,66 @@ func TestLintRules(t *testing.T) {
 				if f.Message == "" || f.Fix == "" || f.Statement != "#1" {
 					t.Errorf("finding %s lacks message, fix or statement: %+v", f.ID, f)
 				}
+			}
+		})
+	}
+}
+
+// The subject forms GitHub builds (default, immutable, custom) and who can
+// produce each. Each case names the documentation sentence it rests on.
+func TestLintSubjectForms(t *testing.T) {
+	const k = "token.actions.githubusercontent.com:"
+	aud := `"StringEquals":{"` + k + `aud":"sts.amazonaws.com"}`
+	eq := func(kv ...string) string {
+		var b strings.Builder
+		b.WriteString(`{"StringEquals":{"` + k + `aud":"sts.amazonaws.com"`)
+		for i := 0; i+1 < len(kv); i += 2 {
+			b.WriteString(`,"` + k + kv[i] + `":"` + kv[i+1] + `"`)
+		}
+		return b.String() + `}}`
+	}
+	like := func(sub string) string { return `{` + aud + `,"StringLike":{"` + k + `sub":"` + sub + `"}}` }
+	const jwr = "octo-org/shared/.github/workflows/deploy.yml@refs/heads/main"
+	tests := []struct {
+		name, why, cond, want string
+	}{
+		{"a custom environment subject admits any owner", docCustomTemplate, eq("sub", "environment:production"), "OIDC017/error"},
+		{"a custom ref subject admits any owner", docCustomTemplate, eq("sub", "ref:refs/heads/main"), "OIDC017/error"},
+		{"a custom pull_request subject admits any owner", docCustomTemplate, eq("sub", "pull_request"), "OIDC017/error"},
+		{"job_workflow_ref inside sub admits any caller", docCustomTemplate, eq("sub", "job_workflow_ref:"+jwr), "OIDC017/error"},
+		{"job_workflow_ref alone admits any caller", docCustomTemplate, eq("job_workflow_ref", jwr), "OIDC017/error"},
+		{"an owner pin after a wildcard pins nothing", docColonEncoded, like("environment:prod*:repository_owner_id:1000001"), "OIDC017/error"},
+		{"a custom pattern open to any owner", docCustomTemplate, like("environment:prod*"), "OIDC017/error"},
+		{"an owner pin with a wildcard value pins nothing", docColonEncoded, like("environment:production:repository_owner:*"), "OIDC017/error"},
+		{"a leading wildcard in a custom subject admits any repository", docColonEncoded, like("*:repository_owner_id:1000001"), "OIDC002/error"},
+		{"a repo pair behind a literal context is org-wide", docColonEncoded, like("ref:refs/heads/main:repo:octo-org/*"), "OIDC003/error"},
+		{"GitHub's owner example is org-wide, not open", docColonEncoded, eq("sub", "environment:production%3Aeastus:repository_owner:octo-org"), "OIDC003/error"},
+		{"job_workflow_ref with an owner ID condition is org-wide", docCustomTemplate, eq("job_workflow_ref", jwr, "repository_owner_id", "1000001"), "OIDC003/error"},
+		{"wildcard IDs in the immutable form are their own finding", docRecycled, like("repo:octo-org@*/octo-repo@*:ref:refs/heads/main"), "OIDC018/error"},
+		{"a wildcard owner ID alone is its own finding", docRecycled, like("repo:octo-org@*/octo-repo@2000002:ref:refs/heads/main"), "OIDC018/error"},
+		{"an owner ID wildcard with nothing after it is owner-wide, not open", docRecycled, like("repo:octo-org@*"), "OIDC003/error OIDC018/error"},
+		{"a repository ID wildcard at the end admits every context of the name", docRecycled, like("repo:octo-org@1000001/octo-repo@*"), "OIDC004/warning OIDC018/error"},
+		{"an enterprise_id condition alone is enterprise-wide", docEnterpriseID, eq("enterprise_id", "123"), "OIDC019/error"},
+		{"an enterprise pair in sub is enterprise-wide", docEnterpriseID, eq("sub", "enterprise:octo-ent:environment:production"), "OIDC019/error"},
+		{"a repository_id subject alone admits every context", docCustomTemplate, eq("sub", "repository_id:2000002"), "OIDC004/warning"},
+		// Tight look-alikes.
+		{"a custom subject pinned by IDs is clean", docCustomTemplate, eq("sub", "repository_owner_id:1000001:repository_id:2000002:environment:production"), ""},
+		{"a custom environment subject with a repository_id condition is clean", docCustomTemplate, eq("sub", "environment:production", "repository_id", "2000002"), ""},
+		{"job_workflow_ref with a repository_id condition is clean", docCustomTemplate, eq("job_workflow_ref", jwr, "repository_id", "2000002"), ""},
+		{"an immutable repo pair behind a literal context is clean", docColonEncoded, eq("sub", "ref:refs/heads/main:repo:octo-org@1000001/octo-repo@2000002"), ""},
+		{"the immutable form with its IDs is clean", docRecycled, like("repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/release/*"), ""},
+		{"wildcard IDs with a repository_id condition are pinned", docRecycled, `{"StringEquals":{"` + k + `aud":"sts.amazonaws.com","` + k + `repository_id":"2000002"},"StringLike":{"` + k + `sub":"repo:octo-org@*/octo-repo@*:ref:refs/heads/main"}}`, ""},
+		{"an enterprise with a repository_id is clean", docEnterpriseID, eq("enterprise_id", "123", "repository_id", "2000002", "ref", "refs/heads/main"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(stmt(tt.cond)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := Lint(p)
+			if got := lintIDs(fs); got != tt.want {
+				t.Errorf("findings = %q, want %q\nbecause %s\n%s", got, tt.want, tt.why, fmt.Sprint(fs))
 			}
 		})
 	}
@@ -159,9 +219,7 @@ func TestRulesAreDocumented(t *testing.T) {
 			t.Errorf("rule %+v is duplicated or undocumented", r)
 		}
 		seen[r.ID] = true
-		switch r.Severity {
-		case "error", "warning", "info":
-		default:
+		if r.Severity.Rank() == 0 {
 			t.Errorf("rule %s has severity %q", r.ID, r.Severity)
 		}
 	}

@@ -21,7 +21,7 @@ func Repositories(p *Policy) (repos []string, many bool) {
 		if !f.allow || !f.github || f.neverMatches() {
 			continue
 		}
-		if scope, _, _, ok := f.subjectScope(); !ok || scope < scopeRepo {
+		if id := f.subjectScope(); !id.ok || id.level < scopeRepo {
 			many = true
 			continue
 		}

@@ -1,4 +1,15 @@
-package action
+// Package jobfiles writes the files one step of this action leaves in the
+// job for later steps (an AWS profile, and for refresh-credentials the
+// credential helper and its first cache entry), and removes exactly those in
+// the action's post step. It owns the names of those files in the job's
+// directory and the post step's marker protocol; the credential helper's
+// own names (its executable, its cache files) come from pkg/credprocess.
+//
+// It sits beside package jobdir, not in it: jobdir only says where the
+// job's directory is for the runner's layout, imports nothing of this
+// project, and so can be used by any package, the helper's included; this
+// package needs the profile writer and the helper, which import more.
+package jobfiles
 
 import (
 	"encoding/json"
@@ -6,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/inputs"
@@ -14,10 +26,9 @@ import (
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
-// profileTarget is where aws-profile goes, settled before any network call
-// so that a step that cannot write its profile fails before it spends a
-// token.
-type profileTarget struct {
+// Target is where aws-profile goes, settled before any network call so
+// that a step that cannot write its profile fails before it spends a token.
+type Target struct {
 	dir   *jobdir.Dir
 	files awsprofile.Files
 	// export lists the variables for later steps: the files this step
@@ -38,16 +49,16 @@ var profileFileVars = []struct{ variable, file string }{
 	{"AWS_SHARED_CREDENTIALS_FILE", "credentials"},
 }
 
-// planProfile finds the files: where the job's AWS_CONFIG_FILE and
+// Plan finds the files: where the job's AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE point, when set and reachable from here, and
 // otherwise the job's directory for this action (package jobdir says why
 // not ~/.aws).
-func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget, error) {
+func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 	d, err := jobdir.Find(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 	}
-	t := &profileTarget{dir: d, files: awsprofile.Files{UID: d.UID, GID: d.GID}, hasPost: getenv("GITHUB_STATE") != ""}
+	t := &Target{dir: d, files: awsprofile.Files{UID: d.UID, GID: d.GID}, hasPost: getenv("GITHUB_STATE") != ""}
 	for i, v := range profileFileVars {
 		path := getenv(v.variable)
 		if path != "" {
@@ -68,12 +79,12 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 		}
 	}
 	if !in.OverwriteProfile {
-		exists, err := t.files.Exists(profileName(in))
+		exists, err := t.files.Exists(ProfileName(in))
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 		}
 		if exists {
-			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(profileName(in)), t.shown[0]+" or "+t.shown[1])
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(ProfileName(in)), t.shown[0]+" or "+t.shown[1])
 		}
 	}
 	return t, nil
@@ -81,7 +92,7 @@ func planProfile(getenv func(string) string, in *inputs.Inputs) (*profileTarget,
 
 // exports reports whether this step chose the file that variable names,
 // in the job's directory, rather than the job setting it.
-func (t *profileTarget) exports(variable string) bool {
+func (t *Target) exports(variable string) bool {
 	for _, kv := range t.export {
 		if kv[0] == variable {
 			return true
@@ -90,9 +101,9 @@ func (t *profileTarget) exports(variable string) bool {
 	return false
 }
 
-// write puts the credentials in the profile, records what the post step
+// WriteKeys puts the credentials in the profile, records what the post step
 // must remove, and tells later steps where the files are.
-func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexchange.Credentials) error {
+func (t *Target) WriteKeys(r *workflow.Runner, in *inputs.Inputs, cr stsexchange.Credentials) error {
 	var exports [][2]string
 	if in.OutputEnvCredentials {
 		// As configure-aws-credentials does: with the variables exported
@@ -113,7 +124,7 @@ func (t *profileTarget) write(r *workflow.Runner, in *inputs.Inputs, cr stsexcha
 // save writes p into the files, after prepare (when set) has put what the
 // profile needs into the job's directory, records what the post step must
 // remove, and exports the files' variables and then exports.
-func (t *profileTarget) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profile, prepare func(*cleanupState) error, exports [][2]string) error {
+func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profile, prepare func(*cleanupState) error, exports [][2]string) error {
 	state := cleanupState{Profile: p.Name, Config: t.files.Config, Credentials: t.files.Credentials}
 	var err error
 	// With a post step to come, the directory holds its marker even when
@@ -213,10 +224,10 @@ func saveCleanup(r *workflow.Runner, s cleanupState) error {
 	return r.SaveState(stateKey, string(b))
 }
 
-// profileCredentials reads the source credentials of role chaining from a
+// ProfileCredentials reads the source credentials of role chaining from a
 // profile, as configure-aws-credentials does when the step sets
 // AWS_PROFILE to an earlier step's aws-profile.
-func profileCredentials(getenv func(string) string, name string) (stsexchange.Credentials, error) {
+func ProfileCredentials(getenv func(string) string, name string) (stsexchange.Credentials, error) {
 	fail := func(err error) (stsexchange.Credentials, error) {
 		return stsexchange.Credentials{}, &fixedError{
 			msg: fmt.Sprintf("input %q: AWS_PROFILE is %s but its credentials cannot be read: %s", inputs.RoleChaining, quote(name), workflow.Escape(err.Error())),
@@ -238,3 +249,12 @@ func profileCredentials(getenv func(string) string, name string) (stsexchange.Cr
 	}
 	return stsexchange.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken}, nil
 }
+
+// fixedError says what is wrong, and by its Fix method what to do, which
+// the caller prints apart.
+type fixedError struct{ msg, fix string }
+
+func (e *fixedError) Error() string { return e.msg }
+func (e *fixedError) Fix() string   { return e.fix }
+
+func quote(s string) string { return `"` + workflow.Escape(strings.ReplaceAll(s, `"`, `\"`)) + `"` }

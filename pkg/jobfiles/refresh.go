@@ -1,4 +1,4 @@
-package action
+package jobfiles
 
 import (
 	"context"
@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/inputs"
+	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
+	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
 // refresh-credentials: true writes a profile whose credential_process is a
@@ -22,20 +27,20 @@ import (
 // AWS CLI and SDKs renew the credentials themselves from the job's OIDC
 // token, for as long as the job runs.
 
-// profileName is the profile this step writes: aws-profile, or default
+// ProfileName is the profile this step writes: aws-profile, or default
 // when refresh-credentials names none.
-func profileName(in *inputs.Inputs) string {
+func ProfileName(in *inputs.Inputs) string {
 	if in.Profile == "" && in.RefreshCredentials {
 		return "default"
 	}
 	return in.Profile
 }
 
-// refreshSource finds the helper flags of the profile a refreshable role
+// RefreshSource finds the helper flags of the profile a refreshable role
 // chain starts from: the one later steps use now, AWS_PROFILE or default,
 // which an earlier step of this action must have written with
 // refresh-credentials, so that both hops can be renewed.
-func refreshSource(getenv func(string) string, t *profileTarget) ([]string, error) {
+func (t *Target) RefreshSource(getenv func(string) string) ([]string, error) {
 	name := getenv("AWS_PROFILE")
 	if name == "" {
 		name = "default"
@@ -57,41 +62,61 @@ func refreshSource(getenv func(string) string, t *profileTarget) ([]string, erro
 	return args, nil
 }
 
-// refreshedSource gets the first hop's credentials through the same cache
-// the helper uses, so that this step, and the chained profile's helper
-// after it, share them with the source profile.
-func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
-	d := x.profile.dir
-	if _, err := d.Create(); err != nil {
-		return stsexchange.Credentials{}, &stageError{stage: stageExport, Err: fmt.Errorf("cannot create this job's directory: %w", err)}
-	}
-	args := append(slices.Clone(x.sourceArgs), "--cache-dir", d.Path)
-	c, err := credprocess.Credentials(ctx, args, credprocess.Options{
-		Getenv: x.o.Getenv, Transport: x.o.Transport, Sleep: x.o.Sleep, Version: x.o.Version,
-		Owner: &credprocess.FileOwner{UID: d.UID, GID: d.GID},
-	})
-	if err != nil {
-		return c, &stageError{stage: stageSTS, Err: fmt.Errorf("the first role's credentials, for the chain: %w", err)}
-	}
-	x.r.Mask(c.AccessKeyID)
-	x.r.Mask(c.SecretAccessKey)
-	x.r.Mask(c.SessionToken)
-	return c, nil
+// HelperOptions wire the helper's code, run in this process, to the
+// step's environment; the zero value is the real one (credprocess.Options).
+type HelperOptions struct {
+	Getenv    func(string) string
+	Transport http.RoundTripper
+	Sleep     retry.Sleeper
+	Version   string
 }
 
-// writeRefreshable puts the helper and the credentials this step got (as
-// the helper's first cache entry) in the job's directory, and writes the
-// profile that runs it. Later steps get no keys: they would come before the
+// DirError is a job's directory that could not be made.
+type DirError struct{ Err error }
+
+func (e *DirError) Error() string { return "cannot create this job's directory: " + e.Err.Error() }
+func (e *DirError) Unwrap() error { return e.Err }
+
+// RefreshedSource gets the first hop's credentials, from the helper flags
+// source, through the same cache the helper uses, so that this step, and
+// the chained profile's helper after it, share them with the source
+// profile. A *DirError says the job's directory could not be made.
+func (t *Target) RefreshedSource(ctx context.Context, source []string, o HelperOptions) (stsexchange.Credentials, error) {
+	if _, err := t.dir.Create(); err != nil {
+		return stsexchange.Credentials{}, &DirError{err}
+	}
+	args := append(slices.Clone(source), "--cache-dir", t.dir.Path)
+	return credprocess.Credentials(ctx, args, credprocess.Options{
+		Getenv: o.Getenv, Transport: o.Transport, Sleep: o.Sleep, Version: o.Version,
+		Owner: &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID},
+	})
+}
+
+// Hop is what the refreshable profile's helper flags need beyond the
+// inputs: the STS endpoint the step used, and for a chain the source
+// profile's helper flags and the session tags the chained call sent.
+type Hop struct {
+	Source   []string
+	Endpoint string
+	Tags     sessiontags.Set
+}
+
+// args are the helper flags of the profile: the step's role hop, after the
+// source profile's for a chain.
+func (h Hop) args(in *inputs.Inputs) []string {
+	if h.Source != nil {
+		return credprocess.ChainArgs(h.Source, in, h.Endpoint, h.Tags)
+	}
+	return credprocess.WebIdentityArgs(in, h.Endpoint)
+}
+
+// WriteRefreshable puts the helper and the credentials this step got for
+// hop (as the helper's first cache entry, issued at issued) in the job's
+// directory, and writes the profile that runs it. Later steps get no keys: they would come before the
 // profile for the CLI and SDKs and so stop the renewal, and any an earlier
 // step left are cleared.
-func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
-	in, t := x.in, x.profile
-	var args []string
-	if x.sourceArgs != nil {
-		args = credprocess.ChainArgs(x.sourceArgs, in, x.sts.Endpoint(), x.tags)
-	} else {
-		args = credprocess.WebIdentityArgs(in, x.sts.Endpoint())
-	}
+func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string, in *inputs.Inputs, hop Hop, cr stsexchange.Credentials, issued time.Time) error {
+	args := hop.args(in)
 	owner := &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID}
 	prepare := func(state *cleanupState) error {
 		state.Helper = t.dir.Path
@@ -112,10 +137,10 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 		if err := installHelper(exe, owner); err != nil {
 			return err
 		}
-		_, err := credprocess.Seed(t.dir.Path, args, cr, x.o.Now(), owner)
+		_, err := credprocess.Seed(t.dir.Path, args, cr, issued, owner)
 		return err
 	}
-	name := profileName(in)
+	name := ProfileName(in)
 	_, laterDir := t.dir.File("")
 	exports := [][2]string{{credprocess.DirVariable, laterDir}, {"AWS_PROFILE", name}}
 	// Cleared by writing them empty: the runner stores a GITHUB_ENV value
@@ -129,17 +154,17 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 	var cleared []string
 	for _, k := range refreshClearedVars {
 		exports = append(exports, [2]string{k, ""})
-		if x.o.Getenv(k) != "" {
+		if getenv(k) != "" {
 			cleared = append(cleared, k)
 		}
 	}
 	p := awsprofile.Profile{Name: name, Region: in.Region, CredentialProcess: credprocess.ProfileCommand(args)}
-	if err := t.save(x.r, in, p, prepare, exports); err != nil {
+	if err := t.save(r, in, p, prepare, exports); err != nil {
 		return err
 	}
-	x.r.Infof("Profile %s renews its credentials through %s, from the job's OIDC token; AWS_PROFILE is %s.", quote(name), credprocess.Executable+" "+credprocess.Command, quote(name))
+	r.Infof("Profile %s renews its credentials through %s, from the job's OIDC token; AWS_PROFILE is %s.", quote(name), credprocess.Executable+" "+credprocess.Command, quote(name))
 	if len(cleared) > 0 {
-		x.r.Infof("Cleared %s, left by an earlier step: the AWS CLI and SDKs read them before any profile, so the renewed credentials would not be used.", strings.Join(cleared, ", "))
+		r.Infof("Cleared %s, left by an earlier step: the AWS CLI and SDKs read them before any profile, so the renewed credentials would not be used.", strings.Join(cleared, ", "))
 	}
 	return nil
 }
@@ -148,7 +173,12 @@ func (x *exchange) writeRefreshable(cr stsexchange.Credentials) error {
 // profile's credential_process: the keys this action exports without
 // refresh-credentials, and a web identity (EKS IRSA) they would assume
 // instead.
-var refreshClearedVars = append(slices.Clone(credentialVars), "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
+var refreshClearedVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"}
+
+// helperTempPattern names the helper's copy until it is renamed into
+// place; the last post step removes any left by a step that died.
+const helperTempPattern = ".oidc-aws-*"
 
 // maxHelperBytes bounds the copy of this binary (about 10 MB).
 const maxHelperBytes = 64 << 20
@@ -166,7 +196,7 @@ func installHelper(dst string, owner *credprocess.FileOwner) error {
 		return fmt.Errorf("cannot find this action's own binary to install as the credential helper: %w", err)
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".oidc-aws-*")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), helperTempPattern)
 	if err != nil {
 		return err
 	}

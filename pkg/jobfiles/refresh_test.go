@@ -1,4 +1,4 @@
-package action
+package jobfiles_test
 
 import (
 	"os"

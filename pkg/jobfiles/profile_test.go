@@ -1,4 +1,4 @@
-package action
+package jobfiles_test
 
 import (
 	"bytes"
@@ -10,9 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/oidc-aws-action/pkg/action"
 	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
+	"github.com/org/oidc-aws-action/pkg/jobfiles"
+	"github.com/org/oidc-aws-action/pkg/workflow"
 	"gopkg.in/ini.v1"
 )
 
@@ -30,6 +33,22 @@ type stepRun struct {
 	log   *runnersim.Log
 	env   map[string]string
 	state map[string]string
+}
+
+// The step's exit codes.
+const (
+	ExitOK     = action.ExitOK
+	ExitFailed = action.ExitFailed
+)
+
+func startSandbox(t *testing.T) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	return sb
 }
 
 func newJob(t *testing.T) *job {
@@ -56,7 +75,7 @@ func (j *job) step(with map[string]string, env map[string]string) *stepRun {
 		st.Env[k] = v
 	}
 	var out bytes.Buffer
-	code := Run(context.Background(), Options{Getenv: st.Getenv, Stdout: &out})
+	code := action.Run(context.Background(), action.Options{Getenv: st.Getenv, Stdout: &out})
 	res, err := st.Read()
 	if err != nil {
 		t.Fatal(err)
@@ -86,11 +105,14 @@ func (j *job) post(s *stepRun, env map[string]string) (int, *runnersim.Log) {
 		vars["STATE_"+k] = v
 	}
 	getenv := func(k string) string { return vars[k] }
-	if !IsPost(getenv) {
+	if !jobfiles.IsPost(getenv) {
 		j.t.Fatalf("the post step does not know itself: state %v", s.state)
 	}
 	var out bytes.Buffer
-	code := Cleanup(context.Background(), Options{Getenv: getenv, Stdout: &out})
+	code := ExitOK
+	if !jobfiles.Cleanup(workflow.New(&out, getenv), getenv) {
+		code = ExitFailed
+	}
 	return code, runnersim.ParseLog(out.Bytes())
 }
 
@@ -285,18 +307,18 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 	if err := os.Symlink(victim, link); err != nil {
 		t.Fatal(err)
 	}
-	var realState cleanupState
-	if err := json.Unmarshal([]byte(real.state[stateKey]), &realState); err != nil {
+	var realState jobfiles.CleanupState
+	if err := json.Unmarshal([]byte(real.state[jobfiles.StateKey]), &realState); err != nil {
 		t.Fatal(err)
 	}
-	for name, forged := range map[string]cleanupState{
+	for name, forged := range map[string]jobfiles.CleanupState{
 		"no marker":                      {Profile: "dev", Config: own, Remove: []string{victim}, Dir: outside},
 		"a marker that is not there":     {Profile: "dev", Config: own, Remove: []string{victim}, Nonce: strings.Repeat("ab", 16)},
 		"another directory as the job's": {Remove: []string{victim}, Dir: outside, Helper: outside, Nonce: realState.Nonce},
-		"a nonce that is a path":         {Profile: "dev", Config: own, Nonce: "0/../" + markerPrefix + realState.Nonce},
+		"a nonce that is a path":         {Profile: "dev", Config: own, Nonce: "0/../" + jobfiles.MarkerPrefix + realState.Nonce},
 	} {
 		b, _ := json.Marshal(forged)
-		code, log := j.post(&stepRun{state: map[string]string{stateKey: string(b)}}, nil)
+		code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, nil)
 		if code != ExitFailed || !strings.Contains(log.Text(), "was not saved by this action's main step") {
 			t.Errorf("%s: exit %d\n%s", name, code, log.Text())
 		}
@@ -305,7 +327,7 @@ func TestPostStepRemovesNothingForAForgedState(t *testing.T) {
 	// and a symlink in it: the symlink goes, the files stay.
 	realState.Remove = append(realState.Remove, victim, link)
 	b, _ := json.Marshal(realState)
-	if code, log := j.post(&stepRun{state: map[string]string{stateKey: string(b)}}, nil); code != ExitOK {
+	if code, log := j.post(&stepRun{state: map[string]string{jobfiles.StateKey: string(b)}}, nil); code != ExitOK {
 		t.Errorf("real marker: exit %d\n%s", code, log.Text())
 	}
 	if got, err := os.ReadFile(victim); err != nil || string(got) != "keep me" {

@@ -1,7 +1,6 @@
-package action
+package jobfiles
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +17,13 @@ import (
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
 
+// BeginState saves an empty state for the post step, first thing in the
+// main step, before anything can fail: the post step runs the same binary
+// and knows itself by this state (see stateKey).
+func BeginState(r *workflow.Runner) error {
+	return saveCleanup(r, cleanupState{})
+}
+
 // IsPost reports whether this run is the action's post step. The runner
 // starts post-entrypoint in the same image with the same inputs, and only
 // the state the main step saved tells the two apart. A job-level env: of
@@ -29,35 +35,35 @@ func IsPost(getenv func(string) string) bool {
 }
 
 // Cleanup is the post step: it removes what the main step wrote for later
-// steps. Root-owned leftovers in the runner's temp directory can break
-// later jobs on self-hosted runners (actions/runner#529), and credentials
-// should not outlive the job's steps. Like configure-aws-credentials' post
-// step, it does nothing when AWS_SKIP_CLEANUP_STEP is true.
-func Cleanup(_ context.Context, o Options) int {
-	o.defaults()
-	r := workflow.New(o.Stdout, o.Getenv)
-	if o.Getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
+// steps, and reports whether it succeeded; it prints what it did and why it
+// failed through r. Root-owned leftovers in the runner's temp directory can
+// break later jobs on self-hosted runners (actions/runner#529), and
+// credentials should not outlive the job's steps. Like
+// configure-aws-credentials' post step, it does nothing when
+// AWS_SKIP_CLEANUP_STEP is true.
+func Cleanup(r *workflow.Runner, getenv func(string) string) bool {
+	if getenv("AWS_SKIP_CLEANUP_STEP") == "true" {
 		r.Infof("AWS_SKIP_CLEANUP_STEP is true: leaving the files this action wrote.")
-		return ExitOK
+		return true
 	}
 	var s cleanupState
-	if err := json.Unmarshal([]byte(o.Getenv("STATE_"+stateKey)), &s); err != nil {
+	if err := json.Unmarshal([]byte(getenv("STATE_"+stateKey)), &s); err != nil {
 		r.Errorf("cleanup: the main step's state is not readable (%s); nothing was removed", workflow.Escape(err.Error()))
-		return ExitFailed
+		return false
 	}
 	if s.isEmpty() {
 		// Said, not silent: a job-level env: of this name would make the
 		// main step land here too, and this line is what shows it.
 		r.Infof("Post step: the main step wrote no files, so there is nothing to remove.")
-		return ExitOK
+		return true
 	}
-	d, err := jobdir.Find(o.Getenv)
+	d, err := jobdir.Find(getenv)
 	if err == nil {
 		err = s.verify(d)
 	}
 	if err != nil {
 		r.Errorf("cleanup: STATE_%s was not saved by this action's main step in this job (a job-level env: of that name?): %s; nothing was removed", stateKey, workflow.Escape(err.Error()))
-		return ExitFailed
+		return false
 	}
 	removed, err := s.clean(d)
 	if removed > 0 {
@@ -65,9 +71,9 @@ func Cleanup(_ context.Context, o Options) int {
 	}
 	if err != nil {
 		r.Errorf("cleanup: %s", workflow.Escape(err.Error()))
-		return ExitFailed
+		return false
 	}
-	return ExitOK
+	return true
 }
 
 func (s cleanupState) isEmpty() bool {
@@ -190,7 +196,7 @@ func (s cleanupState) clean(d *jobdir.Dir) (int, error) {
 	if last, err := noMarkerLeft(d); err != nil {
 		errs = append(errs, err)
 	} else if last {
-		for _, pattern := range []string{credprocess.Executable, "cred-*", ".cred-*", ".oidc-aws-*"} {
+		for _, pattern := range append([]string{credprocess.Executable, helperTempPattern}, credprocess.CacheFilePatterns...) {
 			matches, _ := filepath.Glob(filepath.Join(d.Path, pattern))
 			for _, p := range matches {
 				remove(p)
