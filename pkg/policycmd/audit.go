@@ -85,7 +85,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 	ignored := map[string]bool{}
 	for _, id := range ignore {
 		if !knownRule(id) {
-			return usageError(stderr, "audit", fmt.Sprintf("invalid --ignore %s: no such rule (see `oidc-aws policy audit --help`)", strconv.Quote(id)))
+			return usageError(stderr, "audit", fmt.Sprintf("invalid --ignore %s: no such rule; rules are %s (see `oidc-aws policy audit --help`)", strconv.Quote(id), ruleRanges()))
 		}
 		ignored[id] = true
 	}

@@ -60,7 +60,7 @@ func TestAuditExitCodes(t *testing.T) {
 		{"--fail-on none reports but passes", []string{"--fail-on", "none", "testdata/audit/account.json"}, 0, "error OIDC101", ""},
 		{"--ignore drops a rule", []string{"--ignore", "OIDC102", "--fail-on", "info", "testdata/audit/account.json"}, 1, "6 roles trust an OIDC provider, of 7 in 1 file", ""},
 		{"a provider file alone cannot be placed", []string{"testdata/audit/provider-github.json"}, 2, "", "audit: testdata/audit/provider-github.json: an OIDC provider's file needs its account's `aws iam get-account-authorization-details` output"},
-		{"an unknown --ignore", []string{"--ignore", "OIDC999", "testdata/audit/account.json"}, 2, "", `audit: invalid --ignore "OIDC999": no such rule`},
+		{"an unknown --ignore", []string{"--ignore", "OIDC999", "testdata/audit/account.json"}, 2, "", `audit: invalid --ignore "OIDC999": no such rule; rules are OIDC000 to OIDC020 and OIDC101 to OIDC104`},
 		{"get-role output names the right command", []string{getRole}, 2, "", "this is `aws iam get-role` output; audit reads the output of `aws iam get-account-authorization-details --output json`"},
 		{"a terraform plan points at lint", []string{"testdata/terraform-plan.json"}, 2, "", "`terraform show -json` output (lint reads it)"},
 		{"a file of no known kind", []string{"testdata/claims_main.json"}, 2, "", "audit: testdata/claims_main.json: audit reads the output of `aws iam get-account-authorization-details"},

@@ -80,7 +80,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ignored := map[string]bool{}
 	for _, id := range ignore {
 		if !knownRule(id) {
-			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are OIDC000 to %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), lastRule()))
+			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), ruleRanges()))
 		}
 		ignored[id] = true
 	}
@@ -123,9 +123,30 @@ func knownRule(id string) bool {
 	return false
 }
 
-func lastRule() string {
-	rs := trustpolicy.Rules()
-	return rs[len(rs)-1].ID
+// ruleRanges names the rules lint and audit know, e.g. "OIDC000 to
+// OIDC020 and OIDC101 to OIDC104": the trust-policy rules, then the ones
+// about a role's permissions and account.
+func ruleRanges() string {
+	rs := allRules()
+	var parts []string
+	start := 0
+	for i := 1; i <= len(rs); i++ {
+		if i < len(rs) && ruleNumber(rs[i].ID) == ruleNumber(rs[i-1].ID)+1 {
+			continue
+		}
+		if i-1 == start {
+			parts = append(parts, rs[start].ID)
+		} else {
+			parts = append(parts, rs[start].ID+" to "+rs[i-1].ID)
+		}
+		start = i
+	}
+	return strings.Join(parts, " and ")
+}
+
+func ruleNumber(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "OIDC"))
+	return n
 }
 
 // lintFiles reads, parses and lints each file, dropping ignored rules.
