@@ -122,6 +122,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 
 func auditFiles(files []string, in *inputReader, ignored map[string]bool, now time.Time) auditReport {
 	var rep auditReport
+	accounts := 0 // account-details files read
 	for _, file := range files {
 		data, err := in.read(file, trustpolicy.MaxInputBytes)
 		if err != nil {
@@ -143,7 +144,10 @@ func auditFiles(files []string, in *inputReader, ignored map[string]bool, now ti
 			continue
 		}
 		rep.checked++
+		accounts++
 		rep.total += len(acct.Roles)
+		// By name within a file, whatever order IAM listed them in.
+		slices.SortStableFunc(acct.Roles, func(a, b permissions.AccountRole) int { return strings.Compare(a.Name, b.Name) })
 		for i := range acct.Roles {
 			r, ok, err := auditRoleOf(file, &acct.Roles[i], now)
 			if err != nil {
@@ -163,7 +167,7 @@ func auditFiles(files []string, in *inputReader, ignored map[string]bool, now ti
 			rep.roles = append(rep.roles, r)
 		}
 	}
-	if len(rep.providers) > 0 && len(rep.roles) == 0 && len(rep.failures) == 0 {
+	if len(rep.providers) > 0 && accounts == 0 {
 		// Without an account's roles a provider's ARN cannot be built.
 		for _, p := range rep.providers {
 			rep.failures = append(rep.failures, failure{p.File, errors.New("an OIDC provider's file needs its account's `aws iam get-account-authorization-details` output on the same command line: the provider's ARN is built from the account of the roles")})

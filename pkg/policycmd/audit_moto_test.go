@@ -32,73 +32,88 @@ func TestAuditMotoAccount(t *testing.T) {
 		t.Skip("starts moto_server")
 	}
 	m := motoiam.Start(t)
-	m.AWS(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com",
-		"--client-id-list", "sts.amazonaws.com", "https://github.com/acme", "--thumbprint-list", "6938fd4d98bab03faadb97b34396831e3780aea1")
-	role := func(name, trust string, extra ...string) {
-		m.AWS(t, append([]string{"iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust}, extra...)...)
-	}
-	attach := func(name, arn string) {
-		m.AWS(t, "iam", "attach-role-policy", "--role-name", name, "--policy-arn", arn)
-	}
 	const aws = "arn:aws:iam::aws:policy/"
 	acct := "arn:aws:iam::" + motoiam.Account
+	role := func(name, trust string, extra ...string) []string {
+		return append([]string{"iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust}, extra...)
+	}
+	attach := func(name, arn string) []string {
+		return []string{"iam", "attach-role-policy", "--role-name", name, "--policy-arn", arn}
+	}
+	m.Parallel(t, 4,
+		// GitHub's provider, with a client ID no role asks for (moto has
+		// no add-client-id-to-open-id-connect-provider, so it is created
+		// with it), and a provider no role trusts.
+		[][]string{{"iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com",
+			"--client-id-list", "sts.amazonaws.com", "https://github.com/acme", "--thumbprint-list", "6938fd4d98bab03faadb97b34396831e3780aea1"}},
+		[][]string{{"iam", "create-open-id-connect-provider", "--url", "https://gitlab.com", "--client-id-list", "https://gitlab.com",
+			"--thumbprint-list", "b3dd7606d2b5a8b4a13771dbecc9ee1cecafa38a"}},
+		// Every repository of acme, with AdministratorAccess.
+		[][]string{role("gha-org-admin", mototrust("StringLike", "repo:acme/*")), attach("gha-org-admin", aws+"AdministratorAccess")},
+		// One branch of one repository, with a customer-managed S3 policy
+		// and a PowerUserAccess boundary.
+		[][]string{
+			role("gha-app", mototrust("StringEquals", "repo:acme/app:ref:refs/heads/main"), "--permissions-boundary", aws+"PowerUserAccess"),
+			{"iam", "create-policy", "--policy-name", "app-artifacts", "--policy-document",
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::acme-artifacts/*"}]}`},
+			attach("gha-app", acct+":policy/app-artifacts"),
+		},
+		// Any branch of one repository, with an inline policy that may
+		// rewrite the role's own permissions.
+		[][]string{
+			role("gha-legacy", mototrust("StringLike", "repo:acme/legacy:*")),
+			{"iam", "put-role-policy", "--role-name", "gha-legacy", "--policy-name", "self-service", "--policy-document",
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"` + acct + `:role/gha-legacy"}]}`},
+		},
+		// Two repositories share PowerUserAccess.
+		[][]string{role("gha-shared", mototrust("StringEquals", "repo:acme/api:environment:production", "repo:acme/web:environment:production")),
+			attach("gha-shared", aws+"PowerUserAccess")},
+		// AdministratorAccess capped by an S3-only boundary.
+		[][]string{
+			{"iam", "create-policy", "--policy-name", "s3-only", "--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`},
+			role("gha-capped", mototrust("StringLike", "repo:acme/tools:*"), "--permissions-boundary", acct+":policy/s3-only"),
+			attach("gha-capped", aws+"AdministratorAccess"),
+		},
+		// No aud condition: it accepts every client ID of the provider.
+		[][]string{role("gha-no-aud", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+acct+`:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme@1001/docs@2002:ref:refs/heads/main"}}}]}`),
+			attach("gha-no-aud", aws+"ReadOnlyAccess")},
+		// Not GitHub's: audit leaves it out.
+		[][]string{role("ec2-web", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+			attach("ec2-web", aws+"AdministratorAccess")},
+	)
 
-	// Every repository of acme, with AdministratorAccess.
-	role("gha-org-admin", mototrust("StringLike", "repo:acme/*"))
-	attach("gha-org-admin", aws+"AdministratorAccess")
-	// One branch of one repository, with a customer-managed S3 policy and
-	// a PowerUserAccess boundary.
-	role("gha-app", mototrust("StringEquals", "repo:acme/app:ref:refs/heads/main"), "--permissions-boundary", aws+"PowerUserAccess")
-	m.AWS(t, "iam", "create-policy", "--policy-name", "app-artifacts", "--policy-document",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::acme-artifacts/*"}]}`)
-	attach("gha-app", acct+":policy/app-artifacts")
-	// Any branch of one repository, with an inline policy that may rewrite
-	// the role's own permissions.
-	role("gha-legacy", mototrust("StringLike", "repo:acme/legacy:*"))
-	m.AWS(t, "iam", "put-role-policy", "--role-name", "gha-legacy", "--policy-name", "self-service", "--policy-document",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"`+acct+`:role/gha-legacy"}]}`)
-	// Two repositories share PowerUserAccess.
-	role("gha-shared", mototrust("StringEquals", "repo:acme/api:environment:production", "repo:acme/web:environment:production"))
-	attach("gha-shared", aws+"PowerUserAccess")
-	// AdministratorAccess capped by an S3-only boundary.
-	m.AWS(t, "iam", "create-policy", "--policy-name", "s3-only", "--policy-document",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
-	role("gha-capped", mototrust("StringLike", "repo:acme/tools:*"), "--permissions-boundary", acct+":policy/s3-only")
-	attach("gha-capped", aws+"AdministratorAccess")
-	// No aud condition: it accepts every client ID of the provider,
-	// including the one no role asks for (moto has no
-	// add-client-id-to-open-id-connect-provider, so the provider is created
-	// with it).
-	role("gha-no-aud", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"`+acct+`:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme@1001/docs@2002:ref:refs/heads/main"}}}]}`)
-	attach("gha-no-aud", aws+"ReadOnlyAccess")
-	// A provider no role trusts.
-	m.AWS(t, "iam", "create-open-id-connect-provider", "--url", "https://gitlab.com", "--client-id-list", "https://gitlab.com",
-		"--thumbprint-list", "b3dd7606d2b5a8b4a13771dbecc9ee1cecafa38a")
-	// Not GitHub's: audit leaves it out.
-	role("ec2-web", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
-	attach("ec2-web", aws+"AdministratorAccess")
-
+	// What a user would save: the account's details, whole and with
+	// --filter Role, and each provider's.
 	dir := t.TempDir()
-	full := filepath.Join(dir, "account.json")
-	roles := filepath.Join(dir, "account-filter-role.json")
-	if err := os.WriteFile(full, m.AWS(t, "iam", "get-account-authorization-details"), 0o600); err != nil {
-		t.Fatal(err)
+	outputs := []struct {
+		file string
+		args []string
+	}{
+		{"account.json", []string{"iam", "get-account-authorization-details"}},
+		{"account-filter-role.json", []string{"iam", "get-account-authorization-details", "--filter", "Role"}},
+		{"provider-token.actions.githubusercontent.com.json", []string{"iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", acct + ":oidc-provider/token.actions.githubusercontent.com"}},
+		{"provider-gitlab.com.json", []string{"iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", acct + ":oidc-provider/gitlab.com"}},
 	}
-	if err := os.WriteFile(roles, m.AWS(t, "iam", "get-account-authorization-details", "--filter", "Role"), 0o600); err != nil {
-		t.Fatal(err)
+	errs := make(chan error, len(outputs))
+	var files []string
+	for _, o := range outputs {
+		path := filepath.Join(dir, o.file)
+		files = append(files, path)
+		go func() {
+			out, err := m.Run(o.args...)
+			if err == nil {
+				err = os.WriteFile(path, out, 0o600)
+			}
+			errs <- err
+		}()
 	}
-
-	var providers []string
-	for _, host := range []string{"token.actions.githubusercontent.com", "gitlab.com"} {
-		p := filepath.Join(dir, "provider-"+host+".json")
-		out := m.AWS(t, "iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", acct+":oidc-provider/"+host)
-		if err := os.WriteFile(p, out, 0o600); err != nil {
+	for range outputs {
+		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
-		providers = append(providers, p)
 	}
 
-	code, out, errOut := runAuditAt(t, auditNow, "", append([]string{full, roles}, providers...)...)
+	code, out, errOut := runAuditAt(t, auditNow, "", files...)
 	if code != ExitFindings || errOut != "" {
 		t.Errorf("exit %d, stderr %q; want 1 and nothing", code, errOut)
 	}

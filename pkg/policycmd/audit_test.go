@@ -59,6 +59,7 @@ func TestAuditExitCodes(t *testing.T) {
 		{"findings at warning fail by default", []string{"testdata/audit/account.json"}, 1, "error OIDC003", ""},
 		{"--fail-on none reports but passes", []string{"--fail-on", "none", "testdata/audit/account.json"}, 0, "error OIDC101", ""},
 		{"--ignore drops a rule", []string{"--ignore", "OIDC102", "--fail-on", "info", "testdata/audit/account.json"}, 1, "6 roles trust an OIDC provider, of 7 in 1 file", ""},
+		{"a provider in an account where no role trusts GitHub", []string{"--fail-on", "info", "testdata/audit/provider-gitlab.json", writeFile(t, "ec2.json", `{"RoleDetailList":[{"RoleName":"ec2","Arn":"arn:aws:iam::123456789012:role/ec2","AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}}]}`)}, 1, `info OIDC103: no audited role trusts the provider "gitlab.com"`, ""},
 		{"a provider file alone cannot be placed", []string{"testdata/audit/provider-github.json"}, 2, "", "audit: testdata/audit/provider-github.json: an OIDC provider's file needs its account's `aws iam get-account-authorization-details` output"},
 		{"an unknown --ignore", []string{"--ignore", "OIDC999", "testdata/audit/account.json"}, 2, "", `audit: invalid --ignore "OIDC999": no such rule; rules are OIDC000 to OIDC020 and OIDC101 to OIDC104`},
 		{"get-role output names the right command", []string{getRole}, 2, "", "this is `aws iam get-role` output; audit reads the output of `aws iam get-account-authorization-details --output json`"},

@@ -97,6 +97,16 @@ func Start(t testing.TB) *Server {
 // its stdout; a failure ends t.
 func (s *Server) AWS(t testing.TB, args ...string) []byte {
 	t.Helper()
+	out, err := s.Run(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Run is AWS for any goroutine: it returns the failure, with the CLI's
+// stderr, instead of ending a test.
+func (s *Server) Run(args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.cli, append(args, "--endpoint-url", s.Endpoint, "--output", "json")...)
@@ -107,9 +117,41 @@ func (s *Server) AWS(t testing.TB, args ...string) []byte {
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = ee.Stderr
 		}
-		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+		return nil, fmt.Errorf("aws %v: %v\n%s", args, err, stderr)
 	}
-	return out
+	return out, nil
+}
+
+// Parallel runs each sequence of CLI calls in its own goroutine, at most
+// limit at once, and ends t with the first failure. Each CLI call is a
+// Python process that starts in about a second, so independent set-up
+// steps run side by side.
+func (s *Server) Parallel(t testing.TB, limit int, seqs ...[][]string) {
+	t.Helper()
+	sem := make(chan struct{}, limit)
+	errs := make(chan error, len(seqs))
+	for _, seq := range seqs {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for _, args := range seq {
+				if _, err := s.Run(args...); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range seqs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		t.Fatal(first)
+	}
 }
 
 func freePort(t testing.TB) int {
