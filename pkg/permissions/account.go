@@ -1,7 +1,6 @@
 package permissions
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +67,7 @@ type apiPolicy struct {
 // Managed policies are resolved against the file's Policies list by ARN;
 // a policy not in it keeps a nil Document, so Assess reports it unknown.
 func ReadAccount(data []byte) (*Account, error) {
-	var top map[string]json.RawMessage
+	var top map[string]peek
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
@@ -80,7 +79,7 @@ func ReadAccount(data []byte) (*Account, error) {
 		}
 		return nil, &WrongKindError{}
 	}
-	if t := bytes.TrimSpace(top["IsTruncated"]); bytes.Equal(t, []byte("true")) {
+	if top["IsTruncated"].value == "true" {
 		return nil, errors.New("the listing is truncated (IsTruncated is true): this is one page; run the command without --max-items or --no-paginate, so the CLI joins every page")
 	}
 	var file struct {
@@ -151,6 +150,18 @@ func ReadAccount(data []byte) (*Account, error) {
 		acct.Roles = append(acct.Roles, ar)
 	}
 	return acct, nil
+}
+
+// peek is a top-level value seen without keeping it: the lists can be
+// most of a large file, and encoding/json would copy them. Only short
+// scalars (IsTruncated) are kept.
+type peek struct{ value string }
+
+func (p *peek) UnmarshalJSON(b []byte) error {
+	if len(b) <= 8 {
+		p.value = string(b)
+	}
+	return nil
 }
 
 // defaultDocument is the document of the policy's default version.
