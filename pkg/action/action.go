@@ -21,10 +21,10 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/diagnose"
-	"github.com/org/oidc-aws-action/pkg/idtoken"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/jobfiles"
 	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -222,7 +222,7 @@ func loadInputs(r *workflow.Runner, getenv func(string) string) (*inputs.Inputs,
 // trust-policy file, and the STS endpoint and proxy settings (the client
 // reads those from the environment too).
 func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inputs, accounts *accountMask) (*exchange, error) {
-	x := &exchange{r: r, o: o, in: in}
+	x := &exchange{r: r, o: o, in: in, hop: rolehop.FromInputs(in)}
 	var err error
 	if in.Profile != "" || in.RefreshCredentials {
 		if x.profile, err = jobfiles.Plan(o.Getenv, in); err != nil {
@@ -231,7 +231,7 @@ func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inpu
 	}
 	switch {
 	case in.RoleChaining && in.RefreshCredentials:
-		if x.sourceArgs, err = x.profile.RefreshSource(o.Getenv); err != nil {
+		if x.hop.Source, err = x.profile.RefreshSource(o.Getenv); err != nil {
 			return nil, err
 		}
 	case in.RoleChaining:
@@ -247,19 +247,43 @@ func prepare(ctx context.Context, r *workflow.Runner, o Options, in *inputs.Inpu
 		}
 		accounts.in(x.trust.text)
 	}
-	x.sts, err = stsexchange.New(stsexchange.Options{
-		Region:    in.Region,
-		Endpoint:  in.STSEndpoint,
-		Getenv:    o.Getenv,
-		HTTPProxy: in.HTTPProxy,
-		NoProxy:   in.NoProxy,
-		Transport: o.Transport,
-		Version:   o.Version,
-	})
-	if err != nil {
+	if err := x.provide(); err != nil {
 		return nil, err
 	}
 	return x, nil
+}
+
+// provide makes the run's provider: web identity, or with role chaining
+// the chained hop's, which sends the run's session tags. Making one checks
+// where its calls go (endpoint and proxy) without making any.
+func (x *exchange) provide() error {
+	in, o := x.in, x.o
+	if in.RoleChaining && !in.SkipSessionTagging {
+		x.hop.Tags = sessiontags.Build(o.Getenv, in.CustomTags, in.TransitiveTagKeys)
+	}
+	po := rolehop.Options{
+		Getenv: o.Getenv, Transport: o.Transport, Version: o.Version, Sleep: o.Sleep, Now: o.Now,
+		Backoff: o.Backoff, ThrottleBackoff: o.ThrottleBackoff,
+		OnRetry: func(e *stsexchange.Error, attempt int) {
+			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
+		},
+	}
+	var err error
+	if in.RoleChaining {
+		x.chained, err = rolehop.NewAssumeRole(x.hop, po)
+	} else if x.web, err = rolehop.NewWebIdentity(x.hop, po); err == nil {
+		x.web.TokenFile, x.web.OnToken = in.TokenFile, x.onToken
+	}
+	return err
+}
+
+// sent is the hop as its provider calls STS: with the endpoint it
+// resolved and the session tags its last call sent.
+func (x *exchange) sent() rolehop.Hop {
+	if x.chained != nil {
+		return x.chained.Hop()
+	}
+	return x.web.Hop()
 }
 
 // exportFirst clears the credentials earlier steps left, when asked, and
@@ -292,7 +316,7 @@ func (x *exchange) exportFirst() error {
 // refreshedSource gets the first hop's credentials through the helper's
 // cache (jobfiles.Target.RefreshedSource), and masks them.
 func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials, error) {
-	c, err := x.profile.RefreshedSource(ctx, x.sourceArgs, jobfiles.HelperOptions{
+	c, err := x.profile.RefreshedSource(ctx, *x.hop.Source, jobfiles.HelperOptions{
 		Getenv: x.o.Getenv, Transport: x.o.Transport, Sleep: x.o.Sleep, Version: x.o.Version,
 	})
 	var dirErr *jobfiles.DirError
@@ -311,7 +335,7 @@ func (x *exchange) refreshedSource(ctx context.Context) (stsexchange.Credentials
 // chainFromSource assumes the role with the credentials the chain starts
 // from: the environment's, or fresh ones from a refreshable profile.
 func (x *exchange) chainFromSource(ctx context.Context) error {
-	if x.sourceArgs != nil {
+	if x.hop.Source != nil {
 		source, err := x.refreshedSource(ctx)
 		if err != nil {
 			return err
@@ -321,24 +345,49 @@ func (x *exchange) chainFromSource(ctx context.Context) error {
 	return x.chain(ctx, x.source)
 }
 
-// fromToken gets the job's token, shows its claims and the trust policy's
-// verdict on it when asked, and trades it at STS.
+// fromToken gets the job's token (onToken shows its claims and the trust
+// policy's verdict on it when asked), and trades it at STS.
 func (x *exchange) fromToken(ctx context.Context) error {
-	if err := x.prepareToken(ctx); err != nil {
-		return err
+	if _, err := x.web.Token(ctx); err != nil {
+		return x.failed(err)
+	}
+	if x.in.DebugClaims && x.in.Role.IsZero() {
+		x.r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
+		return nil
+	}
+	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(x.in), quote(x.claims.Subject), x.sent().Endpoint)
+	res, err := x.web.Retrieve(ctx)
+	if err != nil {
+		return x.failed(err)
+	}
+	if x.policy != nil && !x.policy.allowed {
+		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", quote(x.in.TrustPolicyFile))
+	}
+	return x.finish(res)
+}
+
+// onToken sees every token first: it masks it before anything else can
+// happen with it, and keeps its claims for the failure diagnosis. The
+// first token's claims are shown when asked, and judged by the trust
+// policy before STS sees them.
+func (x *exchange) onToken(token string, c *claims.Claims) error {
+	x.r.Mask(token)
+	if c == nil {
+		return nil
+	}
+	first := x.claims == nil
+	x.claims = c
+	if !first {
+		return nil
 	}
 	if x.in.DebugClaims {
-		showClaims(x.r, x.claims)
-		if x.in.Role.IsZero() {
-			x.r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
-			return nil
-		}
+		showClaims(x.r, c)
 	}
-	if x.trust != nil {
-		x.trust.report(x.r, x.claims, x.in.SessionName)
+	if x.trust != nil && !x.in.Role.IsZero() {
+		x.trust.report(x.r, c, x.in.SessionName)
 		x.policy = x.trust
 	}
-	return x.webIdentity(ctx)
+	return nil
 }
 
 // checkRunnerFiles fails early, before a token is spent, when the step has
@@ -379,12 +428,16 @@ func envCredentials(getenv func(string) string) (stsexchange.Credentials, error)
 
 // exchange holds the state of one run's token and STS calls.
 type exchange struct {
-	r      *workflow.Runner
-	o      Options
-	in     *inputs.Inputs
-	sts    *stsexchange.Client
-	tokens *idtoken.Client // nil when the token comes from a file
-	token  string
+	r  *workflow.Runner
+	o  Options
+	in *inputs.Inputs
+	// hop is this run's role hop as its inputs describe it (with, for a
+	// refreshable chain, the source profile's hop), and web or chained (by
+	// role-chaining) its provider.
+	hop     rolehop.Hop
+	web     *rolehop.WebIdentity
+	chained *rolehop.AssumeRole
+	// claims are the last token's, nil until there is one.
 	claims *claims.Claims
 	// trust is the trust-policy input, loaded before any network call;
 	// policy is the same once it has judged the token (nil until then).
@@ -395,174 +448,37 @@ type exchange struct {
 	source stsexchange.Credentials
 	// profile is where aws-profile goes; nil without one.
 	profile *jobfiles.Target
-	// sourceArgs are the helper flags of the profile a refreshable chain
-	// starts from; tags are the session tags the chained call sent.
-	sourceArgs []string
-	tags       sessiontags.Set
-}
-
-// tokenRefreshMargin: a token this close to expiry would likely die on its
-// way through STS, so fetch a fresh one instead.
-const tokenRefreshMargin = 30 * time.Second
-
-func (x *exchange) prepareToken(ctx context.Context) error {
-	if x.in.TokenFile == "" {
-		c, err := idtoken.FromEnv(x.o.Getenv,
-			idtoken.WithMaxAttempts(x.in.MaxAttempts),
-			idtoken.WithSleeper(x.o.Sleep),
-			idtoken.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: x.o.Transport}),
-			idtoken.WithUserAgent("oidc-aws-action/"+x.o.Version))
-		if err != nil {
-			return &stageError{stage: stageToken, Err: err}
-		}
-		x.tokens = c
-	}
-	return x.refreshToken(ctx)
-}
-
-func (x *exchange) refreshToken(ctx context.Context) error {
-	var tok string
-	var err error
-	if x.tokens == nil {
-		tok, err = idtoken.ReadFile(ctx, x.in.TokenFile)
-	} else {
-		tok, err = x.tokens.Fetch(ctx, x.in.Audience)
-	}
-	if err != nil {
-		return &stageError{stage: stageToken, Err: err}
-	}
-	// Mask before anything else can happen with it.
-	x.r.Mask(tok)
-	c, err := claims.Decode(tok)
-	if err != nil {
-		return &stageError{stage: stageToken, Err: err}
-	}
-	x.token, x.claims = tok, c
-	return nil
-}
-
-func (x *exchange) webIdentity(ctx context.Context) error {
-	in := x.in
-	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(in), quote(x.claims.Subject), x.sts.Endpoint())
-	retriedBad, refreshed := false, false
-	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
-		if x.tokens != nil && x.claims.ExpiresWithin(x.o.Now(), tokenRefreshMargin) {
-			if err := x.refreshToken(ctx); err != nil {
-				return nil, err
-			}
-		}
-		return x.sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
-			RoleARN:     in.Role.ARN,
-			SessionName: in.SessionName,
-			Token:       x.token,
-			Duration:    in.Duration,
-			Policy:      in.InlineSessionPolicy,
-			PolicyARNs:  in.ManagedSessionPolicies,
-		})
-	}, func(serr *stsexchange.Error) (bool, error) {
-		switch serr.Class {
-		case stsexchange.RefreshToken:
-			// A token from a file cannot be renewed, and one fresh token is
-			// enough: if STS finds that one expired too, the runner's clock
-			// is wrong, and more tokens would only spend the deadline.
-			if x.tokens == nil || refreshed {
-				return false, nil
-			}
-			refreshed = true
-			return true, x.refreshToken(ctx)
-		case stsexchange.RetryOnce:
-			again := !retriedBad
-			retriedBad = true
-			return again, nil
-		}
-		return false, nil
-	})
-	if err != nil {
-		return err
-	}
-	if x.policy != nil && !x.policy.allowed {
-		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", quote(x.in.TrustPolicyFile))
-	}
-	return x.finish(res)
 }
 
 func (x *exchange) chain(ctx context.Context, source stsexchange.Credentials) error {
 	in := x.in
-	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sts.Endpoint())
-	var tags sessiontags.Set
+	x.r.Infof("Assuming %s with the credentials already in the environment (role chaining) via %s", displayARN(in), x.sent().Endpoint)
 	if !in.SkipSessionTagging {
-		tags = sessiontags.Build(x.o.Getenv, in.CustomTags, in.TransitiveTagKeys)
-		x.r.Infof("Session tags: %s", strings.Join(tags.Keys(), ", "))
+		x.r.Infof("Session tags: %s", strings.Join(x.hop.Tags.Keys(), ", "))
 	}
-	res, err := x.callSTS(ctx, func() (*stsexchange.Result, error) {
-		return x.sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
-			RoleARN:           in.Role.ARN,
-			SessionName:       in.SessionName,
-			ExternalID:        in.ExternalID,
-			Duration:          in.Duration,
-			Policy:            in.InlineSessionPolicy,
-			PolicyARNs:        in.ManagedSessionPolicies,
-			Tags:              tags.Tags,
-			TransitiveTagKeys: tags.Transitive,
-			Source:            source,
-		})
-	}, func(serr *stsexchange.Error) (bool, error) {
-		// The run's metadata tags are a convenience; the session matters
-		// more. STS counts tags and session policies against one packed
-		// limit, so try once more without the droppable ones.
-		if serr.Class != stsexchange.DropTags {
-			return false, nil
-		}
-		fewer, dropped := tags.WithoutDroppable()
-		if dropped {
-			tags = fewer
-			x.r.Infof("STS found the session tags and policies too large; retrying with only: %s", strings.Join(tags.Keys(), ", "))
-		}
-		return dropped, nil
-	})
+	x.chained.Source = source
+	x.chained.OnDropTags = func(kept sessiontags.Set) {
+		x.r.Infof("STS found the session tags and policies too large; retrying with only: %s", strings.Join(kept.Keys(), ", "))
+	}
+	res, err := x.chained.Retrieve(ctx)
 	if err != nil {
-		return err
+		return x.failed(err)
 	}
-	x.tags = tags
 	return x.finish(res)
 }
 
-// callSTS makes one STS call until it succeeds or another attempt cannot
-// help (stsexchange.Retrier says which), logging each retry; again may also
-// fail the run, e.g. when a fresh token cannot be had. Every error returned
-// is a *stageError.
-func (x *exchange) callSTS(ctx context.Context, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (*stsexchange.Result, error) {
-	res, attempts, err := stsexchange.Retrier{
-		MaxAttempts: x.in.MaxAttempts,
-		Backoff:     x.o.backoffFor,
-		Sleep:       x.o.Sleep,
-		Again:       again,
-		OnRetry: func(e *stsexchange.Error, attempt int) {
-			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
-		},
-	}.Do(ctx, call)
-	var f *stageError
-	var serr *stsexchange.Error
+// failed names the stage a provider's error belongs to; every error it
+// returns is a *stageError.
+func (x *exchange) failed(err error) error {
+	var te *rolehop.TokenError
+	var ce *rolehop.CallError
 	switch {
-	case err == nil:
-		return res, nil
-	case errors.As(err, &f):
-		return nil, err
-	case errors.As(err, &serr):
-		return nil, x.stsFailure(serr, attempts)
+	case errors.As(err, &te):
+		return &stageError{stage: stageToken, Err: te.Err}
+	case errors.As(err, &ce):
+		return x.stsFailure(ce.Err, ce.Attempts)
 	}
-	return nil, &stageError{stage: stageSTS, Err: err}
-}
-
-func (o *Options) backoffFor(e *stsexchange.Error) retry.Backoff {
-	switch e.Class {
-	case stsexchange.Throttled:
-		return o.ThrottleBackoff
-	case stsexchange.DropTags:
-		// A smaller request, not a busy server: no reason to wait.
-		return retry.Backoff{}
-	}
-	return o.Backoff
+	return &stageError{stage: stageSTS, Err: err}
 }
 
 // finish masks, checks and exports the credentials.
@@ -611,8 +527,7 @@ func (x *exchange) finish(res *stsexchange.Result) error {
 	}
 	switch {
 	case in.RefreshCredentials:
-		hop := jobfiles.Hop{Source: x.sourceArgs, Endpoint: x.sts.Endpoint(), Tags: x.tags}
-		if err := x.profile.WriteRefreshable(r, x.o.Getenv, in, hop, cr, x.o.Now()); err != nil {
+		if err := x.profile.WriteRefreshable(r, x.o.Getenv, in, x.sent(), cr, x.o.Now()); err != nil {
 			return &stageError{stage: stageExport, Err: err}
 		}
 	case x.profile != nil:

@@ -158,6 +158,37 @@ func TestPersistentlyExpiredTokenIsRefreshedOnlyOnce(t *testing.T) {
 	}
 }
 
+// AWS's answer to InvalidIdentityToken is to get a new token and retry:
+// one fresh token, then the failure, as for an expired one.
+func TestInvalidIdentityTokenIsRetriedWithOneFreshToken(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		times    int // 0: every request
+		wantExit int
+	}{
+		{"once: the fresh token passes", 1, ExitOK},
+		{"persistent: one fresh token, then the failure", 0, ExitFailed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sb := startSandbox(t)
+			sb.STS.Inject(localsts.Fault{Action: "AssumeRoleWithWebIdentity", Kind: localsts.FaultInvalidIdentityToken, Times: c.times})
+			r := runInProcess(t, sb, nil)
+			if r.code != c.wantExit {
+				t.Fatalf("exit %d, want %d\n%s", r.code, c.wantExit, r.log.Text())
+			}
+			if got := sb.Issuer.Stats().Minted; got != 2 {
+				t.Errorf("minted %d tokens, want 2 (the first, then one fresh one)", got)
+			}
+			if got := sb.STS.Stats().Requests; got != 2 {
+				t.Errorf("STS got %d requests, want 2", got)
+			}
+		})
+	}
+}
+
 func TestTokenAboutToExpireIsReplacedBeforeSTS(t *testing.T) {
 	t.Parallel()
 	sb, err := sandbox.Start(sandbox.Options{})

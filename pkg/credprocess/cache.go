@@ -155,8 +155,8 @@ func Seed(dir string, args []string, c stsexchange.Credentials, issued time.Time
 	if err != nil {
 		return "", err
 	}
-	ca := &cache{dir: dir, owner: owner}
-	return ca.path(s.key), ca.write(s.key, &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+	ca, key := &cache{dir: dir, owner: owner}, cacheKey(s.hop)
+	return ca.path(key), ca.write(key, &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 		SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued})
 }
 

@@ -13,8 +13,8 @@
 // file. Many helpers starting together make one STS call: the first takes a
 // file lock, the others wait for it and then find the cache fresh.
 //
-// The flags are named after the action inputs they carry, and are checked
-// by the same code that checks the inputs (pkg/inputs).
+// The flags carry one role hop (pkg/rolehop), named after the action
+// inputs they come from, and are checked by the rules those inputs follow.
 package credprocess
 
 import (
@@ -29,7 +29,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +36,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/idtoken"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -131,60 +131,56 @@ const (
 
 // settings is one helper invocation, checked.
 type settings struct {
-	source      *inputs.Inputs
-	chain       *inputs.Inputs // nil without role chaining
-	tags        sessiontags.Set
-	sourceKey   string // cache key of the web-identity hop
-	key         string // cache key of what is printed
-	cacheDir    string
-	sourceFlags []string
+	// hop is the hop whose credentials are printed; a chained hop's Source
+	// is the web-identity hop it starts from.
+	hop      rolehop.Hop
+	cacheDir string
 }
 
-// WebIdentityArgs are the helper's flags for a profile that assumes in's
-// role with a GitHub OIDC token. endpoint is the STS endpoint the step
-// resolved, so that every refresh goes where the step went.
-func WebIdentityArgs(in *inputs.Inputs, endpoint string) []string {
-	v := map[string]string{
-		inputs.RoleToAssume:           in.Role.ARN,
-		inputs.AWSRegion:              in.Region,
-		inputs.Audience:               in.Audience,
-		inputs.RoleSessionName:        in.SessionName,
-		inputs.RoleDurationSeconds:    strconv.Itoa(int(in.Duration / time.Second)),
-		inputs.InlineSessionPolicy:    in.InlineSessionPolicy,
-		inputs.ManagedSessionPolicies: strings.Join(in.ManagedSessionPolicies, ","),
-		inputs.STSEndpoint:            endpoint,
-		inputs.HTTPProxy:              in.HTTPProxy,
-		inputs.NoProxy:                in.NoProxy,
-		inputs.RetryMaxAttempts:       strconv.Itoa(in.MaxAttempts),
-		inputs.AllowedAccountIDs:      strings.Join(in.AllowedAccountIDs, ","),
-		inputs.MaskAWSAccountID:       trueOrEmpty(in.MaskAccountID),
+// Args are the helper's flags for a profile that gets h's credentials: a
+// web-identity hop's, or a chained hop's after those of its Source. h's
+// Endpoint should be the one the step resolved, so that every refresh
+// goes where the step went.
+func Args(h rolehop.Hop) []string {
+	if h.Source == nil {
+		return flagsOf("", sourceInputs, flagValues(h))
 	}
-	return flagsOf("", sourceInputs, v)
-}
-
-// ChainArgs are the helper's flags for a profile that takes the source
-// profile's credentials (source are its flags, as WebIdentityArgs made
-// them) and assumes in's role with them at endpoint (the chaining step's;
-// "" means the source's), sending tags.
-func ChainArgs(source []string, in *inputs.Inputs, endpoint string, tags sessiontags.Set) []string {
-	v := map[string]string{
-		inputs.RoleToAssume:           in.Role.ARN,
-		inputs.AWSRegion:              in.Region,
-		inputs.STSEndpoint:            endpoint,
-		inputs.RoleSessionName:        in.SessionName,
-		inputs.RoleDurationSeconds:    strconv.Itoa(int(in.Duration / time.Second)),
-		inputs.RoleExternalID:         in.ExternalID,
-		inputs.InlineSessionPolicy:    in.InlineSessionPolicy,
-		inputs.ManagedSessionPolicies: strings.Join(in.ManagedSessionPolicies, ","),
-		inputs.AllowedAccountIDs:      strings.Join(in.AllowedAccountIDs, ","),
-		inputs.MaskAWSAccountID:       trueOrEmpty(in.MaskAccountID),
-	}
-	args := append(slices.Clone(source), flagsOf(chainPrefix, chainInputs, v)...)
-	if len(tags.Tags) > 0 {
-		b, _ := json.Marshal(tags) // strings only: cannot fail
+	args := append(flagsOf("", sourceInputs, flagValues(*h.Source)), flagsOf(chainPrefix, chainInputs, flagValues(h))...)
+	if len(h.Tags.Tags) > 0 {
+		b, _ := json.Marshal(h.Tags) // strings only: cannot fail
 		args = append(args, "--"+flagTags, string(b))
 	}
 	return args
+}
+
+// flagValues are h's settings by the name of the input each carries.
+func flagValues(h rolehop.Hop) map[string]string {
+	return map[string]string{
+		inputs.RoleToAssume:           h.Role.ARN,
+		inputs.AWSRegion:              h.Region,
+		inputs.Audience:               h.Audience,
+		inputs.RoleSessionName:        h.SessionName,
+		inputs.RoleDurationSeconds:    strconv.Itoa(int(h.Duration / time.Second)),
+		inputs.RoleExternalID:         h.ExternalID,
+		inputs.InlineSessionPolicy:    h.Policy,
+		inputs.ManagedSessionPolicies: strings.Join(h.PolicyARNs, ","),
+		inputs.STSEndpoint:            h.Endpoint,
+		inputs.HTTPProxy:              h.HTTPProxy,
+		inputs.NoProxy:                h.NoProxy,
+		inputs.RetryMaxAttempts:       strconv.Itoa(h.MaxAttempts),
+		inputs.AllowedAccountIDs:      strings.Join(h.AllowedAccountIDs, ","),
+		inputs.MaskAWSAccountID:       trueOrEmpty(h.MaskAccountID),
+	}
+}
+
+// ParseArgs is the hop helper flags describe (a profile's, as
+// ParseProfileCommand returns them), checked as the helper checks them.
+func ParseArgs(args []string) (rolehop.Hop, error) {
+	s, err := parse(args)
+	if err != nil {
+		return rolehop.Hop{}, &settingsError{err}
+	}
+	return s.hop, nil
 }
 
 func trueOrEmpty(b bool) string {
@@ -204,7 +200,8 @@ func flagsOf(prefix string, names []string, v map[string]string) []string {
 	return args
 }
 
-// parse reads and checks the flags. Errors name the input a flag carries.
+// parse reads the flags into the hop they describe, checked by the rules
+// the step's inputs follow. Errors name the input a flag carries.
 func parse(args []string) (*settings, error) {
 	fs := flag.NewFlagSet(Command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -224,19 +221,11 @@ func parse(args []string) (*settings, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", workflow.Escape(fs.Arg(0)))
 	}
-	s := &settings{cacheDir: *cacheDir}
-	srcEnv := map[string]string{}
-	for n, p := range source {
-		srcEnv[inputs.EnvName(n)] = *p
-	}
-	in, err := inputs.Load(func(k string) string { return srcEnv[k] })
+	src, err := rolehop.Read(lookup(source), false)
 	if err != nil {
 		return nil, err
 	}
-	s.source = in
-	s.sourceFlags = flagsOf("", sourceInputs, derefAll(source))
-	s.sourceKey = cacheKey(s.sourceFlags)
-	s.key = s.sourceKey
+	s := &settings{hop: src, cacheDir: *cacheDir}
 	if *chain[inputs.RoleToAssume] == "" {
 		for n, p := range chain {
 			if *p != "" {
@@ -248,49 +237,50 @@ func parse(args []string) (*settings, error) {
 		}
 		return s, nil
 	}
-	chEnv := map[string]string{
-		inputs.EnvName(inputs.RoleChaining):           "true",
-		inputs.EnvName(inputs.RoleSkipSessionTagging): "true",
-	}
-	for n, p := range chain {
-		chEnv[inputs.EnvName(n)] = *p
-	}
-	// The chained call goes where the first did unless told otherwise.
-	for _, n := range []string{inputs.AWSRegion, inputs.STSEndpoint} {
-		if *chain[n] == "" {
-			chEnv[inputs.EnvName(n)] = *source[n]
+	chained := func(n string) string {
+		// The chained call goes where the first did unless told otherwise.
+		if v := lookup(chain)(n); v != "" || n != inputs.AWSRegion && n != inputs.STSEndpoint {
+			return v
 		}
+		return *source[n]
 	}
-	if s.chain, err = inputs.Load(func(k string) string { return chEnv[k] }); err != nil {
+	ch, err := rolehop.Read(chained, true)
+	if err != nil {
 		return nil, fmt.Errorf("the chained role: %w", err)
 	}
+	// One helper run makes both calls, through one proxy, with one bound
+	// on the attempts.
+	ch.HTTPProxy, ch.NoProxy, ch.MaxAttempts = src.HTTPProxy, src.NoProxy, src.MaxAttempts
 	if *tags != "" {
-		if s.tags, err = sessiontags.ParseSet(*tags); err != nil {
+		if ch.Tags, err = sessiontags.ParseSet(*tags); err != nil {
 			return nil, fmt.Errorf("--%s %w", flagTags, err)
 		}
 	}
-	all := append(slices.Clone(s.sourceFlags), flagsOf(chainPrefix, chainInputs, derefAll(chain))...)
-	s.key = cacheKey(append(all, *tags))
+	ch.Source = &src
+	s.hop = ch
 	return s, nil
 }
 
-func derefAll(m map[string]*string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, p := range m {
-		out[k] = *p
+// lookup reads parsed flags by the input each carries; "" for one the
+// hop's flags do not include, which then takes the input's default.
+func lookup(flags map[string]*string) func(string) string {
+	return func(name string) string {
+		if p, ok := flags[name]; ok {
+			return *p
+		}
+		return ""
 	}
-	return out
 }
 
-// cacheKey names the cache entry of one set of settings: profiles that ask
-// for the same thing share it, and a chained profile's first hop shares
-// the entry of the profile it was built from.
-func cacheKey(parts []string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s\n", len(p), p)
+// cacheKey names the cache entry of a hop: profiles that ask for the same
+// thing share it, and a chained profile's first hop shares the entry of
+// the profile it was built from.
+func cacheKey(h rolehop.Hop) string {
+	sum := sha256.New()
+	for _, p := range Args(h) {
+		fmt.Fprintf(sum, "%d:%s\n", len(p), p)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:24]
+	return hex.EncodeToString(sum.Sum(nil))[:24]
 }
 
 // Output is the credential_process answer.
@@ -311,7 +301,12 @@ func Run(ctx context.Context, args []string, o Options) int {
 		fmt.Fprint(o.Stdout, usage)
 		return 0
 	}
-	c, err := Credentials(ctx, args, o)
+	s, err := parse(args)
+	if err != nil {
+		report(o.Stderr, &settingsError{err})
+		return 1
+	}
+	c, err := Credentials(ctx, s.hop, s.cacheDir, o)
 	if err != nil {
 		report(o.Stderr, err)
 		return 1
@@ -350,22 +345,19 @@ its environment, which the runner sets for jobs with
 permissions: id-token: write.
 `
 
-// Credentials returns fresh credentials for the helper flags args: from the
-// cache when they are fresh there, otherwise from STS (storing them in the
-// cache). The action's step uses it for the first hop of a refreshable role
-// chain, so the step and the helper share one cache.
-func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Credentials, error) {
+// Credentials returns fresh credentials for h: from the cache in cacheDir
+// ("" means the helper executable's directory) when they are fresh there,
+// otherwise from STS (storing them in the cache). The action's step uses
+// it for the first hop of a refreshable role chain, so the step and the
+// helper share one cache.
+func Credentials(ctx context.Context, h rolehop.Hop, cacheDir string, o Options) (stsexchange.Credentials, error) {
 	o.defaults()
-	s, err := parse(args)
-	if err != nil {
-		return stsexchange.Credentials{}, &settingsError{err}
-	}
-	if s.cacheDir == "" {
+	if cacheDir == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			return stsexchange.Credentials{}, fmt.Errorf("could not find the helper's own directory, where its cache lives: %w", err)
 		}
-		s.cacheDir = filepath.Dir(exe)
+		cacheDir = filepath.Dir(exe)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
@@ -374,10 +366,10 @@ func Credentials(ctx context.Context, args []string, o Options) (stsexchange.Cre
 		// Root (sudo -E aws, or a container step that runs the profile)
 		// must not leave files that the runner's user, who runs every other
 		// helper, cannot lock or replace: they go to the directory's owner.
-		owner = dirOwner(s.cacheDir)
+		owner = dirOwner(cacheDir)
 	}
-	h := &helper{o: o, s: s, cache: &cache{dir: s.cacheDir, sleep: o.Sleep, owner: owner}}
-	return h.get(ctx)
+	c := &helper{o: o, hop: h, cache: &cache{dir: cacheDir, sleep: o.Sleep, owner: owner}}
+	return c.get(ctx)
 }
 
 // settingsError is a command line the helper cannot use: the profile was

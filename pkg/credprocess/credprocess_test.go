@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 )
@@ -60,6 +62,16 @@ func newWorld(t *testing.T, o sandbox.Options) *world {
 		clock: clock,
 		dir:   t.TempDir(),
 	}
+}
+
+// hop is the role hop w.args describes.
+func (w *world) hop(t *testing.T) *rolehop.Hop {
+	t.Helper()
+	s, err := parse(w.args())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &s.hop
 }
 
 func (w *world) args(extra ...string) []string {
@@ -310,8 +322,9 @@ func TestChainRefreshesBothHopsWithTheSameTags(t *testing.T) {
 	}
 	tags := sessiontags.Build(func(k string) string { return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k] },
 		[]sessiontags.Tag{{Key: "Team", Value: "pay ments"}}, []string{"Team"})
-	in := &inputs.Inputs{Role: inputs.Role{ARN: target}, Region: "eu-west-1", SessionName: "chained", Duration: 15 * time.Minute, ExternalID: "ext-1"}
-	args := ChainArgs(w.args(), in, w.sb.STS.URL(), tags)
+	chain := rolehop.Hop{Role: inputs.Role{ARN: target}, Region: "eu-west-1", Endpoint: w.sb.STS.URL(), SessionName: "chained", Duration: 15 * time.Minute,
+		ExternalID: "ext-1", Tags: tags, Source: w.hop(t)}
+	args := append(Args(chain), "--cache-dir", w.dir)
 	first := w.run(t, args)
 	if first.code != 0 {
 		t.Fatalf("exit %d: %s", first.code, first.stderr)
@@ -396,18 +409,23 @@ func TestFlagsCarryTheStepsInputsUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := parse(WebIdentityArgs(in, "https://sts.eu-west-1.amazonaws.com"))
+	hop := rolehop.FromInputs(in)
+	hop.Endpoint = "https://sts.eu-west-1.amazonaws.com"
+	s, err := parse(Args(hop))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := s.source
+	got := s.hop
 	if got.Role != in.Role || got.Region != in.Region || got.Audience != in.Audience || got.SessionName != in.SessionName ||
-		got.Duration != in.Duration || got.InlineSessionPolicy != in.InlineSessionPolicy ||
-		strings.Join(got.ManagedSessionPolicies, " ") != strings.Join(in.ManagedSessionPolicies, " ") ||
+		got.Duration != in.Duration || got.Policy != in.InlineSessionPolicy ||
+		strings.Join(got.PolicyARNs, " ") != strings.Join(in.ManagedSessionPolicies, " ") ||
 		got.HTTPProxy != in.HTTPProxy || got.NoProxy != in.NoProxy || got.MaxAttempts != 3 ||
-		got.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.chain != nil ||
+		got.Endpoint != "https://sts.eu-west-1.amazonaws.com" || got.Source != nil ||
 		!slices.Equal(got.AllowedAccountIDs, []string{"111111111111", sandbox.Account}) || !got.MaskAccountID {
 		t.Errorf("parsed back %+v\nfrom %+v", got, in)
+	}
+	if !reflect.DeepEqual(got, hop) {
+		t.Errorf("parsed back %+v\nwant %+v", got, hop)
 	}
 }
 
@@ -440,21 +458,26 @@ func TestWhileSTSFailsTheCachedCredentialsServeUntilAlmostExpired(t *testing.T) 
 
 func TestChainedHopGoesWhereTheChainingStepWent(t *testing.T) {
 	source := []string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--sts-endpoint", "https://sts.us-east-1.amazonaws.com"}
-	in := &inputs.Inputs{Role: inputs.Role{ARN: "arn:aws:iam::123456789012:role/deployer"}, Region: "eu-west-1", SessionName: "chained"}
-	s, err := parse(ChainArgs(source, in, "https://sts.eu-west-1.amazonaws.com", sessiontags.Set{}))
+	src, err := parse(source)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.chain.Region != "eu-west-1" || s.chain.STSEndpoint != "https://sts.eu-west-1.amazonaws.com" || s.source.Region != "us-east-1" {
-		t.Errorf("chain %s %s, source %s", s.chain.Region, s.chain.STSEndpoint, s.source.Region)
+	in := rolehop.Hop{Role: inputs.Role{ARN: "arn:aws:iam::123456789012:role/deployer"}, Region: "eu-west-1", Endpoint: "https://sts.eu-west-1.amazonaws.com",
+		SessionName: "chained", Source: &src.hop}
+	s, err := parse(Args(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.hop.Region != "eu-west-1" || s.hop.Endpoint != "https://sts.eu-west-1.amazonaws.com" || s.hop.Source.Region != "us-east-1" {
+		t.Errorf("chain %s %s, source %s", s.hop.Region, s.hop.Endpoint, s.hop.Source.Region)
 	}
 	// Without them, the first hop's.
 	s, err = parse(append(slices.Clone(source), "--chain-role-to-assume", in.Role.ARN))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.chain.Region != "us-east-1" || s.chain.STSEndpoint != "https://sts.us-east-1.amazonaws.com" {
-		t.Errorf("chain %s %s", s.chain.Region, s.chain.STSEndpoint)
+	if s.hop.Region != "us-east-1" || s.hop.Endpoint != "https://sts.us-east-1.amazonaws.com" {
+		t.Errorf("chain %s %s", s.hop.Region, s.hop.Endpoint)
 	}
 }
 
@@ -468,8 +491,8 @@ func TestWhatIsPlantedInTheCacheIsNeitherWaitedOnNorBelieved(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &cache{dir: w.dir}
-	entryPath := c.path(s.key)
-	lockPath := filepath.Join(w.dir, "cred-"+s.key+".lock")
+	entryPath := c.path(cacheKey(s.hop))
+	lockPath := filepath.Join(w.dir, "cred-"+cacheKey(s.hop)+".lock")
 
 	if err := syscall.Mkfifo(entryPath, 0o600); err != nil {
 		t.Fatal(err)
@@ -547,16 +570,19 @@ func TestARefreshForAnAccountOutsideAllowedAccountIDsPrintsNothing(t *testing.T)
 // The chained hop carries the chaining step's allowed-account-ids, and its
 // new credentials are checked against that list, not the first hop's.
 func TestChainArgsCarryTheChainingStepsAllowedAccounts(t *testing.T) {
-	src := []string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--allowed-account-ids", sandbox.Account}
-	in := &inputs.Inputs{Role: inputs.Role{ARN: "arn:aws:iam::210987654321:role/deployer"}, SessionName: "chained", AllowedAccountIDs: []string{"210987654321"}}
-	s, err := parse(ChainArgs(src, in, "", sessiontags.Set{}))
+	src, err := parse([]string{"--role-to-assume", sandbox.RoleARN, "--aws-region", "us-east-1", "--allowed-account-ids", sandbox.Account})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(s.source.AllowedAccountIDs, []string{sandbox.Account}) || s.chain == nil || !slices.Equal(s.chain.AllowedAccountIDs, []string{"210987654321"}) {
-		t.Fatalf("source %v, chain %+v", s.source.AllowedAccountIDs, s.chain)
+	in := rolehop.Hop{Role: inputs.Role{ARN: "arn:aws:iam::210987654321:role/deployer"}, SessionName: "chained", AllowedAccountIDs: []string{"210987654321"}, Source: &src.hop}
+	s, err := parse(Args(in))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := s.chain.CheckAccount(sandbox.Account); err == nil {
+	if s.hop.Source == nil || !slices.Equal(s.hop.Source.AllowedAccountIDs, []string{sandbox.Account}) || !slices.Equal(s.hop.AllowedAccountIDs, []string{"210987654321"}) {
+		t.Fatalf("chain %+v", s.hop)
+	}
+	if err := s.hop.CheckAccount(sandbox.Account); err == nil {
 		t.Error("the chained hop accepts the first hop's account")
 	}
 }
@@ -629,5 +655,41 @@ func TestAnAnswerFromTheCacheNeedsNoLockAndNoNetworkSetUp(t *testing.T) {
 	}
 	if n := setUps.Load(); n != 0 {
 		t.Errorf("an answer from the cache set up the network %d times", n)
+	}
+}
+
+// TestHelperRetriesByTheStepsRules: the helper follows the step's table
+// (pkg/rolehop) with its own waits: a token AWS finds expired or cannot
+// validate gets one fresh token, and a persistent failure stops there.
+func TestHelperRetriesByTheStepsRules(t *testing.T) {
+	cases := []struct {
+		name     string
+		fault    localsts.Fault
+		wantCode int
+		wantSTS  int64
+		wantMint int64
+		wantSay  string
+	}{
+		{"an expired token once: a fresh one passes", localsts.Fault{Kind: localsts.FaultExpiredToken, Times: 1}, 0, 2, 2, ""},
+		{"an expired token always: one fresh one, then the clock", localsts.Fault{Kind: localsts.FaultExpiredToken}, 1, 2, 2, "runner's clock"},
+		{"an invalid token once: a fresh one passes", localsts.Fault{Kind: localsts.FaultInvalidIdentityToken, Times: 1}, 0, 2, 2, ""},
+		{"an invalid token always: one fresh one, then the failure", localsts.Fault{Kind: localsts.FaultInvalidIdentityToken}, 1, 2, 2, "InvalidIdentityToken"},
+		{"throttling: the same token again", localsts.Fault{Kind: localsts.FaultThrottling, Times: 2}, 0, 3, 1, ""},
+		{"AccessDenied: no retry", localsts.Fault{Kind: localsts.FaultAccessDenied}, 1, 1, 1, "AccessDenied"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, sandbox.Options{})
+			w.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+			c.fault.Action = "AssumeRoleWithWebIdentity"
+			w.sb.STS.Inject(c.fault)
+			r := w.run(t, w.args())
+			if r.code != c.wantCode || !strings.Contains(r.stderr, c.wantSay) {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, c.wantCode, r.stderr)
+			}
+			if w.stsCalls() != c.wantSTS || w.sb.Issuer.Minted() != c.wantMint {
+				t.Errorf("%d STS calls, %d tokens; want %d and %d", w.stsCalls(), w.sb.Issuer.Minted(), c.wantSTS, c.wantMint)
+			}
+		})
 	}
 }

@@ -3,18 +3,16 @@ package credprocess
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/org/oidc-aws-action/pkg/idtoken"
-	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/retry"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 )
 
 type helper struct {
 	o     Options
-	s     *settings
+	hop   rolehop.Hop
 	cache *cache
 }
 
@@ -22,17 +20,20 @@ type helper struct {
 // lock, looking at the cache once more first, since whoever held the lock
 // may just have refreshed it.
 func (h *helper) get(ctx context.Context) (stsexchange.Credentials, error) {
-	return h.cached(ctx, h.s.key, func(ctx context.Context) (stsexchange.Credentials, error) {
-		if h.s.chain == nil {
-			return h.webIdentity(ctx)
+	hop := h.hop
+	return h.cached(ctx, cacheKey(hop), func(ctx context.Context) (stsexchange.Credentials, error) {
+		if hop.Source == nil {
+			return h.webIdentity(ctx, hop)
 		}
 		// The first hop has its own entry: shared with the profile the chain
 		// was built from, and still fresh when only the chained hop is not.
-		src, err := h.cached(ctx, h.s.sourceKey, h.webIdentity)
+		src, err := h.cached(ctx, cacheKey(*hop.Source), func(ctx context.Context) (stsexchange.Credentials, error) {
+			return h.webIdentity(ctx, *hop.Source)
+		})
 		if err != nil {
 			return src, err
 		}
-		return h.chain(ctx, src)
+		return h.chain(ctx, hop, src)
 	})
 }
 
@@ -109,94 +110,48 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 	return c, nil
 }
 
-// stsBackoff is the wait between STS attempts after a transient failure.
-// The helper has less time than the action (an SDK waits about a minute
-// for it), so it starts and stays shorter.
+// stsBackoff is the wait between STS attempts, for every class that
+// waits. The helper has less time than the action (an SDK waits about a
+// minute for it), so it starts and stays shorter.
 var stsBackoff = retry.Backoff{Base: 500 * time.Millisecond, Cap: 5 * time.Second}
 
-func (h *helper) client(in *inputs.Inputs) (*stsexchange.Client, error) {
+// providers are the helper's settings for a role hop's provider: its
+// environment and its shorter waits. The retry rules are the step's
+// (pkg/rolehop).
+func (h *helper) providers() rolehop.Options {
 	if h.o.BeforeNetwork != nil {
 		h.o.BeforeNetwork()
 	}
-	return stsexchange.New(stsexchange.Options{
-		Region:    in.Region,
-		Endpoint:  in.STSEndpoint,
-		Getenv:    h.o.Getenv,
-		HTTPProxy: in.HTTPProxy,
-		NoProxy:   in.NoProxy,
-		Transport: h.o.Transport,
-		Version:   h.o.Version,
-	})
+	return rolehop.Options{Getenv: h.o.Getenv, Transport: h.o.Transport, Version: h.o.Version, Sleep: h.o.Sleep,
+		Now: h.o.now, Backoff: stsBackoff, ThrottleBackoff: stsBackoff}
 }
 
-func (h *helper) webIdentity(ctx context.Context) (stsexchange.Credentials, error) {
-	in := h.s.source
-	sts, err := h.client(in)
+func (h *helper) webIdentity(ctx context.Context, hop rolehop.Hop) (stsexchange.Credentials, error) {
+	p, err := rolehop.NewWebIdentity(hop, h.providers())
 	if err != nil {
 		return stsexchange.Credentials{}, err
 	}
-	tokens, err := idtoken.FromEnv(h.o.Getenv,
-		idtoken.WithMaxAttempts(in.MaxAttempts),
-		idtoken.WithSleeper(h.o.Sleep),
-		idtoken.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: h.o.Transport}),
-		idtoken.WithUserAgent("oidc-aws-action/"+h.o.Version))
-	if err != nil {
-		return stsexchange.Credentials{}, err
-	}
-	token, err := tokens.Fetch(ctx, in.Audience)
-	if err != nil {
-		return stsexchange.Credentials{}, err
-	}
-	freshToken := false
-	return h.retrySTS(ctx, in, in, func() (*stsexchange.Result, error) {
-		return sts.AssumeRoleWithWebIdentity(ctx, stsexchange.WebIdentityInput{
-			RoleARN: in.Role.ARN, SessionName: in.SessionName, Token: token, Duration: in.Duration,
-			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
-		})
-	}, func(e *stsexchange.Error) (bool, error) {
-		// An expired or not-yet-valid token is worth one fresh one; GitHub's
-		// signing keys may be mid-rotation for RetryOnce.
-		if (e.Class == stsexchange.RefreshToken || e.Class == stsexchange.RetryOnce) && !freshToken {
-			freshToken = true
-			if t, err := tokens.Fetch(ctx, in.Audience); err == nil {
-				token = t
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	res, err := p.Retrieve(ctx)
+	return checked(hop, res, err)
 }
 
-func (h *helper) chain(ctx context.Context, source stsexchange.Credentials) (stsexchange.Credentials, error) {
-	in := h.s.chain
-	sts, err := h.client(&inputs.Inputs{Region: in.Region, STSEndpoint: in.STSEndpoint, HTTPProxy: h.s.source.HTTPProxy, NoProxy: h.s.source.NoProxy})
+func (h *helper) chain(ctx context.Context, hop rolehop.Hop, source stsexchange.Credentials) (stsexchange.Credentials, error) {
+	p, err := rolehop.NewAssumeRole(hop, h.providers())
 	if err != nil {
 		return stsexchange.Credentials{}, err
 	}
-	return h.retrySTS(ctx, h.s.source, in, func() (*stsexchange.Result, error) {
-		return sts.AssumeRole(ctx, stsexchange.AssumeRoleInput{
-			RoleARN: in.Role.ARN, SessionName: in.SessionName, ExternalID: in.ExternalID, Duration: in.Duration,
-			Policy: in.InlineSessionPolicy, PolicyARNs: in.ManagedSessionPolicies,
-			Tags: h.s.tags.Tags, TransitiveTagKeys: h.s.tags.Transitive, Source: source,
-		})
-	}, nil)
+	p.Source = source
+	res, err := p.Retrieve(ctx)
+	return checked(hop, res, err)
 }
 
-// retrySTS makes one STS call until it succeeds or another attempt cannot
-// help, by the rules the action's step follows (stsexchange.Retrier) but
-// with the helper's shorter waits. The credentials must be for an account
-// that hop's allowed-account-ids (in check) lists, as the step's were.
-func (h *helper) retrySTS(ctx context.Context, in, check *inputs.Inputs, call func() (*stsexchange.Result, error), again func(*stsexchange.Error) (bool, error)) (stsexchange.Credentials, error) {
-	res, _, err := stsexchange.Retrier{
-		MaxAttempts: in.MaxAttempts,
-		Backoff:     func(*stsexchange.Error) retry.Backoff { return stsBackoff },
-		Sleep:       h.o.Sleep,
-		Again:       again,
-	}.Do(ctx, call)
+// checked refuses, as the step did, credentials for an account that the
+// hop's allowed-account-ids does not list.
+func checked(hop rolehop.Hop, res *stsexchange.Result, err error) (stsexchange.Credentials, error) {
 	if err != nil {
 		return stsexchange.Credentials{}, err
 	}
-	if err := check.CheckAccount(stsexchange.AccountFromARN(res.AssumedRoleARN)); err != nil {
+	if err := hop.CheckAccount(stsexchange.AccountFromARN(res.AssumedRoleARN)); err != nil {
 		return stsexchange.Credentials{}, fmt.Errorf("%w; nothing was printed", err)
 	}
 	return res.Credentials, nil

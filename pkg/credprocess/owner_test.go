@@ -123,10 +123,10 @@ func TestARunAsRootLeavesTheCacheToTheDirectorysOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chown(filepath.Join(w.dir, "cred-"+s.key+".lock"), 0, 0); err != nil {
+	if err := os.Chown(filepath.Join(w.dir, "cred-"+cacheKey(s.hop)+".lock"), 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove((&cache{dir: w.dir}).path(s.key))
+	os.Remove((&cache{dir: w.dir}).path(cacheKey(s.hop)))
 	r = asUser(0)
 	if r.code != 1 || !strings.Contains(r.stderr, "permission denied") || !strings.Contains(r.stderr, "\nFix: ") {
 		t.Errorf("with root's lock: exit %d, stderr:\n%s", r.code, r.stderr)

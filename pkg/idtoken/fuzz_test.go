@@ -32,7 +32,7 @@ func FuzzTokenAnswer(f *testing.F) {
 	}))
 	f.Cleanup(srv.Close)
 	const secret = "request-token-never-printed"
-	c, err := newFromURL(srv.URL+"/token?api-version=2.0", secret, WithMaxAttempts(1))
+	c, err := newFromURL(srv.URL+"/token?api-version=2.0", secret, Options{MaxAttempts: 1})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -70,74 +70,67 @@ func (e *Error) Fix() string { return e.Hint }
 type Client struct {
 	requestURL   string
 	requestToken string
-	httpClient   *http.Client
-	maxAttempts  int
-	backoff      retry.Backoff
-	sleep        retry.Sleeper
-	userAgent    string
+	o            Options
 }
 
-// Option configures a Client.
-type Option func(*Client)
+// Options configure a Client. The zero value is the runner's: a 10-second
+// HTTP client, five attempts per Fetch, real waits.
+type Options struct {
+	// HTTPClient carries the requests; nil means one with a 10-second
+	// timeout. Its redirect policy is replaced: none is followed.
+	HTTPClient *http.Client
+	// MaxAttempts bounds the attempts per Fetch; 0 or less means 5.
+	MaxAttempts int
+	// Sleep waits between attempts; nil means a real wait.
+	Sleep retry.Sleeper
+	// UserAgent is sent with each request; "" means "oidc-aws-action".
+	UserAgent string
 
-// WithHTTPClient replaces the HTTP client (tests, proxies).
-func WithHTTPClient(c *http.Client) Option { return func(cl *Client) { cl.httpClient = c } }
-
-// WithMaxAttempts bounds the attempts per Fetch (at least 1).
-func WithMaxAttempts(n int) Option {
-	return func(c *Client) {
-		if n > 0 {
-			c.maxAttempts = n
-		}
-	}
+	// backoff replaces the wait between attempts (tests; the default suits
+	// the runner).
+	backoff retry.Backoff
 }
-
-// withBackoff sets the wait between attempts (tests; the default suits the runner).
-func withBackoff(b retry.Backoff) Option { return func(c *Client) { c.backoff = b } }
-
-// WithSleeper replaces the wait (tests).
-func WithSleeper(s retry.Sleeper) Option { return func(c *Client) { c.sleep = s } }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
 
 // FromEnv builds a Client from the runner's variables, or returns
 // ErrNoTokenPermission when the job has none.
-func FromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
+func FromEnv(getenv func(string) string, o Options) (*Client, error) {
 	u, t := getenv(EnvRequestURL), getenv(EnvRequestToken)
 	if u == "" || t == "" {
 		return nil, ErrNoTokenPermission
 	}
-	return newFromURL(u, t, opts...)
+	return newFromURL(u, t, o)
 }
 
 // newFromURL builds a Client for a token endpoint URL and its bearer request token.
-func newFromURL(requestURL, requestToken string, opts ...Option) (*Client, error) {
+func newFromURL(requestURL, requestToken string, o Options) (*Client, error) {
 	u, err := url.Parse(requestURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, &Error{Reason: EnvRequestURL + " is not an http(s) URL", Hint: "leave " + EnvRequestURL + " as the runner sets it"}
 	}
-	c := &Client{
-		requestURL:   requestURL,
-		requestToken: requestToken,
-		httpClient:   &http.Client{Timeout: 10 * time.Second},
-		maxAttempts:  5,
-		backoff:      retry.Backoff{Base: 200 * time.Millisecond, Cap: 5 * time.Second},
-		sleep:        retry.Sleep,
-		userAgent:    "oidc-aws-action",
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	for _, o := range opts {
-		o(c)
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Sleep == nil {
+		o.Sleep = retry.Sleep
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "oidc-aws-action"
+	}
+	if o.backoff.Base == 0 {
+		o.backoff = retry.Backoff{Base: 200 * time.Millisecond, Cap: 5 * time.Second}
 	}
 	// The request token goes to the runner's token URL and nowhere else.
 	// Go's client keeps the Authorization header on a redirect to the same
 	// host name whatever the scheme and port, so an https endpoint that
 	// answered 302 to http://same-host:other-port/ would get it sent there
 	// in clear. No redirect is followed; the 3xx answer fails the request.
-	hc := *c.httpClient
+	hc := *o.HTTPClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.httpClient = &hc
-	return c, nil
+	o.HTTPClient = &hc
+	return &Client{requestURL: requestURL, requestToken: requestToken, o: o}, nil
 }
 
 // Fetch requests a token for audience, retrying transient failures.
@@ -150,10 +143,10 @@ func (c *Client) Fetch(ctx context.Context, audience string) (string, error) {
 		}
 		last = err
 		last.Attempts = attempt
-		if !err.Transient || attempt >= c.maxAttempts || ctx.Err() != nil {
+		if !err.Transient || attempt >= c.o.MaxAttempts || ctx.Err() != nil {
 			return "", last
 		}
-		if serr := c.sleep(ctx, c.backoff.Delay(attempt)); serr != nil {
+		if serr := c.o.Sleep(ctx, c.o.backoff.Delay(attempt)); serr != nil {
 			return "", last
 		}
 	}
@@ -174,8 +167,8 @@ func (c *Client) fetchOnce(ctx context.Context, audience string) (string, *Error
 	}
 	req.Header.Set("Authorization", "Bearer "+c.requestToken)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-	resp, err := c.httpClient.Do(req)
+	req.Header.Set("User-Agent", c.o.UserAgent)
+	resp, err := c.o.HTTPClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", &Error{Reason: "the step's deadline passed while waiting for the runner", Hint: "raise action-timeout-s, or re-run the job if the runner's token service was slow", Err: ctx.Err()}

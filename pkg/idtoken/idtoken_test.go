@@ -124,10 +124,15 @@ func (s *sleeps) waits() []time.Duration {
 	return append([]time.Duration(nil), s.got...)
 }
 
-func newClient(t *testing.T, rawURL string, s *sleeps, opts ...Option) *Client {
+// newClient is a client of rawURL that records its waits in s; o's zero
+// fields mean four attempts and no User-Agent of the test's own.
+func newClient(t *testing.T, rawURL string, s *sleeps, o Options) *Client {
 	t.Helper()
-	opts = append([]Option{WithSleeper(s.sleep), WithMaxAttempts(4)}, opts...)
-	c, err := newFromURL(rawURL, requestToken, opts...)
+	o.Sleep = s.sleep
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 4
+	}
+	c, err := newFromURL(rawURL, requestToken, o)
 	if err != nil {
 		t.Fatalf("newFromURL(%q) failed: %v", rawURL, err)
 	}
@@ -168,7 +173,7 @@ func TestFetchSendsTheRunnersRequest(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEndpoint(t, okToken())
-			c := newClient(t, e.URL+tc.path, &sleeps{}, WithUserAgent("oidc-aws-action/test"))
+			c := newClient(t, e.URL+tc.path, &sleeps{}, Options{UserAgent: "oidc-aws-action/test"})
 			tok, err := c.Fetch(context.Background(), tc.audience)
 			if err != nil {
 				t.Fatalf("Fetch failed: %v", err)
@@ -219,7 +224,7 @@ func TestFetchRetriesTransientFailures(t *testing.T) {
 		t.Run("recovers after "+tc.name, func(t *testing.T) {
 			e := newEndpoint(t, tc.fail, tc.fail, okToken())
 			s := &sleeps{}
-			tok, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "sts.amazonaws.com")
+			tok, err := newClient(t, e.URL+"/token", s, Options{}).Fetch(context.Background(), "sts.amazonaws.com")
 			if err != nil {
 				t.Fatalf("Fetch failed after two transient failures: %v", err)
 			}
@@ -236,7 +241,7 @@ func TestFetchRetriesTransientFailures(t *testing.T) {
 		t.Run("gives up after max attempts on "+tc.name, func(t *testing.T) {
 			e := newEndpoint(t, tc.fail)
 			s := &sleeps{}
-			_, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "sts.amazonaws.com")
+			_, err := newClient(t, e.URL+"/token", s, Options{}).Fetch(context.Background(), "sts.amazonaws.com")
 			var te *Error
 			if !errors.As(err, &te) {
 				t.Fatalf("Fetch error %T (%v), want *idtoken.Error", err, err)
@@ -273,7 +278,7 @@ func TestFetchFailsFastOnPermanentErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEndpoint(t, status(tc.code, `{"message":"no","echo":"`+requestToken+`"}`))
 			s := &sleeps{}
-			_, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "sts.amazonaws.com")
+			_, err := newClient(t, e.URL+"/token", s, Options{}).Fetch(context.Background(), "sts.amazonaws.com")
 			var te *Error
 			if !errors.As(err, &te) {
 				t.Fatalf("Fetch error %T (%v), want *idtoken.Error", err, err)
@@ -301,7 +306,7 @@ func TestFetchBoundsTheAnswer(t *testing.T) {
 		big := `{"value":"` + testJWT + `","pad":"` + strings.Repeat("x", maxResponseBytes) + `"}`
 		e := newEndpoint(t, status(200, big))
 		s := &sleeps{}
-		_, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "sts.amazonaws.com")
+		_, err := newClient(t, e.URL+"/token", s, Options{}).Fetch(context.Background(), "sts.amazonaws.com")
 		var te *Error
 		if !errors.As(err, &te) || te.Transient {
 			t.Fatalf("Fetch error = %v, want a permanent *idtoken.Error", err)
@@ -321,7 +326,7 @@ func TestFetchBoundsTheAnswer(t *testing.T) {
 			t.Fatalf("test body is %d bytes", len(body))
 		}
 		e := newEndpoint(t, status(200, body))
-		if _, err := newClient(t, e.URL+"/token", &sleeps{}).Fetch(context.Background(), "a"); err != nil {
+		if _, err := newClient(t, e.URL+"/token", &sleeps{}, Options{}).Fetch(context.Background(), "a"); err != nil {
 			t.Fatalf("Fetch of a %d-byte answer failed: %v", maxResponseBytes, err)
 		}
 	})
@@ -331,7 +336,7 @@ func TestFetchWaitsWithBackoff(t *testing.T) {
 	e := newEndpoint(t, status(503, ""))
 	s := &sleeps{}
 	b := retry.Backoff{Base: time.Second, Cap: 3 * time.Second, Rand: func() float64 { return 0.5 }}
-	_, err := newClient(t, e.URL+"/token", s, withBackoff(b), WithMaxAttempts(5)).Fetch(context.Background(), "a")
+	_, err := newClient(t, e.URL+"/token", s, Options{backoff: b, MaxAttempts: 5}).Fetch(context.Background(), "a")
 	if err == nil {
 		t.Fatal("Fetch succeeded against a failing endpoint")
 	}
@@ -344,7 +349,7 @@ func TestFetchWaitsWithBackoff(t *testing.T) {
 func TestFetchStopsWhenTheWaitIsRefused(t *testing.T) {
 	e := newEndpoint(t, status(500, ""))
 	s := &sleeps{err: retry.ErrDeadline}
-	_, err := newClient(t, e.URL+"/token", s).Fetch(context.Background(), "a")
+	_, err := newClient(t, e.URL+"/token", s, Options{}).Fetch(context.Background(), "a")
 	var te *Error
 	if !errors.As(err, &te) || te.StatusCode != 500 {
 		t.Fatalf("Fetch error = %v, want the last HTTP 500", err)
@@ -360,7 +365,7 @@ func TestFetchStopsWhenTheContextEnds(t *testing.T) {
 		cancel()
 		<-r.Context().Done()
 	})
-	_, err := newClient(t, e.URL+"/token", &sleeps{}).Fetch(ctx, "a")
+	_, err := newClient(t, e.URL+"/token", &sleeps{}, Options{}).Fetch(ctx, "a")
 	var te *Error
 	if !errors.As(err, &te) {
 		t.Fatalf("Fetch error = %v, want *idtoken.Error", err)
@@ -378,7 +383,7 @@ func TestFetchFromAnUnreachableEndpointIsTransient(t *testing.T) {
 	u := e.URL + "/token?sig=SIGNED-QUERY"
 	e.Close()
 	s := &sleeps{}
-	_, err := newClient(t, u, s, WithMaxAttempts(2)).Fetch(context.Background(), "a")
+	_, err := newClient(t, u, s, Options{MaxAttempts: 2}).Fetch(context.Background(), "a")
 	var te *Error
 	if !errors.As(err, &te) || !te.Transient || te.Attempts != 2 || te.StatusCode != 0 {
 		t.Fatalf("Fetch error = %#v, want a transient transport error after 2 attempts", err)
@@ -395,7 +400,7 @@ func TestFetchFromAnUnreachableEndpointIsTransient(t *testing.T) {
 func TestNewRejectsBadURLs(t *testing.T) {
 	for _, u := range []string{"", "not a url", "ftp://runner/token", "https://", "://x"} {
 		t.Run(fmt.Sprintf("rejects %q", u), func(t *testing.T) {
-			_, err := newFromURL(u, requestToken)
+			_, err := newFromURL(u, requestToken, Options{})
 			if err == nil {
 				t.Fatal("New accepted it")
 			}
@@ -418,7 +423,7 @@ func TestFromEnv(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("says to add the permission "+tc.name, func(t *testing.T) {
-			c, err := FromEnv(func(k string) string { return tc.env[k] })
+			c, err := FromEnv(func(k string) string { return tc.env[k] }, Options{})
 			if c != nil || !errors.Is(err, ErrNoTokenPermission) {
 				t.Fatalf("FromEnv = %v, %v; want ErrNoTokenPermission", c, err)
 			}
@@ -431,7 +436,7 @@ func TestFromEnv(t *testing.T) {
 	t.Run("builds a client from the runner's variables", func(t *testing.T) {
 		e := newEndpoint(t, okToken())
 		env := map[string]string{EnvRequestURL: e.URL + "/token?api-version=2.0", EnvRequestToken: requestToken}
-		c, err := FromEnv(func(k string) string { return env[k] }, WithSleeper((&sleeps{}).sleep))
+		c, err := FromEnv(func(k string) string { return env[k] }, Options{Sleep: (&sleeps{}).sleep})
 		if err != nil {
 			t.Fatalf("FromEnv failed: %v", err)
 		}
@@ -444,12 +449,16 @@ func TestFromEnv(t *testing.T) {
 	})
 }
 
-func TestWithMaxAttemptsIgnoresNonPositive(t *testing.T) {
+func TestNonPositiveMaxAttemptsMeansTheDefault(t *testing.T) {
 	e := newEndpoint(t, status(500, ""))
-	_, err := newClient(t, e.URL, &sleeps{}, WithMaxAttempts(0), WithMaxAttempts(-3)).Fetch(context.Background(), "a")
+	c, err := newFromURL(e.URL, requestToken, Options{MaxAttempts: -3, Sleep: (&sleeps{}).sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Fetch(context.Background(), "a")
 	var te *Error
-	if !errors.As(err, &te) || te.Attempts != 4 {
-		t.Fatalf("error = %v, want 4 attempts (the earlier valid setting)", err)
+	if !errors.As(err, &te) || te.Attempts != 5 {
+		t.Fatalf("error = %v, want 5 attempts (the default)", err)
 	}
 }
 
@@ -530,7 +539,7 @@ func TestErrorText(t *testing.T) {
 func TestFetchIgnoresExtraFields(t *testing.T) {
 	b, _ := json.Marshal(map[string]any{"count": 2, "value": testJWT, "other": []int{1}})
 	e := newEndpoint(t, status(200, string(b)))
-	if tok, err := newClient(t, e.URL, &sleeps{}).Fetch(context.Background(), "a"); err != nil || tok != testJWT {
+	if tok, err := newClient(t, e.URL, &sleeps{}, Options{}).Fetch(context.Background(), "a"); err != nil || tok != testJWT {
 		t.Fatalf("Fetch = %q, %v", tok, err)
 	}
 }

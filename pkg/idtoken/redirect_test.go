@@ -25,7 +25,7 @@ func TestFetchFollowsNoRedirect(t *testing.T) {
 				http.Redirect(w, r, elsewhere.URL+"/", status)
 			}))
 			defer endpoint.Close()
-			c, err := newFromURL(endpoint.URL+"/token", "request-token", WithHTTPClient(endpoint.Client()), WithMaxAttempts(3))
+			c, err := newFromURL(endpoint.URL+"/token", "request-token", Options{HTTPClient: endpoint.Client(), MaxAttempts: 3})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -150,7 +150,7 @@ func arnWithin(re *regexp.Regexp, s string) bool {
 // mounts the repository. Every step below records its problems and goes on,
 // so that one failed run lists all there is to fix.
 func Load(getenv func(string) string) (*Inputs, error) {
-	r := &reader{getenv: getenv}
+	r := &reader{getenv: getenv, get: func(name string) string { return getenv(EnvName(name)) }}
 	in := &Inputs{DebugClaims: r.boolean(DebugClaims)}
 	in.Role = r.role(in.DebugClaims)
 	r.session(in)
@@ -161,6 +161,28 @@ func Load(getenv func(string) string) (*Inputs, error) {
 	in.AllowedAccountIDs = r.accounts(in.Role, in.MaskAccountID)
 	r.limits(in)
 	in.Warnings = r.unsupported()
+	if len(r.problems) > 0 {
+		return nil, &invalidInputs{Problems: r.problems}
+	}
+	return in, nil
+}
+
+// ReadHop reads and checks the inputs one role hop is made of, given by
+// name (the credential helper's flags carry them), by the rules Load
+// applies to the same inputs: the helper sits at a process boundary and
+// checks what it is given. chained is a hop that assumes its role with an
+// earlier hop's credentials (AssumeRole), the only kind that takes an
+// external ID. Inputs that are not given take their defaults, as in Load.
+func ReadHop(get func(name string) string, chained bool) (*Inputs, error) {
+	r := &reader{getenv: func(string) string { return "" }, get: get}
+	in := &Inputs{RoleChaining: chained}
+	in.Role = r.role(false)
+	r.session(in)
+	r.externalID(in)
+	r.network(in)
+	in.MaskAccountID = r.boolean(MaskAWSAccountID)
+	in.AllowedAccountIDs = r.accounts(in.Role, in.MaskAccountID)
+	r.limits(in)
 	if len(r.problems) > 0 {
 		return nil, &invalidInputs{Problems: r.problems}
 	}
@@ -199,6 +221,14 @@ func (r *reader) chaining(in *Inputs) {
 	if in.RoleChaining && in.Role.IsZero() {
 		r.fail(RoleChaining, "needs role-to-assume")
 	}
+	r.externalID(in)
+	in.SkipSessionTagging = r.boolean(RoleSkipSessionTagging)
+	in.CustomTags = r.customTags(in.RoleChaining, in.SkipSessionTagging)
+	in.TransitiveTagKeys = r.transitiveTagKeys(in.RoleChaining, in.SkipSessionTagging, in.CustomTags)
+}
+
+// externalID reads role-external-id, which only a chained AssumeRole sends.
+func (r *reader) externalID(in *Inputs) {
 	in.ExternalID = r.str(RoleExternalID)
 	if in.ExternalID != "" {
 		switch {
@@ -208,9 +238,6 @@ func (r *reader) chaining(in *Inputs) {
 			r.fail(RoleExternalID, "is not a valid external ID; want 2-1224 characters of letters, digits and +=,.@:/_-")
 		}
 	}
-	in.SkipSessionTagging = r.boolean(RoleSkipSessionTagging)
-	in.CustomTags = r.customTags(in.RoleChaining, in.SkipSessionTagging)
-	in.TransitiveTagKeys = r.transitiveTagKeys(in.RoleChaining, in.SkipSessionTagging, in.CustomTags)
 }
 
 // files reads the inputs that name files in the workspace.
@@ -303,6 +330,9 @@ func (r *reader) role(debugClaims bool) Role {
 }
 
 type reader struct {
+	// get reads an input by name; getenv reads the variables that are no
+	// input (GITHUB_WORKSPACE) and foreign inputs.
+	get      func(name string) string
 	getenv   func(string) string
 	problems []*invalidInput
 }
@@ -400,7 +430,7 @@ func EnvName(input string) string {
 // runner passes an unset input with a default as that default already, but
 // `docker run` and local runs may not.
 func (r *reader) str(name string) string {
-	v := strings.TrimSpace(r.getenv(EnvName(name)))
+	v := strings.TrimSpace(r.get(name))
 	if v == "" {
 		spec, _ := lookup(name)
 		return spec.Default
@@ -606,14 +636,20 @@ func (e *AccountError) Fix() string {
 // it, and the credential_process helper what it will print on each refresh.
 // With mask-aws-account-id no account is named, the answer's or the list's.
 func (in *Inputs) CheckAccount(account string) error {
-	if len(in.AllowedAccountIDs) == 0 || slices.Contains(in.AllowedAccountIDs, account) {
+	return CheckAccount(in.AllowedAccountIDs, in.MaskAccountID, account)
+}
+
+// CheckAccount is Inputs.CheckAccount for allowed-account-ids (allowed)
+// and mask-aws-account-id (masked) carried elsewhere: in a role hop.
+func CheckAccount(allowed []string, masked bool, account string) error {
+	if len(allowed) == 0 || slices.Contains(allowed, account) {
 		return nil
 	}
 	switch {
-	case in.MaskAccountID:
+	case masked:
 		return &AccountError{"the credentials are for an account that is not in allowed-account-ids"}
 	case account == "":
-		return &AccountError{fmt.Sprintf("STS returned no role ARN, so the credentials name no account, and that is not in allowed-account-ids (%s)", strings.Join(in.AllowedAccountIDs, ","))}
+		return &AccountError{fmt.Sprintf("STS returned no role ARN, so the credentials name no account, and that is not in allowed-account-ids (%s)", strings.Join(allowed, ","))}
 	}
-	return &AccountError{fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s)", account, strings.Join(in.AllowedAccountIDs, ","))}
+	return &AccountError{fmt.Sprintf("the credentials are for account %s, which is not in allowed-account-ids (%s)", account, strings.Join(allowed, ","))}
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/retry"
-	"github.com/org/oidc-aws-action/pkg/sessiontags"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -36,11 +35,11 @@ func ProfileName(in *inputs.Inputs) string {
 	return in.Profile
 }
 
-// RefreshSource finds the helper flags of the profile a refreshable role
-// chain starts from: the one later steps use now, AWS_PROFILE or default,
-// which an earlier step of this action must have written with
+// RefreshSource finds the role hop a refreshable role chain starts from,
+// in the helper flags of the profile later steps use now (AWS_PROFILE or
+// default), which an earlier step of this action must have written with
 // refresh-credentials, so that both hops can be renewed.
-func (t *Target) RefreshSource(getenv func(string) string) ([]string, error) {
+func (t *Target) RefreshSource(getenv func(string) string) (*rolehop.Hop, error) {
 	name := getenv("AWS_PROFILE")
 	if name == "" {
 		name = "default"
@@ -51,15 +50,21 @@ func (t *Target) RefreshSource(getenv func(string) string) ([]string, error) {
 		return nil, fmt.Errorf("input %q: cannot read the profile to chain from: %w", inputs.RoleChaining, err)
 	}
 	args, ok := credprocess.ParseProfileCommand(line)
+	var hop rolehop.Hop
+	if ok {
+		hop, err = credprocess.ParseArgs(args)
+	}
 	switch {
 	case line == "":
 		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown[0], quote(name)), fix: fix}
 	case !ok:
 		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of profile %s is not one", inputs.RoleChaining, quote(name)), fix: fix}
-	case slices.Contains(args, "--chain-role-to-assume"):
+	case err != nil:
+		return nil, fmt.Errorf("input %q: profile %s to chain from: %w", inputs.RoleChaining, quote(name), err)
+	case hop.Source != nil:
 		return nil, &fixedError{msg: fmt.Sprintf("input %q: profile %s is itself a role chain, and a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway)", inputs.RoleChaining, quote(name)), fix: "chain from the profile of the first role"}
 	}
-	return args, nil
+	return &hop, nil
 }
 
 // HelperOptions wire the helper's code, run in this process, to the
@@ -77,37 +82,18 @@ type DirError struct{ Err error }
 func (e *DirError) Error() string { return "cannot create this job's directory: " + e.Err.Error() }
 func (e *DirError) Unwrap() error { return e.Err }
 
-// RefreshedSource gets the first hop's credentials, from the helper flags
-// source, through the same cache the helper uses, so that this step, and
-// the chained profile's helper after it, share them with the source
-// profile. A *DirError says the job's directory could not be made.
-func (t *Target) RefreshedSource(ctx context.Context, source []string, o HelperOptions) (stsexchange.Credentials, error) {
+// RefreshedSource gets the first hop's credentials (source's) through the
+// same cache the helper uses, so that this step, and the chained profile's
+// helper after it, share them with the source profile. A *DirError says
+// the job's directory could not be made.
+func (t *Target) RefreshedSource(ctx context.Context, source rolehop.Hop, o HelperOptions) (stsexchange.Credentials, error) {
 	if _, err := t.dir.Create(); err != nil {
 		return stsexchange.Credentials{}, &DirError{err}
 	}
-	args := append(slices.Clone(source), "--cache-dir", t.dir.Path)
-	return credprocess.Credentials(ctx, args, credprocess.Options{
+	return credprocess.Credentials(ctx, source, t.dir.Path, credprocess.Options{
 		Getenv: o.Getenv, Transport: o.Transport, Sleep: o.Sleep, Version: o.Version,
 		Owner: &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID},
 	})
-}
-
-// Hop is what the refreshable profile's helper flags need beyond the
-// inputs: the STS endpoint the step used, and for a chain the source
-// profile's helper flags and the session tags the chained call sent.
-type Hop struct {
-	Source   []string
-	Endpoint string
-	Tags     sessiontags.Set
-}
-
-// args are the helper flags of the profile: the step's role hop, after the
-// source profile's for a chain.
-func (h Hop) args(in *inputs.Inputs) []string {
-	if h.Source != nil {
-		return credprocess.ChainArgs(h.Source, in, h.Endpoint, h.Tags)
-	}
-	return credprocess.WebIdentityArgs(in, h.Endpoint)
 }
 
 // WriteRefreshable puts the helper and the credentials this step got for
@@ -115,8 +101,8 @@ func (h Hop) args(in *inputs.Inputs) []string {
 // directory, and writes the profile that runs it. Later steps get no keys: they would come before the
 // profile for the CLI and SDKs and so stop the renewal, and any an earlier
 // step left are cleared.
-func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string, in *inputs.Inputs, hop Hop, cr stsexchange.Credentials, issued time.Time) error {
-	args := hop.args(in)
+func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string, in *inputs.Inputs, hop rolehop.Hop, cr stsexchange.Credentials, issued time.Time) error {
+	args := credprocess.Args(hop)
 	owner := &credprocess.FileOwner{UID: t.dir.UID, GID: t.dir.GID}
 	prepare := func(state *cleanupState) error {
 		state.Helper = t.dir.Path

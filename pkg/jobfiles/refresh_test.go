@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
@@ -140,5 +141,43 @@ func TestRefreshKeepsTheJobsOwnCredentialsFile(t *testing.T) {
 	}
 	if code, log := j.post(s, nil); code != 0 {
 		t.Fatalf("post: %s", log.Text())
+	}
+}
+
+// The profile a refreshable chain starts from is read as a role hop
+// before any network call: one that is itself a chain, or whose helper
+// flags the helper would refuse, fails the step at once, naming the
+// profile.
+func TestRefreshChainingChecksTheSourceProfilesHop(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/deploy"
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"a chain", []string{"--role-to-assume", role, "--aws-region", "us-east-1", "--chain-role-to-assume", role},
+			[]string{"is itself a role chain", "chain from the profile of the first role"}},
+		{"invalid helper flags", []string{"--role-to-assume", role, "--aws-region", "us east"},
+			[]string{`profile "hub" to chain from`, `input "aws-region"`, "write the profile again"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := newJob(t)
+			dir := t.TempDir()
+			f := awsprofile.Files{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials"), UID: -1, GID: -1}
+			if _, err := f.Write(awsprofile.Profile{Name: "hub", Region: "us-east-1", CredentialProcess: credprocess.ProfileCommand(c.args)}, false); err != nil {
+				t.Fatal(err)
+			}
+			s := j.step(map[string]string{"refresh-credentials": "true", "role-chaining": "true", "aws-profile": "deployer"},
+				map[string]string{"AWS_PROFILE": "hub", "AWS_CONFIG_FILE": f.Config, "AWS_SHARED_CREDENTIALS_FILE": f.Credentials})
+			for _, w := range c.want {
+				if s.code == 0 || !strings.Contains(s.log.Text(), w) {
+					t.Errorf("exit %d, want a failure saying %q:\n%s", s.code, w, s.log.Text())
+				}
+			}
+			if n := j.sb.STS.Stats().Requests + j.sb.Issuer.Minted(); n != 0 {
+				t.Errorf("%d STS calls and tokens before the refusal", n)
+			}
+		})
 	}
 }

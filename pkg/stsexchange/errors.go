@@ -18,7 +18,8 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Class says what the caller's retry loop should do after a failed call.
+// Class sorts failed calls by what another attempt could do about them;
+// pkg/rolehop's one table of retry rules says what is done for each.
 type Class int
 
 // Fatal is the zero value so that an Error built without a class never causes
@@ -28,10 +29,11 @@ const (
 	Fatal Class = iota
 	// Transient: retry the same request after a backoff.
 	Transient
-	// RefreshToken: fetch a fresh GitHub OIDC token, then retry.
+	// RefreshToken: the token expired; a fresh one may pass, once.
 	RefreshToken
-	// RetryOnce: allow exactly one more attempt (GitHub's signing keys may be
-	// mid-rotation, and IAM is eventually consistent after a provider is created).
+	// RetryOnce: AWS could not validate the token; one fresh token may
+	// pass (GitHub's signing keys may be mid-rotation, and IAM is
+	// eventually consistent after a provider is created).
 	RetryOnce
 	// Throttled: retry after a longer backoff. Throttling hits a whole job
 	// matrix at once; short waits just throttle it again.

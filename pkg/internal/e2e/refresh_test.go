@@ -23,6 +23,7 @@ import (
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 	"github.com/org/oidc-aws-action/pkg/internal/prereq"
 	"github.com/org/oidc-aws-action/pkg/internal/sandbox"
+	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
@@ -395,7 +396,8 @@ func TestRefreshRoleChainThroughTheAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	tags := sessiontags.Build(func(k string) string { return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k] }, nil, nil)
-	chain := credprocess.ChainArgs(j.sourceArgs(), &inputs.Inputs{Role: inputs.Role{ARN: target}, SessionName: "chained", ExternalID: "ext-1"}, "", tags)
+	source := &rolehop.Hop{Role: inputs.Role{ARN: sandbox.RoleARN}, Region: "us-east-1", Endpoint: j.sb.STS.URL()}
+	chain := credprocess.Args(rolehop.Hop{Role: inputs.Role{ARN: target}, SessionName: "chained", ExternalID: "ext-1", Tags: tags, Source: source})
 	j.addProfile(t, "deployer", chain)
 	for i := range 2 {
 		arn, err := j.cli(t, "deployer")

@@ -151,18 +151,24 @@ func faultCases() []faultCase {
 		{
 			name:   "STS InvalidIdentityToken once",
 			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultInvalidIdentityToken, Times: 1}),
-			expect: "recovers (one retry)", succeed: true, stsRequests: 2, minted: 1, within: recovery,
+			expect: "fresh token, then credentials", succeed: true, stsRequests: 2, minted: 2, within: recovery,
 		},
 		{
 			name:   "STS InvalidIdentityToken persistent",
 			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultInvalidIdentityToken}),
-			expect: "one retry, then clear failure", say: []string{"InvalidIdentityToken", "Fix:"}, show: []string{"attempts:   2", mainSubject},
-			stsRequests: 2, minted: 1, within: recovery,
+			expect: "one fresh token, then clear failure", say: []string{"InvalidIdentityToken", "Fix:"}, show: []string{"attempts:   2", mainSubject},
+			stsRequests: 2, minted: 2, within: recovery,
 		},
 		{
 			name:   "STS ExpiredTokenException once",
 			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultExpiredToken, Times: 1}),
 			expect: "fresh token, then credentials", succeed: true, stsRequests: 2, minted: 2, within: recovery,
+		},
+		{
+			name:   "STS ExpiredTokenException persistent",
+			inject: sts(localsts.Fault{Action: web, Kind: localsts.FaultExpiredToken}),
+			expect: "one fresh token, then clear failure naming the clock", say: []string{"ExpiredTokenException", "runner's clock"}, show: []string{"attempts:   2"},
+			stsRequests: 2, minted: 2, within: recovery,
 		},
 		{
 			name:   "STS AccessDenied (injected)",
