@@ -93,19 +93,9 @@ func Start(t testing.TB) *Server {
 	}
 }
 
-// AWS runs `aws ARGS… --endpoint-url ENDPOINT --output json` and returns
-// its stdout; a failure ends t.
-func (s *Server) AWS(t testing.TB, args ...string) []byte {
-	t.Helper()
-	out, err := s.Run(args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// Run is AWS for any goroutine: it returns the failure, with the CLI's
-// stderr, instead of ending a test.
+// Run runs `aws ARGS… --endpoint-url ENDPOINT --output json` and returns
+// its stdout, or the failure with the CLI's stderr; it does not end a test,
+// so any goroutine may call it.
 func (s *Server) Run(args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
