@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/org/oidc-aws-action/pkg/internal/runnersim"
@@ -22,11 +23,12 @@ func FuzzCLIOutput(f *testing.F) {
 	f.Add([]byte(`{"iss":"https://token.actions.githubusercontent.com","sub":"\n::error::sub ##[warning]w","aud":"sts.amazonaws.com"}`), "c", uint8(4))
 	f.Add([]byte(`{}`), "\n::error::name ##[group]g.json", uint8(5))
 	f.Add([]byte(`{}`), "o/r\r::add-mask::x", uint8(6))
+	f.Add([]byte(`{"RoleDetailList":[{"RoleName":"\n::error::r","Arn":"arn:aws:iam::1:role/##[error]x","AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]},"RolePolicyList":[{"PolicyName":"\n::add-mask::p","PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}}],"AttachedManagedPolicies":[{"PolicyName":"::error::m","PolicyArn":"\n::error::a"}],"RoleLastUsed":{}}]}`), "a", uint8(8))
 	f.Fuzz(func(t *testing.T, data []byte, name string, mode uint8) {
 		var args []string
 		stdin := string(data)
 		jsonOut := false
-		switch mode % 8 {
+		switch mode % 10 {
 		case 0:
 			args = []string{"lint", "-"}
 		case 1:
@@ -44,10 +46,14 @@ func FuzzCLIOutput(f *testing.F) {
 			args = []string{"generate", "--repo", name, "--repository-id", "1", "--branch", name, "--account", "123456789012"}
 		case 7:
 			args = []string{"explain", "--policy", "-", "--role", name, "--claims", "testdata/claims_main.json"}
+		case 8:
+			args = []string{"audit", "-"}
+		case 9:
+			args, jsonOut = []string{"audit", "--format", "json", "-"}, true
 		}
 		var out, errOut, rawOut, rawErr bytes.Buffer
-		Run(args, strings.NewReader(stdin), &out, &errOut)
-		runCommand(args, strings.NewReader(stdin), &rawOut, &rawErr)
+		runAt(args, strings.NewReader(stdin), &out, &errOut, fixedClock)
+		runCommand(args, strings.NewReader(stdin), &rawOut, &rawErr, fixedClock)
 		for _, b := range [][]byte{out.Bytes(), errOut.Bytes()} {
 			assertInert(t, b)
 		}
@@ -63,6 +69,8 @@ func FuzzCLIOutput(f *testing.F) {
 		}
 	})
 }
+
+func fixedClock() time.Time { return auditNow }
 
 // assertInert checks out as the runner reads a step's output: no command,
 // and no line that a registered command name would turn into one.

@@ -2,6 +2,7 @@ package policycmd
 
 import (
 	"io"
+	"time"
 
 	"github.com/org/oidc-aws-action/pkg/workflow"
 )
@@ -15,8 +16,13 @@ import (
 // through the action's own neutraliser here, where no path can go around it.
 // JSON and SARIF stay JSON with the same value (workflow.InertWriter).
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runAt(args, stdin, stdout, stderr, time.Now)
+}
+
+// runAt is Run on the clock now.
+func runAt(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
 	out, errOut := workflow.NewInertWriter(stdout), workflow.NewInertWriter(stderr)
-	code := runCommand(args, stdin, out, errOut)
+	code := runCommand(args, stdin, out, errOut, now)
 	// Write errors here are ones the subcommand would have met too.
 	_ = out.Flush()
 	_ = errOut.Flush()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/oidc-aws-action/pkg/permissions"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -79,7 +80,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ignored := map[string]bool{}
 	for _, id := range ignore {
 		if !knownRule(id) {
-			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are OIDC000 to %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), lastRule()))
+			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), ruleRanges()))
 		}
 		ignored[id] = true
 	}
@@ -114,7 +115,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func knownRule(id string) bool {
-	for _, r := range trustpolicy.Rules() {
+	for _, r := range allRules() {
 		if r.ID == id {
 			return true
 		}
@@ -122,9 +123,30 @@ func knownRule(id string) bool {
 	return false
 }
 
-func lastRule() string {
-	rs := trustpolicy.Rules()
-	return rs[len(rs)-1].ID
+// ruleRanges names the rules lint and audit know, e.g. "OIDC000 to
+// OIDC020 and OIDC101 to OIDC104": the trust-policy rules, then the ones
+// about a role's permissions and account.
+func ruleRanges() string {
+	rs := allRules()
+	var parts []string
+	start := 0
+	for i := 1; i <= len(rs); i++ {
+		if i < len(rs) && ruleNumber(rs[i].ID) == ruleNumber(rs[i-1].ID)+1 {
+			continue
+		}
+		if i-1 == start {
+			parts = append(parts, rs[start].ID)
+		} else {
+			parts = append(parts, rs[start].ID+" to "+rs[i-1].ID)
+		}
+		start = i
+	}
+	return strings.Join(parts, " and ")
+}
+
+func ruleNumber(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "OIDC"))
+	return n
 }
 
 // lintFiles reads, parses and lints each file, dropping ignored rules.
@@ -144,6 +166,9 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 		docs := input.Documents
 		rep.checked++
 		lines := newLineIndex(data)
+		// Terraform holds what each role may do too; a file without
+		// permissions (a policy, get-role output) yields no roles here.
+		roles, _ := permissions.Terraform(data)
 		// A role whose policy is unknown until apply (a first plan) is
 		// reported, not a reason to reject the file.
 		for i := range input.Unknown {
@@ -155,7 +180,7 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 			}
 		}
 		for _, d := range docs {
-			for _, f := range trustpolicy.Lint(d.Policy) {
+			for _, f := range lintWeighed(d, roles) {
 				if ignored[f.ID] {
 					continue
 				}
@@ -169,6 +194,27 @@ func lintFiles(files []string, in *inputReader, ignored map[string]bool) lintRep
 	}
 	return rep
 }
+
+// lintWeighed lints one document and, when it is a terraform role whose
+// policies the file holds, weighs the findings against what the role may
+// do.
+func lintWeighed(d trustpolicy.Document, roles map[string]permissions.Role) []trustpolicy.Finding {
+	fs := trustpolicy.Lint(d.Policy)
+	role, ok := roles[strings.TrimSuffix(d.Name, priorState)]
+	if !ok {
+		return fs
+	}
+	a := permissions.Assess(role)
+	fs = permissions.Weigh(fs, a)
+	if f, ok := permissions.Shared(d.Policy, fs, a); ok {
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// priorState is the suffix trustpolicy gives a document read from a
+// plan's prior state.
+const priorState = " (prior state)"
 
 // displayPath shows a path bare when that is unambiguous, quoted otherwise,
 // so a hostile file name cannot break a log line.
@@ -363,7 +409,7 @@ func sarifLevel(sev trustpolicy.Severity) string {
 func writeSARIF(w io.Writer, rep lintReport) error {
 	driver := sarifDriver{Name: "oidc-aws", InformationURI: InformationURI}
 	index := map[string]int{}
-	for i, r := range trustpolicy.Rules() {
+	for i, r := range allRules() {
 		help := r.Help
 		if r.Doc != "" {
 			help += " Source: " + r.Doc

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
@@ -22,7 +23,8 @@ const (
 )
 
 // runCommand is Run before its output is made inert.
-func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// now is audit's clock, for RoleLastUsed.
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usagePolicy)
 		return ExitUsage
@@ -38,7 +40,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, u)
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "policy: no help for %s; commands are explain, lint, generate\n", strconv.Quote(rest[0]))
+		fmt.Fprintf(stderr, "policy: no help for %s; commands are explain, lint, generate, audit\n", strconv.Quote(rest[0]))
 		return ExitUsage
 	case "explain":
 		return runExplain(rest, stdin, stdout, stderr)
@@ -46,8 +48,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLint(rest, stdin, stdout, stderr)
 	case "generate":
 		return runGenerate(rest, stdout, stderr)
+	case "audit":
+		return runAudit(rest, stdin, stdout, stderr, now)
 	}
-	fmt.Fprintf(stderr, "policy: unknown command %s; commands are explain, lint, generate (run `oidc-aws policy help`)\n", strconv.Quote(cmd))
+	fmt.Fprintf(stderr, "policy: unknown command %s; commands are explain, lint, generate, audit (run `oidc-aws policy help`)\n", strconv.Quote(cmd))
 	return ExitUsage
 }
 

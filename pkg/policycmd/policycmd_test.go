@@ -184,6 +184,8 @@ func TestGoldenOutputs(t *testing.T) {
 		{"help_explain.txt", []string{"explain", "--help"}, 0},
 		{"help_lint.txt", []string{"lint", "--help"}, 0},
 		{"help_generate.txt", []string{"generate", "--help"}, 0},
+		{"help_audit.txt", []string{"audit", "--help"}, 0},
+		{"lint_permissions.txt", []string{"lint", "../permissions/testdata/plan.json"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,6 +299,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	flags := map[string][]string{
 		"explain":  {"--policy", "--claims", "--token", "--action", "--role", "--session-name", "--issuer"},
 		"lint":     {"--format", "--fail-on", "--ignore"},
+		"audit":    {"--format", "--fail-on", "--ignore"},
 		"generate": {"--repo", "--repository-id", "--owner-id", "--branch", "--environment", "--tag", "--pull-request", "--account", "--provider-arn", "--audience", "--issuer", "--partition", "--format"},
 	}
 	for cmd, fs := range flags {

@@ -4,6 +4,7 @@ var usages = map[string]string{
 	"explain":  usageExplain,
 	"lint":     usageLint,
 	"generate": usageGenerate,
+	"audit":    usageAudit,
 }
 
 const usagePolicy = `Usage: oidc-aws policy COMMAND [flags]
@@ -17,6 +18,8 @@ Commands:
   lint      find common OIDC trust-policy mistakes (text, JSON or SARIF)
   generate  write the tightest trust policy for a repository's branches,
             tags, environments and pull requests
+  audit     report every role of an account that trusts an OIDC provider:
+            its trust findings weighed against what the role may do
 
 Policies may be given as a policy document, ` + "`aws iam get-role`" + ` output, or
 ` + "`terraform show -json`" + ` output of a plan or state.
@@ -94,6 +97,13 @@ Flags:
   --ignore RULE     drop every finding of RULE (e.g. OIDC010), for a
                     reviewed exception; repeat for more rules
 
+In ` + "`terraform show -json`" + ` output, lint also reads what each role may do
+(inline_policy, managed_policy_arns, aws_iam_role_policy, the attachment
+resources, permissions_boundary): a finding that lets someone in is raised
+one severity on a role with high or admin-equivalent permissions, and
+OIDC101 reports such a role that several repositories can assume. See
+` + "`oidc-aws policy audit --help`" + ` for the grades.
+
 FILE may be a policy document, ` + "`aws iam get-role`" + ` output or ` + "`terraform show -json`" + `
 output (up to 256 MiB); "-" reads stdin. A FILE that cannot be read or
 parsed is named on stderr, left out of the summary's count of checked
@@ -154,4 +164,49 @@ Examples:
       --branch main --account 123456789012
   oidc-aws policy generate --repo octo-org@1000001/octo-repo@2000002 --environment production \
       --tag 'v*' --account 123456789012 --format terraform
+`
+
+const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... FILE...
+
+Report every role that trusts an OIDC provider, from the output of
+` + "`aws iam get-account-authorization-details`" + `, one file per account:
+  - its trust policy's findings, from the same rules as lint; a finding
+    that lets someone in is raised one severity when the role's
+    permissions are high or admin-equivalent, and says who can get what;
+  - OIDC101 when such a role can be assumed by several repositories;
+  - what the role may do: admin-equivalent (AdministratorAccess,
+    IAMFullAccess, "*" on "*", NotAction on "*", iam:*, or an action that
+    lets it grant itself more), high (PowerUserAccess, iam:PassRole or
+    sts:AssumeRole on "*"), or limited; capped by its permissions boundary;
+  - OIDC102 when IAM records no use of the role, or none for over 90 days.
+
+Customer-managed policies are read from the file's Policies list. A file
+made with --filter Role has none: those permissions are reported as
+unknown, never as none. AWS managed policies that matter are known by ARN.
+
+A FILE may also be ` + "`aws iam get-open-id-connect-provider`" + ` output, given with
+its account's details (its ARN is built from the roles' account and its
+Url): OIDC103 when no audited role trusts the provider, OIDC104 for a
+client ID that no role's aud condition asks for.
+
+Flags:
+  --format FORMAT   text (default), json, sarif, or markdown (for a step
+                    summary: >> "$GITHUB_STEP_SUMMARY")
+  --fail-on LEVEL   the lowest severity that fails the run: error, warning
+                    (default), info, or none (report only)
+  --ignore RULE     drop every finding of RULE (e.g. OIDC102); repeat for more
+
+Exit status:
+  0  no finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  bad flags, or a FILE that could not be read or is not account details
+     (the error names the command that prints them)
+
+Examples:
+  aws iam get-account-authorization-details --output json > prod.json
+  oidc-aws policy audit prod.json staging.json
+  aws iam get-open-id-connect-provider --open-id-connect-provider-arn \
+      arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com > github.json
+  oidc-aws policy audit prod.json github.json
+  oidc-aws policy audit --format sarif --fail-on error prod.json > audit.sarif
 `

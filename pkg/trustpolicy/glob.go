@@ -54,3 +54,8 @@ func globLit(pattern string, lit []bool, s string) bool {
 func globFold(pattern, s string) bool {
 	return glob(strings.ToLower(pattern), strings.ToLower(s))
 }
+
+// Like reports whether s matches pattern as IAM's StringLike does: "*" is
+// any run of characters, "?" exactly one. Packages that judge the rest of a
+// role (its permissions, its provider's audiences) match the same way.
+func Like(pattern, s string) bool { return glob(pattern, s) }

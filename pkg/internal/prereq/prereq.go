@@ -56,3 +56,15 @@ var findAWSCLIv2 = sync.OnceValue(func() string {
 	}
 	return ""
 })
+
+// MotoServer returns the path of moto_server (pip's moto[server], which CI
+// machines have preinstalled; PyPI may be out of reach there), or ends t
+// by Missing.
+func MotoServer(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("moto_server")
+	if err != nil {
+		Missing(t, "no moto_server in PATH (pip install 'moto[server]')")
+	}
+	return path
+}
