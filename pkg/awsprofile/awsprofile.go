@@ -2,13 +2,16 @@
 // credentials files that the AWS CLI and SDKs read, and takes them out
 // again.
 //
-// The files are read and rewritten with an INI library rather than by
-// appending text, so that a user's own profiles, settings and comments
+// The files are read as the AWS CLI and SDKs read them (ini.go), and a
+// write replaces, adds or removes the one profile's section and keeps every
+// other line as it was, so a user's own profiles, settings and comments
 // survive, and several steps can add their profiles to the same files. A
-// profile is written whole: its section in each file is replaced, never
-// merged, so a rewritten profile keeps nothing of the old one. Files are
-// replaced through a temporary file and a rename, mode 0600, so a reader
-// never sees half a file and a planted symlink is replaced, not followed.
+// file those readers would not all read alike is refused, naming its line,
+// rather than changed. A profile is written whole: its section in each file
+// is replaced, never merged, so a rewritten profile keeps nothing of the
+// old one. Files are replaced through a temporary file and a rename, mode
+// 0600, so a reader never sees half a file and a planted symlink is
+// replaced, not followed.
 package awsprofile
 
 import (
@@ -19,9 +22,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"unicode"
-
-	"gopkg.in/ini.v1"
 
 	"github.com/org/oidc-aws-action/pkg/inputfile"
 )
@@ -72,31 +72,24 @@ var errExists = errors.New("profile exists")
 // files are small, and the file may not be one at all.
 const maxFileBytes = 1 << 20
 
-// CheckName reports whether name can be a profile name in both files. The
-// rules are configure-aws-credentials': no white space, brackets or path
-// separators; control characters are refused too.
+// CheckName reports whether name can be a profile name in both files:
+// only ASCII letters, digits and _ . - + @ = , (nothing a reader could
+// cut at, split, unquote or trim), and never DEFAULT, which configparser
+// keeps as the section whose keys go into every other one. "default" is
+// the AWS default profile and is allowed.
 func CheckName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("must not be empty")
 	case len(name) > 256:
 		return errors.New("must be at most 256 characters")
-	case strings.ContainsAny(name, "[]"):
-		return errors.New("must not contain brackets")
-	case strings.ContainsAny(name, `/\`):
-		return errors.New("must not contain path separators")
+	case name == "DEFAULT":
+		return errors.New(`must not be DEFAULT, which botocore reads as the section merged into every profile (the AWS default profile is "default", in lower case)`)
 	}
-	if strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return errors.New("must not contain white space or control characters")
-	}
-	return nil
-}
-
-// checkValue refuses what the INI writer would quote or split, since the
-// AWS readers would then see another value than ours.
-func checkValue(key, v string) error {
-	if strings.ContainsAny(v, "\x00\r\n`") || strings.TrimSpace(v) != v {
-		return fmt.Errorf("the %s value cannot be written to an AWS config file (line breaks, backticks or surrounding spaces)", key)
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_.-+@=,", r)) {
+			return errors.New("may hold only ASCII letters, digits and _ . - + @ = ,")
+		}
 	}
 	return nil
 }
@@ -110,15 +103,26 @@ func configSection(name string) string {
 	return "profile " + name
 }
 
+// both lists the two files with the way each names its sections.
+func (f Files) both() []struct {
+	path string
+	kind fileKind
+} {
+	return []struct {
+		path string
+		kind fileKind
+	}{{f.Credentials, credentialsFile}, {f.Config, configFile}}
+}
+
 // Exists reports whether the profile is in either file, so a caller can
 // refuse early, before it has spent anything on credentials.
 func (f Files) Exists(name string) (bool, error) {
-	for _, x := range []struct{ path, section string }{{f.Credentials, name}, {f.Config, configSection(name)}} {
-		file, _, err := load(x.path)
+	for _, x := range f.both() {
+		file, err := load(x.path, x.kind)
 		if err != nil {
 			return false, err
 		}
-		if file != nil && hasSection(file, x.section) {
+		if file != nil && file.profileFor(name) != nil {
 			return true, nil
 		}
 	}
@@ -128,15 +132,15 @@ func (f Files) Exists(name string) (bool, error) {
 // CredentialProcess returns the credential_process of the named profile in
 // the config file, "" when the profile has none or is not there.
 func (f Files) CredentialProcess(name string) (string, error) {
-	file, _, err := load(f.Config)
+	file, err := load(f.Config, configFile)
 	if err != nil || file == nil {
 		return "", err
 	}
-	sec, err := file.GetSection(configSection(name))
-	if err != nil {
-		return "", nil
+	if s := file.profileFor(name); s != nil {
+		k, _ := s.get("credential_process")
+		return k.value, nil
 	}
-	return sec.Key("credential_process").Value(), nil
+	return "", nil
 }
 
 // Write adds the profile to both files. Unless overwrite is true it fails,
@@ -168,37 +172,37 @@ func (f Files) Write(p Profile, overwrite bool) (Created, error) {
 		}
 	}
 
-	credFile, credExisted, err := load(f.Credentials)
+	credFile, err := load(f.Credentials, credentialsFile)
 	if err != nil {
 		return created, err
 	}
-	confFile, confExisted, err := load(f.Config)
+	confFile, err := load(f.Config, configFile)
 	if err != nil {
 		return created, err
 	}
+	credExisted, confExisted := credFile != nil, confFile != nil
 	if credFile == nil {
-		credFile = ini.Empty(loadOptions)
+		credFile = &iniFile{kind: credentialsFile, endsInNewline: true}
 	}
 	if confFile == nil {
-		confFile = ini.Empty(loadOptions)
+		confFile = &iniFile{kind: configFile, endsInNewline: true}
 	}
-	confName := configSection(p.Name)
-	if !overwrite && (hasSection(credFile, p.Name) || hasSection(confFile, confName)) {
+	if !overwrite && (credFile.profileFor(p.Name) != nil || confFile.profileFor(p.Name) != nil) {
 		return created, fmt.Errorf("profile %q is already in %s: %w", p.Name, strings.Join(f.holding(credFile, confFile, p.Name), " and "), errExists)
 	}
-	credChanged := replaceSection(credFile, p.Name, creds)
-	replaceSection(confFile, confName, config)
+	credText, credChanged := credFile.withSection(p.Name, p.Name, creds)
+	confText, _ := confFile.withSection(p.Name, configSection(p.Name), config)
 
 	// Credentials first: a config file naming a profile whose keys are not
 	// written yet would be the worse half-state.
 	if credChanged {
-		if err := f.save(f.Credentials, credFile); err != nil {
+		if err := f.save(f.Credentials, credText); err != nil {
 			return created, err
 		}
 		created.Credentials = !credExisted
 		created.CredentialsWritten = true
 	}
-	if err := f.save(f.Config, confFile); err != nil {
+	if err := f.save(f.Config, confText); err != nil {
 		return created, err
 	}
 	created.Config = !confExisted
@@ -209,18 +213,22 @@ func (f Files) Write(p Profile, overwrite bool) (Created, error) {
 // for a step that assumes another role with them (role chaining from an
 // earlier step's profile).
 func (f Files) StaticKeys(name string) (*Credentials, error) {
-	file, _, err := load(f.Credentials)
+	file, err := load(f.Credentials, credentialsFile)
 	if err != nil {
 		return nil, err
 	}
-	if file == nil || !hasSection(file, name) {
+	var s *iniSection
+	if file != nil {
+		s = file.profileFor(name)
+	}
+	if s == nil {
 		return nil, fmt.Errorf("%s has no profile %q", f.Credentials, name)
 	}
-	s := file.Section(name)
+	value := func(k string) string { v, _ := s.get(k); return v.value }
 	c := &Credentials{
-		AccessKeyID:     s.Key("aws_access_key_id").Value(),
-		SecretAccessKey: s.Key("aws_secret_access_key").Value(),
-		SessionToken:    s.Key("aws_session_token").Value(),
+		AccessKeyID:     value("aws_access_key_id"),
+		SecretAccessKey: value("aws_secret_access_key"),
+		SessionToken:    value("aws_session_token"),
 	}
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
 		return nil, fmt.Errorf("profile %q in %s has no aws_access_key_id and aws_secret_access_key", name, f.Credentials)
@@ -231,126 +239,53 @@ func (f Files) StaticKeys(name string) (*Credentials, error) {
 // Remove takes the profile out of both files, leaving everything else in
 // them; a missing file or profile is no error.
 func (f Files) Remove(name string) error {
-	for _, x := range []struct{ path, section string }{{f.Credentials, name}, {f.Config, configSection(name)}} {
-		file, _, err := load(x.path)
+	for _, x := range f.both() {
+		file, err := load(x.path, x.kind)
 		if err != nil {
 			return err
 		}
-		if file == nil || !hasSection(file, x.section) {
+		if file == nil {
 			continue
 		}
-		file.DeleteSection(x.section)
-		if err := f.save(x.path, file); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (f Files) holding(cred, conf *ini.File, name string) []string {
-	var in []string
-	if hasSection(cred, name) {
-		in = append(in, f.Credentials)
-	}
-	if hasSection(conf, configSection(name)) {
-		in = append(in, f.Config)
-	}
-	return in
-}
-
-func hasSection(f *ini.File, name string) bool {
-	_, err := f.GetSection(name)
-	return err == nil
-}
-
-// replaceSection sets the section to exactly kvs, or removes it when kvs
-// is empty; it reports whether the file changed.
-func replaceSection(f *ini.File, name string, kvs [][2]string) bool {
-	had := hasSection(f, name)
-	f.DeleteSection(name)
-	if len(kvs) == 0 {
-		return had
-	}
-	s, _ := f.NewSection(name)
-	for _, kv := range kvs {
-		// Cannot fail: the key names are ours and not empty.
-		_, _ = s.NewKey(kv[0], kv[1])
-	}
-	return true
-}
-
-// loadOptions read the files as botocore's configparser does: no inline
-// comments, quotes kept as part of the value, indented lines under a key
-// as its nested settings (the s3 = / max_concurrent_requests form).
-var loadOptions = ini.LoadOptions{
-	IgnoreInlineComment:     true,
-	PreserveSurroundedQuote: true,
-	AllowNestedValues:       true,
-}
-
-func init() {
-	// Keep "key = value" as the AWS docs write it, without aligning the
-	// signs of a whole section.
-	ini.PrettyFormat = false
-	ini.PrettyEqual = true
-}
-
-// load reads an existing file, or returns nil when there is none. The
-// file will be replaced, so a symbolic link is refused, not followed; a
-// FIFO or device is refused without blocking (package inputfile).
-func load(path string) (*ini.File, bool, error) {
-	data, err := inputfile.ReadFile(path, syscall.O_NOFOLLOW, maxFileBytes)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, false, nil
-	case errors.Is(err, syscall.ELOOP):
-		return nil, false, fmt.Errorf("%s is a symbolic link; point the variable at the file itself", path)
-	case err != nil:
-		return nil, false, fmt.Errorf("%s: %w", path, err)
-	}
-	file, err := ini.LoadSources(loadOptions, data)
-	if err != nil {
-		return nil, false, fmt.Errorf("%s is not an INI file: %w", path, err)
-	}
-	if err := roundTrips(file); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", path, err)
-	}
-	return file, true, nil
-}
-
-// errNotKept is wrapped by the error for an existing file that the INI
-// writer would not give back as it was read (odd quoting, say): rather
-// than change a user's settings, the file is left alone.
-var errNotKept = errors.New("its settings would not survive a rewrite")
-
-// roundTrips checks that writing the file and reading it back gives every
-// section, key and value as read.
-func roundTrips(file *ini.File) error {
-	var b strings.Builder
-	if _, err := file.WriteTo(&b); err != nil {
-		return err
-	}
-	again, err := ini.LoadSources(loadOptions, []byte(b.String()))
-	if err != nil || len(again.Sections()) != len(file.Sections()) {
-		return errNotKept
-	}
-	for _, s := range file.Sections() {
-		t, err := again.GetSection(s.Name())
-		if err != nil || len(t.Keys()) != len(s.Keys()) {
-			return errNotKept
-		}
-		for _, k := range s.Keys() {
-			if !t.HasKey(k.Name()) || t.Key(k.Name()).Value() != k.Value() {
-				return fmt.Errorf("%w (the value of %s in [%s])", errNotKept, k.Name(), s.Name())
+		if text, changed := file.withSection(name, "", nil); changed {
+			if err := f.save(x.path, text); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// save replaces path with the file's text, mode 0600: a new file gets
-// f.UID and f.GID, an existing one keeps its owner.
-func (f Files) save(path string, file *ini.File) (err error) {
+func (f Files) holding(cred, conf *iniFile, name string) []string {
+	var in []string
+	if cred.profileFor(name) != nil {
+		in = append(in, f.Credentials)
+	}
+	if conf.profileFor(name) != nil {
+		in = append(in, f.Config)
+	}
+	return in
+}
+
+// load reads an existing file, or returns nil when there is none. The
+// file will be replaced, so a symbolic link is refused, not followed; a
+// FIFO or device is refused without blocking (package inputfile).
+func load(path string, kind fileKind) (*iniFile, error) {
+	data, err := inputfile.ReadFile(path, syscall.O_NOFOLLOW, maxFileBytes)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.Is(err, syscall.ELOOP):
+		return nil, fmt.Errorf("%s is a symbolic link; point the variable at the file itself", path)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return parseINI(path, kind, data)
+}
+
+// save replaces path with text, mode 0600: a new file gets f.UID and
+// f.GID, an existing one keeps its owner.
+func (f Files) save(path, text string) (err error) {
 	uid, gid := f.UID, f.GID
 	if st, err := os.Lstat(path); err == nil {
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
@@ -376,7 +311,7 @@ func (f Files) save(path string, file *ini.File) (err error) {
 			return err
 		}
 	}
-	if _, err := file.WriteTo(tmp); err != nil {
+	if _, err := tmp.WriteString(text); err != nil {
 		tmp.Close()
 		return err
 	}

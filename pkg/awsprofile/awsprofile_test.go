@@ -8,8 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-	"gopkg.in/ini.v1"
-
 	"github.com/org/oidc-aws-action/pkg/internal/prereq"
 )
 
@@ -51,17 +49,28 @@ func read(t *testing.T, path string) string {
 	return string(b)
 }
 
-func section(t *testing.T, path, name string) map[string]string {
+// section returns the plain keys of the section with that header, nil
+// when there is none.
+func section(t *testing.T, path, header string) map[string]string {
 	t.Helper()
-	f, err := ini.LoadSources(loadOptions, path)
+	kind := configFile
+	if filepath.Base(path) == "credentials" {
+		kind = credentialsFile
+	}
+	f, err := parseINI(path, kind, []byte(read(t, path)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := f.GetSection(name)
-	if err != nil {
-		return nil
+	for _, s := range f.sections {
+		if s.header == header {
+			m := map[string]string{}
+			for _, k := range s.keys {
+				m[k.name] = k.value
+			}
+			return m
+		}
 	}
-	return s.KeysHash()
+	return nil
 }
 
 var static = &Credentials{AccessKeyID: "ASIAKEY", SecretAccessKey: "sec/ret+key=", SessionToken: "tok+en/=="}
@@ -243,7 +252,11 @@ func TestRefusesValuesTheReadersWouldMisread(t *testing.T) {
 	f := files(t)
 	for _, p := range []Profile{
 		{Name: "p", CredentialProcess: "cmd\n[evil]"},
-		{Name: "p", CredentialProcess: "cmd `x`"},
+		{Name: "p", CredentialProcess: "cmd #x"},
+		{Name: "p", CredentialProcess: "cmd\t;x"},
+		{Name: "p", CredentialProcess: "'cmd x'"},
+		{Name: "p", Region: `"us-east-1"`, Credentials: static},
+		{Name: "p", Region: "us\u00a0east", Credentials: static},
 		{Name: "p", Region: " us-east-1", Credentials: static},
 		{Name: "p", Credentials: &Credentials{AccessKeyID: "A", SecretAccessKey: "s\nregion = x"}},
 		{Name: "p"},
@@ -260,7 +273,8 @@ func TestRefusesValuesTheReadersWouldMisread(t *testing.T) {
 
 func TestCheckName(t *testing.T) {
 	for name, ok := range map[string]bool{
-		"dev": true, "prod-eu_1.x": true, "default": true, "café": true,
+		"dev": true, "prod-eu_1.x": true, "default": true, "Default": true, "a+b@c=d,e": true,
+		"DEFAULT": false, "café": false, "dev;x": false, "dev#x": false, "a'b": false, `a"b`: false, "a:b": false,
 		"": false, "a b": false, "a\tb": false, "a\nb": false, "[x": false, "x]": false,
 		"a/b": false, `a\b`: false, "a\x00b": false, "a\u00a0b": false, strings.Repeat("x", 257): false,
 	} {
@@ -289,12 +303,17 @@ func TestStaticKeysReadsWhatWriteWrote(t *testing.T) {
 	}
 }
 
-func TestAFileThatWouldChangeOnRewriteIsLeftAlone(t *testing.T) {
+func TestAFileTheReadersReadDifferentlyIsLeftAlone(t *testing.T) {
 	f := files(t)
-	odd := "[profile mine]\nx = ` padded `\n"
+	odd := "[profile mine]\nx = \"SECRETVALUE\"\n"
 	os.WriteFile(f.Config, []byte(odd), 0o600)
-	if _, err := f.Write(Profile{Name: "p", Credentials: static}, false); !errors.Is(err, errNotKept) {
-		t.Fatalf("err = %v, want errNotKept", err)
+	_, err := f.Write(Profile{Name: "p", Credentials: static}, false)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Path != f.Config || pe.Line != 2 {
+		t.Fatalf("err = %v, want a ParseError for line 2 of %s", err, f.Config)
+	}
+	if strings.Contains(err.Error(), "SECRETVALUE") {
+		t.Errorf("the error quotes the file: %v", err)
 	}
 	if read(t, f.Config) != odd {
 		t.Error("the file changed")

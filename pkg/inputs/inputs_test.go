@@ -864,13 +864,28 @@ func TestAWSProfile(t *testing.T) {
 			t.Error("explicit false without a profile loaded as true")
 		}
 	})
+	t.Run("default, the AWS default profile, and the whole allowed set load", func(t *testing.T) {
+		for _, name := range []string{"default", "Default", "ci_deploy.eu-west-1+a@b=c,d"} {
+			if in := mustLoad(t, with("aws-profile", name)); in.Profile != name {
+				t.Errorf("%q loaded as %q", name, in.Profile)
+			}
+		}
+	})
 	for _, tc := range []struct {
 		name, input, want string
 		env               runnerEnv
 	}{
-		{"a name with a space", AWSProfile, "white space", with("aws-profile", "my prod")},
-		{"a name with a bracket", AWSProfile, "brackets", with("aws-profile", "prod]")},
-		{"a name with a slash", AWSProfile, "path separators", with("aws-profile", "../prod")},
+		{"a name with a space", AWSProfile, "may hold only ASCII letters", with("aws-profile", "my prod")},
+		{"a name with a bracket", AWSProfile, "may hold only ASCII letters", with("aws-profile", "prod]")},
+		{"a name with a slash", AWSProfile, "may hold only ASCII letters", with("aws-profile", "../prod")},
+		// aws-sdk-go-v2 ends a section line at ';' or '#': [profile dev;x]
+		// would file the profile's keys under the section above it.
+		{"a name with ';'", AWSProfile, "may hold only ASCII letters", with("aws-profile", "dev;x")},
+		{"a name with '#'", AWSProfile, "may hold only ASCII letters", with("aws-profile", "dev#x")},
+		// configparser's [DEFAULT] goes into every profile botocore reads.
+		{"DEFAULT", AWSProfile, "must not be DEFAULT", with("aws-profile", "DEFAULT")},
+		{"DEFAULT even with overwrite", AWSProfile, "must not be DEFAULT", with("aws-profile", "DEFAULT", "overwrite-aws-profile", "true")},
+		{"DEFAULT for refresh", AWSProfile, "must not be DEFAULT", with("refresh-credentials", "true", "aws-profile", "DEFAULT")},
 		{"overwrite without a profile", OverwriteAWSProfile, "only applies with aws-profile", with("overwrite-aws-profile", "true")},
 		{"a profile without a role", AWSProfile, "needs role-to-assume", with("role-to-assume", "", "debug-claims", "true", "aws-profile", "p")},
 		{"a non-boolean overwrite", OverwriteAWSProfile, "not a boolean", with("aws-profile", "p", "overwrite-aws-profile", "yes")},

@@ -70,7 +70,7 @@ var Specs = []Spec{
 	{STSEndpoint, "", false, "STS endpoint URL. Defaults to AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the regional endpoint."},
 	{HTTPProxy, "", false, "Proxy URL for calls to STS. Defaults to HTTPS_PROXY/HTTP_PROXY from the environment."},
 	{NoProxy, "", false, "Comma-separated hosts that bypass the proxy. Defaults to NO_PROXY from the environment."},
-	{AWSProfile, "", false, "Write the credentials to this named profile in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a per-job directory unless the job sets them) instead of exporting them as variables; several steps can write several profiles. No white space, brackets or slashes."},
+	{AWSProfile, "", false, "Write the credentials to this named profile in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a per-job directory unless the job sets them) instead of exporting them as variables; several steps can write several profiles. ASCII letters, digits and _ . - + @ = , only, and not DEFAULT (default, in lower case, is the AWS default profile)."},
 	{OverwriteAWSProfile, "false", false, "Replace aws-profile when a file already has it; otherwise the step fails rather than overwrite it."},
 	{RefreshCredentials, "false", false, "Write a profile (aws-profile, or default) whose credential_process renews the credentials from the job's OIDC token whenever the AWS CLI or an SDK needs them, so they outlive role-duration-seconds; no keys are exported. Later steps need permissions: id-token: write too."},
 	// No default in action.yml: the runner would pass it as if given, and
