@@ -123,6 +123,8 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 		// key is the last key line's setting, while indented lines may
 		// still continue it.
 		key *iniKey
+		// keyIndent is the indentation of the key's line.
+		keyIndent int
 		// blank: a blank line came after the key's last line; configparser
 		// keeps it in a continued value, aws-sdk-go-v2 drops it.
 		blank bool
@@ -140,13 +142,13 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 		case trimmed[0] == '#' || trimmed[0] == ';':
 			continue
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if trimmed[0] == '[' {
-				return nil, fail(i, "an indented line starts with '[' (aws-sdk-go-v2 reads a section there, botocore part of a value)")
-			}
-			if key == nil {
-				return nil, fail(i, "an indented line follows no key (start settings at the first column)")
-			}
+		// configparser continues the key above with a line indented deeper
+		// than the key's own line; aws-sdk-go-v2 with any indented line.
+		indent := len(line) - len(strings.TrimLeft(line, " \t"))
+		if indent > 0 && trimmed[0] == '[' {
+			return nil, fail(i, "an indented line starts with '[' (aws-sdk-go-v2 reads a section there, botocore a setting or part of a value)")
+		}
+		if indent > 0 && key != nil && indent > keyIndent {
 			if key.value == "" {
 				k, v, err := nestedSetting(trimmed)
 				if err != "" {
@@ -167,6 +169,9 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 			cur.end = i + 1
 			blank = false
 			continue
+		}
+		if indent > 0 && key != nil && key.value == "" {
+			return nil, fail(i, "an indented line is no deeper than the empty key above it (botocore reads a key of its own, aws-sdk-go-v2 a nested setting)")
 		}
 		blank = false
 		if trimmed[0] == '[' {
@@ -201,7 +206,7 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 			return nil, fail(i, "a key is set twice in one section (botocore refuses the file, aws-sdk-go-v2 takes the last)")
 		}
 		cur.keys = append(cur.keys, iniKey{name: k, value: v})
-		key = &cur.keys[len(cur.keys)-1]
+		key, keyIndent = &cur.keys[len(cur.keys)-1], indent
 		cur.end = i + 1
 	}
 	return f, nil
