@@ -7,24 +7,25 @@ import (
 	"unicode/utf8"
 )
 
-// This file is the INI dialect the AWS readers share. Three readers meet a
-// user's files: botocore (Python's configparser.RawConfigParser plus
-// botocore's configloader, used by boto3 and the AWS CLI), and
-// aws-sdk-go-v2's config/internal/ini. They agree on the plain form and
-// disagree at the edges: aws-sdk-go-v2 cuts a section line at '#' or ';'
-// and a key line at a blank followed by one, strips quotes around a
-// value, ignores keys outside any section and lines it cannot read, and
-// merges duplicates; configparser fails the whole file on those, keeps a
-// [DEFAULT] section apart and merges its keys into every other one. So the
-// parser below accepts only the lines both read alike, and refuses the
-// rest naming the line: a file it accepts means one thing to every reader,
-// and an edit that adds, replaces or removes whole sections keeps every
-// other byte, so every other profile reads as before.
+// This file is the INI dialect the AWS readers share. Two parsers meet a
+// user's files: botocore's (Python's configparser.RawConfigParser plus
+// botocore's configloader), which boto3 and the AWS CLI use, and
+// aws-sdk-go-v2's config/internal/ini, which Go tools use. They agree on
+// the plain form and disagree at the edges: aws-sdk-go-v2 cuts a section
+// line at '#' or ';' and a key line at a blank followed by one, strips
+// quotes around a value, ignores keys outside any section and lines it
+// cannot read, and merges duplicates; configparser fails the whole file on
+// those, keeps a [DEFAULT] section apart and merges its keys into every
+// other one. So the parser below accepts only the lines both read alike,
+// and refuses the rest naming the line: a file it accepts means one thing
+// to every reader, and an edit that adds, replaces or removes whole
+// sections keeps every other byte, so every other profile reads as before.
 //
-// Neither reader knows backslash continuation. An indented line continues
-// the key above it: a key with an empty value then holds nested settings
-// ("s3 =" and indented "name = value" lines), and a key with a value gets
-// the line appended after a newline.
+// Neither reader knows backslash continuation. A line indented deeper than
+// the key above it continues that key (configparser counts a tab as one
+// column; aws-sdk-go-v2 takes any indented line): a key with an empty value
+// then holds nested settings ("s3 =" and indented "name = value" lines),
+// and a key with a value gets the line appended after a newline.
 
 // fileKind says which of the two files is read: they name their sections
 // differently.
