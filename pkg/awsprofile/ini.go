@@ -132,7 +132,7 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 		seen  = map[string]bool{}
 	)
 	for i, line := range f.lines {
-		if r := oddRune(line); r != "" {
+		if r := hardRune(line); r != "" {
 			return nil, fail(i, "it holds %s", r)
 		}
 		trimmed := strings.Trim(line, " \t")
@@ -141,7 +141,13 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 			blank = true
 			continue
 		case trimmed[0] == '#' || trimmed[0] == ';':
+			// Whatever follows the sign is the comment's, for both.
 			continue
+		}
+		// Only a key line's value may hold other characters, inside it
+		// (setting checks its ends).
+		if r := oddRune(line); r != "" && !strings.ContainsAny(line, "=:") {
+			return nil, fail(i, "it holds %s", r)
 		}
 		// configparser continues the key above with a line indented deeper
 		// than the key's own line; aws-sdk-go-v2 with any indented line.
@@ -150,6 +156,9 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 			return nil, fail(i, "an indented line starts with '[' (aws-sdk-go-v2 reads a section there, botocore a setting or part of a value)")
 		}
 		if indent > 0 && key != nil && indent > keyIndent {
+			if r := oddRune(line); r != "" {
+				return nil, fail(i, "it holds %s", r)
+			}
 			if key.value == "" {
 				k, v, err := nestedSetting(trimmed)
 				if err != "" {
@@ -176,6 +185,9 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 		}
 		blank = false
 		if trimmed[0] == '[' {
+			if r := oddRune(line); r != "" {
+				return nil, fail(i, "it holds %s", r)
+			}
 			h, err := sectionHeader(trimmed)
 			if err != "" {
 				return nil, fail(i, "%s", err)
@@ -213,17 +225,32 @@ func parseINI(path string, kind fileKind, data []byte) (*iniFile, error) {
 	return f, nil
 }
 
-// oddRune names a character that the readers split or trim differently
-// (Python's universal newlines and str.strip against Go's "\n" and " \t"),
-// or "" when the line has none.
-func oddRune(line string) string {
-	for _, r := range line {
+// hardRune names a character no line may hold: Python's universal
+// newlines end a line at a carriage return, Go's split does not; a byte
+// order mark makes the first line none that configparser reads; a NUL
+// cannot reach a credential_process's argv.
+func hardRune(line string) string {
+	switch {
+	case strings.Contains(line, "\r"):
+		return "a carriage return (Windows line ends)"
+	case strings.Contains(line, "\ufeff"):
+		return "a byte order mark"
+	case strings.Contains(line, "\x00"):
+		return "a NUL byte"
+	}
+	return ""
+}
+
+// oddRune names a character that the readers trim differently (Python's
+// str.strip against Go's " \t" and unicode.IsSpace), or "" when s has none.
+// Inside a value, between other characters, both keep them.
+func oddRune(s string) string {
+	if r := hardRune(s); r != "" {
+		return r
+	}
+	for _, r := range s {
 		switch {
 		case r == '\t':
-		case r == '\r':
-			return "a carriage return"
-		case r == '\ufeff':
-			return "a byte order mark"
 		case unicode.IsControl(r):
 			return "a control character"
 		case r != ' ' && unicode.IsSpace(r):
@@ -296,6 +323,20 @@ func sectionProfile(kind fileKind, h string) (string, string) {
 	return "", ""
 }
 
+// oddEnds names an odd character at either end of v, "" when there is
+// none.
+func oddEnds(v string) string {
+	if v == "" {
+		return ""
+	}
+	first, _ := utf8.DecodeRuneInString(v)
+	last, _ := utf8.DecodeLastRuneInString(v)
+	if r := oddRune(string(first)); r != "" {
+		return r
+	}
+	return oddRune(string(last))
+}
+
 // setting reads a key line: the key up to the first '=' or ':', as both
 // readers take it, lower-cased, and the value trimmed.
 func setting(line string) (string, string, string) {
@@ -304,8 +345,14 @@ func setting(line string) (string, string, string) {
 		return "", "", "a line is neither a section, a setting nor a comment (botocore refuses the file, aws-sdk-go-v2 ignores the line)"
 	}
 	k, v := strings.Trim(line[:sep], " \t"), strings.Trim(line[sep+1:], " \t")
+	if r := oddRune(line[:sep]); r != "" {
+		return "", "", "the key holds " + r
+	}
 	if err := checkKey(k); err != "" {
 		return "", "", err
+	}
+	if r := oddEnds(v); r != "" {
+		return "", "", "a value starts or ends with " + r
 	}
 	if inlineComment(line) {
 		return "", "", "a setting holds a blank followed by '#' or ';' (aws-sdk-go-v2 ends the line there, botocore does not)"
@@ -375,10 +422,10 @@ func checkValue(key, v string) error {
 	switch {
 	case !utf8.ValidString(v):
 		bad = "it is not UTF-8"
-	case oddRune(v) != "" || strings.Contains(v, "\n"):
-		bad = "it holds a line break, control character or unusual space"
-	case strings.Trim(v, " \t") != v:
-		bad = "it starts or ends with a blank"
+	case hardRune(v) != "" || strings.Contains(v, "\n"):
+		bad = "it holds a line break, NUL or byte order mark"
+	case strings.Trim(v, " \t") != v || oddEnds(v) != "":
+		bad = "it starts or ends with a blank, control character or unusual space"
 	case inlineComment(v):
 		bad = "it holds a blank followed by '#' or ';'"
 	case quoted(v):

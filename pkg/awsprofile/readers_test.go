@@ -51,6 +51,9 @@ var acceptedCorpus = []readerCase{
 		config: "[profile default]\nregion = il-central-1\n[profile z]\nregion = af-south-1\n"},
 	{name: "indented keys, a nested block under an indented key", profile: "b",
 		config: "[profile a]\n    region = eu-west-1\n    output = json\n    description = first\n\t     second\n    s3 =\n      max_concurrent_requests = 20\n[profile b]\n  region = us-east-1\n"},
+	{name: "odd characters inside values and comments", profile: "p", keys: true,
+		config:      "# caf\u00e9 \u00a0 \x0b\u2028 notes\n[profile a]\nregion = eu-west-1\ndescription = no\u00a0break\x0bvtab\x1cfs\u2028ls\u0085nel \U0001F642\n",
+		credentials: "[a]\naws_access_key_id = AKIAA\naws_secret_access_key = s\u00a0s\n"},
 	{name: "empty files", profile: "p", keys: true},
 }
 
