@@ -129,7 +129,8 @@ func (b *Botocore) Read(configPath, credentialsPath string) (BotocoreView, error
 type GoSDK struct {
 	Config config.SharedConfig
 	Err    string
-	// NotThere: the SDK finds no such profile in either file.
+	// NotThere: the SDK finds no such profile in either file (not a
+	// missing source_profile of it).
 	NotThere bool
 }
 
@@ -142,7 +143,7 @@ func ReadGoSDK(configPath, credentialsPath, profile string) GoSDK {
 	})
 	if err != nil {
 		var nx config.SharedConfigProfileNotExistError
-		return GoSDK{Err: err.Error(), NotThere: errors.As(err, &nx)}
+		return GoSDK{Err: err.Error(), NotThere: errors.As(err, &nx) && nx.Profile == profile}
 	}
 	return GoSDK{Config: sc}
 }
