@@ -94,7 +94,7 @@ func modulePackages(t *testing.T, goos string, pkgs ...string) []string {
 
 // unixOnly are the packages that decide what is safe from Unix file
 // owners, O_NOFOLLOW and flock, and so are left out of the Windows build.
-var unixOnly = []string{"pkg/action", "pkg/credprocess", "pkg/awsprofile", "pkg/jobdir"}
+var unixOnly = []string{"pkg/action", "pkg/credprocess", "pkg/awsprofile", "pkg/jobdir", "pkg/jobfiles"}
 
 func TestWindowsBuildIsThePolicyCLIOnly(t *testing.T) {
 	deps := modulePackages(t, "windows", "./cmd/oidc-aws")
