@@ -65,6 +65,11 @@ func searchDir(dir string) ([]string, []failure) {
 	entries := 0
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
+			// The failure names the path; the error need not again.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
 			failures = append(failures, failure{path, err})
 			return nil // WalkDir skips what it could not read
 		}
