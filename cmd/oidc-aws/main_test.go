@@ -67,7 +67,7 @@ func TestPolicyOnlyHelpListsOnlyWhatTheBuildHas(t *testing.T) {
 		t.Fatalf("--help exited %d: %s", code, errOut.String())
 	}
 	help := out.String()
-	for _, absent := range []string{"oidc-aws credential-process", "run as the GitHub Action"} {
+	for _, absent := range []string{"oidc-aws credential-process", "run as the GitHub Action", "oidc-aws-post"} {
 		if strings.Contains(help, absent) {
 			t.Errorf("policy-only help offers %q:\n%s", absent, help)
 		}
