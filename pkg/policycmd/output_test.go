@@ -153,3 +153,26 @@ func TestReportFileDiscardLeavesNothing(t *testing.T) {
 		t.Errorf("directory holds %q after discard, want nothing", names)
 	}
 }
+
+// audit shares lint's argument expansion and --output: a directory gives
+// the report its files would give, named in lexical order.
+func TestAuditReadsADirectoryAndWritesOutput(t *testing.T) {
+	now := auditNow
+	files, err := filepath.Glob("testdata/audit/*.json")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("audit fixtures: %v, %v", files, err)
+	}
+	wantCode, want, wantErr := runAuditAt(t, now, "", append([]string{"--format", "json"}, files...)...)
+	out := filepath.Join(t.TempDir(), "audit.json")
+	code, stdout, stderr := runAuditAt(t, now, "", "--format", "json", "--output", out, "testdata/audit")
+	if code != wantCode || stdout != "" || stderr != wantErr {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want %d, nothing and %q", code, stdout, stderr, wantCode, wantErr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("audit DIR --output wrote\n%s\naudit FILES printed\n%s", got, want)
+	}
+}

@@ -172,7 +172,7 @@ Examples:
       --tag 'v*' --account 123456789012 --format terraform
 `
 
-const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... FILE...
+const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... [--output FILE] FILE|DIR...
 
 Report every role that trusts an OIDC provider, from the output of
 ` + "`aws iam get-account-authorization-details`" + `, one file per account:
@@ -201,6 +201,12 @@ Flags:
   --fail-on LEVEL   the lowest severity that fails the run: error, warning
                     (default), info, or none (report only)
   --ignore RULE     drop every finding of RULE (e.g. OIDC102); repeat for more
+  --output FILE     write the report to FILE instead of stdout; FILE is
+                    replaced only once the report is complete
+
+A DIR is searched recursively for .json files, as lint does (leaving out
+.tf.json files and .git, .terraform and node_modules directories; a
+symbolic link found there is reported, not followed).
 
 Exit status:
   0  no finding at or above --fail-on
@@ -215,4 +221,5 @@ Examples:
       arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com > github.json
   oidc-aws policy audit prod.json github.json
   oidc-aws policy audit --format sarif --fail-on error prod.json > audit.sarif
+  oidc-aws policy audit --format markdown --output summary.md accounts/
 `
