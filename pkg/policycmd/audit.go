@@ -57,6 +57,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 	threshold := fs.String("fail-on", "warning", "")
 	var ignore listFlag
 	fs.Var(&ignore, "ignore", "")
+	output := fs.String("output", "", "")
 	var files []string
 	rest := args
 	for {
@@ -90,21 +91,29 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 		ignored[id] = true
 	}
 
+	report, err := openReport(*output)
+	if err != nil {
+		return usageError(stderr, "audit", fmt.Sprintf("invalid --output %s: %v", strconv.Quote(*output), err))
+	}
+	defer report.discard()
+
+	files, unsearched := expandArgs(files)
 	rep := auditFiles(files, &inputReader{stdin: stdin}, ignored, now())
+	rep.failures = append(unsearched, rep.failures...)
 	for _, f := range rep.failures {
 		fmt.Fprintf(stderr, "audit: %s: %v\n", displayPath(f.File), f.Err)
 	}
-	var err error
-	switch *format {
-	case "json":
-		err = writeAuditJSON(stdout, rep)
-	case "sarif":
-		err = writeSARIF(stdout, rep.lintReport())
-	case "markdown":
-		err = writeAuditMarkdown(stdout, rep)
-	default:
-		err = writeAuditText(stdout, rep)
-	}
+	err = report.write(stdout, func(w io.Writer) error {
+		switch *format {
+		case "json":
+			return writeAuditJSON(w, rep)
+		case "sarif":
+			return writeSARIF(w, rep.lintReport())
+		case "markdown":
+			return writeAuditMarkdown(w, rep)
+		}
+		return writeAuditText(w, rep)
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: cannot write the findings: %v\n", err)
 		return ExitUsage

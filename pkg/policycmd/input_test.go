@@ -54,7 +54,8 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 		{"lint a FIFO", []string{"lint", fifo}, "lint: " + fifo + ": is a named pipe (FIFO), not a regular file"},
 		{"lint a symlink to /dev/stdout", []string{"lint", stdoutLink}, "lint: " + stdoutLink + ": is a "},
 		{"lint a device", []string{"lint", "/dev/null"}, "lint: /dev/null: is a character device, not a regular file"},
-		{"lint a directory", []string{"lint", dir}, "lint: " + dir + ": is a directory, not a regular file"},
+		// Searched: the link is reported, not followed, and the FIFO refused.
+		{"lint a directory of them", []string{"lint", dir}, "lint: " + stdoutLink + ": is a symbolic link, which a directory search does not follow; name the file it points to instead\nlint: " + fifo + ": is a named pipe (FIFO), not a regular file\n"},
 		{"explain --policy a FIFO", []string{"explain", "--policy", fifo, "--claims", "testdata/claims_main.json"}, "explain: --policy " + fifo + ": is a named pipe (FIFO)"},
 		{"explain --claims a FIFO", []string{"explain", "--policy", "testdata/main-only.json", "--claims", fifo}, "explain: --claims " + fifo + ": is a named pipe (FIFO)"},
 		{"explain --token a device", []string{"explain", "--policy", "testdata/main-only.json", "--token", "/dev/zero"}, "explain: --token /dev/zero: is a character device"},

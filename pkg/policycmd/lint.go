@@ -51,6 +51,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	threshold := fs.String("fail-on", "warning", "")
 	var ignore listFlag
 	fs.Var(&ignore, "ignore", "")
+	output := fs.String("output", "", "")
 	// Accept flags after file names too: `lint a.json --format sarif`.
 	var files []string
 	rest := args
@@ -66,7 +67,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rest = rest[1:]
 	}
 	if len(files) == 0 {
-		return usageError(stderr, "lint", "missing FILE: give one or more policy files (\"-\" for stdin)")
+		return usageError(stderr, "lint", "missing FILE: give one or more policy files or directories (\"-\" for stdin)")
 	}
 	switch *format {
 	case "text", "json", "sarif":
@@ -85,20 +86,28 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ignored[id] = true
 	}
 
+	report, err := openReport(*output)
+	if err != nil {
+		return usageError(stderr, "lint", fmt.Sprintf("invalid --output %s: %v", strconv.Quote(*output), err))
+	}
+	defer report.discard()
+
+	files, unsearched := expandArgs(files)
 	rep := lintFiles(files, &inputReader{stdin: stdin}, ignored)
+	rep.failures = append(unsearched, rep.failures...)
 	for _, f := range rep.failures {
 		fmt.Fprintf(stderr, "lint: %s: %v\n", displayPath(f.File), f.Err)
 	}
 
-	var err error
-	switch *format {
-	case "json":
-		err = writeJSON(stdout, rep)
-	case "sarif":
-		err = writeSARIF(stdout, rep)
-	default:
-		err = writeText(stdout, rep)
-	}
+	err = report.write(stdout, func(w io.Writer) error {
+		switch *format {
+		case "json":
+			return writeJSON(w, rep)
+		case "sarif":
+			return writeSARIF(w, rep)
+		}
+		return writeText(w, rep)
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lint: cannot write the findings: %v\n", err)
 		return ExitUsage

@@ -74,7 +74,7 @@ Examples:
   oidc-aws policy explain --policy plan.json --role aws_iam_role.deploy --claims claims.json
 `
 
-const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] [--fail-on LEVEL] [--ignore RULE]... FILE...
+const usageLint = `Usage: oidc-aws policy lint [--format text|json|sarif] [--fail-on LEVEL] [--ignore RULE]... [--output FILE] FILE|DIR...
 
 Check trust policies for GitHub Actions OIDC mistakes: policies that can
 never admit a GitHub job (no statement allows sts:AssumeRoleWithWebIdentity
@@ -96,6 +96,8 @@ Flags:
                     (default), info, or none (report only)
   --ignore RULE     drop every finding of RULE (e.g. OIDC010), for a
                     reviewed exception; repeat for more rules
+  --output FILE     write the report to FILE instead of stdout; FILE is
+                    replaced only once the report is complete
 
 In ` + "`terraform show -json`" + ` output, lint also reads what each role may do
 (inline_policy, managed_policy_arns, aws_iam_role_policy, the attachment
@@ -107,7 +109,10 @@ OIDC101 reports such a role that several repositories can assume. See
 FILE may be a policy document, ` + "`aws iam get-role`" + ` output or ` + "`terraform show -json`" + `
 output (up to 256 MiB); "-" reads stdin. A FILE that cannot be read or
 parsed is named on stderr, left out of the summary's count of checked
-files, and recorded in SARIF as a failed run.
+files, and recorded in SARIF as a failed run. A DIR is searched
+recursively for .json files, leaving out .tf.json files and .git,
+.terraform and node_modules directories; a symbolic link found there is
+reported as a file that could not be checked, not followed.
 
 Exit status:
   0  no finding at or above --fail-on
@@ -119,6 +124,7 @@ Examples:
   oidc-aws policy lint trust.json
   oidc-aws policy lint --fail-on error --ignore OIDC010 iam/*.json
   oidc-aws policy lint --format sarif plan.json > oidc.sarif
+  oidc-aws policy lint --format sarif --output oidc.sarif iam/
 `
 
 const usageGenerate = `Usage: oidc-aws policy generate --repo OWNER/REPO --repository-id ID CONTEXT... (--account ID | --provider-arn ARN) [flags]
@@ -166,7 +172,7 @@ Examples:
       --tag 'v*' --account 123456789012 --format terraform
 `
 
-const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... FILE...
+const usageAudit = `Usage: oidc-aws policy audit [--format text|json|sarif|markdown] [--fail-on LEVEL] [--ignore RULE]... [--output FILE] FILE|DIR...
 
 Report every role that trusts an OIDC provider, from the output of
 ` + "`aws iam get-account-authorization-details`" + `, one file per account:
@@ -195,6 +201,12 @@ Flags:
   --fail-on LEVEL   the lowest severity that fails the run: error, warning
                     (default), info, or none (report only)
   --ignore RULE     drop every finding of RULE (e.g. OIDC102); repeat for more
+  --output FILE     write the report to FILE instead of stdout; FILE is
+                    replaced only once the report is complete
+
+A DIR is searched recursively for .json files, as lint does (leaving out
+.tf.json files and .git, .terraform and node_modules directories; a
+symbolic link found there is reported, not followed).
 
 Exit status:
   0  no finding at or above --fail-on
@@ -209,4 +221,5 @@ Examples:
       arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com > github.json
   oidc-aws policy audit prod.json github.json
   oidc-aws policy audit --format sarif --fail-on error prod.json > audit.sarif
+  oidc-aws policy audit --format markdown --output summary.md accounts/
 `
