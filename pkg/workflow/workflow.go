@@ -18,6 +18,8 @@ import (
 	"unicode"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // heredocDelimiter is the fixed delimiter go-githubactions writes around
@@ -188,25 +190,9 @@ func (r *Runner) EndGroup() {
 }
 
 // Escape makes outside text safe inside one log line: line breaks and other
-// control characters become visible escapes.
-func Escape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// control characters become visible escapes. The rule lives in display, with
+// the other quotes; the name stays here for the callers that write log lines.
+func Escape(s string) string { return display.Escape(s) }
 
 // Neutralize keeps a line we print from being read as a workflow command,
 // by the rules of actions/runner's ActionCommand: TryParseV2 takes a line
