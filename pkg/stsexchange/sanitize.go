@@ -1,11 +1,12 @@
 package stsexchange
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 const (
@@ -30,37 +31,7 @@ func sanitize(s string, max int, secrets []string) string {
 		}
 	}
 	s = jwtLike.ReplaceAllString(s, redacted)
-
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		var piece string
-		switch {
-		case r == utf8.RuneError && size == 1:
-			piece = fmt.Sprintf(`\x%02x`, s[i])
-		case r == '\n':
-			piece = `\n`
-		case r == '\r':
-			piece = `\r`
-		case r == '\t':
-			piece = `\t`
-		case unicode.IsGraphic(r) && !unicode.In(r, unicode.Cf):
-			// Cf (format) runes include bidi overrides that can make a log
-			// line read differently from what it contains.
-			piece = s[i : i+size]
-		case r < 0x80:
-			piece = fmt.Sprintf(`\x%02x`, r)
-		default:
-			piece = fmt.Sprintf(`\u%04x`, r)
-		}
-		if b.Len()+len(piece) > max {
-			b.WriteString("…")
-			break
-		}
-		b.WriteString(piece)
-		i += size
-	}
-	return b.String()
+	return display.Bounded(s, max)
 }
 
 // quote renders untrusted text for an error message: escaped, cut, in quotes.
