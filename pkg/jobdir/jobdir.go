@@ -52,6 +52,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Name is the directory's name in the runner's temp directory, which the
@@ -145,7 +147,7 @@ func (d *Dir) Create() (bool, error) {
 	}
 	sys, _ := st.Sys().(*syscall.Stat_t)
 	if !st.IsDir() || sys == nil || (int(sys.Uid) != d.UID && sys.Uid != 0) {
-		return created, &fixedError{fmt.Sprintf("%s exists but is not a directory of this job's runner user", d.Path), "remove it"}
+		return created, display.Fixed(fmt.Sprintf("%s exists but is not a directory of this job's runner user", d.Path), "remove it")
 	}
 	if err := os.Chown(d.Path, d.UID, d.GID); err != nil {
 		return created, err
@@ -158,8 +160,8 @@ func (d *Dir) Create() (bool, error) {
 // In the container only the runner's mounts reach later steps.
 func (d *Dir) Reachable(variable, p string) error {
 	if !filepath.IsAbs(p) {
-		return &fixedError{fmt.Sprintf("%s is %q, not an absolute path, so this step cannot tell which file later steps would read", variable, p),
-			"set it to an absolute path such as ${{ runner.temp }}/aws/config, or unset it"}
+		return display.Fixed(fmt.Sprintf("%s is %q, not an absolute path, so this step cannot tell which file later steps would read", variable, p),
+			"set it to an absolute path such as ${{ runner.temp }}/aws/config, or unset it")
 	}
 	if !d.container {
 		return nil
@@ -169,16 +171,9 @@ func (d *Dir) Reachable(variable, p string) error {
 			return nil
 		}
 	}
-	return &fixedError{fmt.Sprintf("%s is %s, which this action's container cannot reach: the runner mounts only RUNNER_TEMP, GITHUB_WORKSPACE and HOME's stand-in into it", variable, p),
-		"point it under ${{ runner.temp }} or the workspace, or unset it to use this action's per-job directory"}
+	return display.Fixed(fmt.Sprintf("%s is %s, which this action's container cannot reach: the runner mounts only RUNNER_TEMP, GITHUB_WORKSPACE and HOME's stand-in into it", variable, p),
+		"point it under ${{ runner.temp }} or the workspace, or unset it to use this action's per-job directory")
 }
-
-// fixedError says what is wrong, and by its Fix method what to do, which
-// the caller prints apart.
-type fixedError struct{ msg, fix string }
-
-func (e *fixedError) Error() string { return e.msg }
-func (e *fixedError) Fix() string   { return e.fix }
 
 // within reports whether p is dir or under it.
 func within(p, dir string) bool {
