@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
@@ -129,8 +130,8 @@ func accessError(what, name, dir string, err error) error {
 	}
 	msg := fmt.Sprintf("%s %s: %v", what, name, err)
 	if errors.Is(err, fs.ErrPermission) {
-		return &fixedError{msg, "run the command as the user who owns " + dir +
-			", or remove the cred-* files there that another user (root, under sudo or in a container) left"}
+		return display.Fixed(msg, "run the command as the user who owns "+dir+
+			", or remove the cred-* files there that another user (root, under sudo or in a container) left")
 	}
 	return errors.New(msg)
 }
@@ -272,7 +273,7 @@ func (c *cache) lock(ctx context.Context, key string) (unlock func(), err error)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			f.Close()
-			return nil, &fixedError{"timed out waiting for another credential-process run that holds the cache lock", "run the command again"}
+			return nil, display.Fixed("timed out waiting for another credential-process run that holds the cache lock", "run the command again")
 		}
 		wait = min(2*wait, lockPollMax)
 	}

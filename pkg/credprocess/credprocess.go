@@ -391,14 +391,6 @@ func (e *settingsError) Fix() string {
 	return "let the oidc-aws-action step with refresh-credentials: true write the profile again, rather than editing it"
 }
 
-// fixedError is one of this package's own causes, with its fix kept apart
-// as the other packages keep theirs: idtoken's and stsexchange's errors
-// too give their fix by a Fix method.
-type fixedError struct{ msg, fix string }
-
-func (e *fixedError) Error() string { return e.msg }
-func (e *fixedError) Fix() string   { return e.fix }
-
 // report prints err for the user of the SDK or CLI that ran the helper:
 // one line that says what went wrong, then "Fix:" and the fix its cause
 // carries, if any, each line neutralised so that nothing from outside can

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/rolehop"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
@@ -101,8 +102,8 @@ func (h *helper) cached(ctx context.Context, key string, fetch func(context.Cont
 	}
 	e := &entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration, Issued: issued}
 	if !e.freshAt(h.o.Now()) {
-		return c, &fixedError{fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.Now().UTC().Format(time.RFC3339)),
-			"check the clock, or the sts-endpoint"}
+		return c, display.Fixed(fmt.Sprintf("STS answered with credentials that expire at %s, too soon to use (this machine's clock says %s)", c.Expiration.UTC().Format(time.RFC3339), h.o.Now().UTC().Format(time.RFC3339)),
+			"check the clock, or the sts-endpoint")
 	}
 	if err := h.cache.write(key, e); err != nil {
 		return c, err
