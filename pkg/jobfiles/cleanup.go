@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -96,7 +97,7 @@ func Cleanup(r *workflow.Runner, getenv func(string) string) bool {
 	}
 	removed, left, err := s.clean(d, dir, getenv)
 	if removed > 0 {
-		r.Infof("Removed %d file(s) this action wrote for profile %s.", removed, quote(s.Profile))
+		r.Infof("Removed %d file(s) this action wrote for profile %s.", removed, display.LogQuote(s.Profile))
 	}
 	for _, l := range left {
 		r.Warningf("cleanup: %s", workflow.Escape(l))
@@ -339,7 +340,7 @@ func (s cleanupState) clean(d *jobdir.Dir, dir *openDir, getenv func(string) str
 				}
 			default:
 				if why := userFile(d, getenv, pf.variable, pf.path, pf.parent); why != "" {
-					left = append(left, fmt.Sprintf("left profile %s in %s: %s", quote(s.Profile), pf.path, why))
+					left = append(left, fmt.Sprintf("left profile %s in %s: %s", display.LogQuote(s.Profile), pf.path, why))
 					break
 				}
 				path = pf.path

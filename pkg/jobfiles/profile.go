@@ -16,9 +16,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/jobdir"
 	"github.com/org/oidc-aws-action/pkg/stsexchange"
@@ -83,7 +83,7 @@ func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
 		}
 		if exists {
-			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, quote(ProfileName(in)), t.shown[0]+" or "+t.shown[1])
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, display.LogQuote(ProfileName(in)), t.shown[0]+" or "+t.shown[1])
 		}
 	}
 	return t, nil
@@ -169,7 +169,7 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("cannot write profile %s: %w", quote(p.Name), err)
+		return fmt.Errorf("cannot write profile %s: %w", display.LogQuote(p.Name), err)
 	}
 	// A profile with a credential_process leaves the credentials file
 	// alone; later steps are told of it only if it is there (an earlier
@@ -191,7 +191,7 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 	if created.CredentialsWritten {
 		wrote += " and " + t.shown[1]
 	}
-	r.Infof("Wrote profile %s to %s", quote(p.Name), workflow.Escape(wrote))
+	r.Infof("Wrote profile %s to %s", display.LogQuote(p.Name), workflow.Escape(wrote))
 	return nil
 }
 
@@ -200,10 +200,10 @@ func (t *Target) save(r *workflow.Runner, in *inputs.Inputs, p awsprofile.Profil
 // AWS_PROFILE to an earlier step's aws-profile.
 func ProfileCredentials(getenv func(string) string, name string) (stsexchange.Credentials, error) {
 	fail := func(err error) (stsexchange.Credentials, error) {
-		return stsexchange.Credentials{}, &fixedError{
-			msg: fmt.Sprintf("input %q: AWS_PROFILE is %s but its credentials cannot be read: %s", inputs.RoleChaining, quote(name), workflow.Escape(err.Error())),
-			fix: "name a profile an earlier step of this action wrote with aws-profile, with AWS_SHARED_CREDENTIALS_FILE as that step exported it",
-		}
+		return stsexchange.Credentials{}, display.Fixed(
+			fmt.Sprintf("input %q: AWS_PROFILE is %s but its credentials cannot be read: %s", inputs.RoleChaining, display.LogQuote(name), workflow.Escape(err.Error())),
+			"name a profile an earlier step of this action wrote with aws-profile, with AWS_SHARED_CREDENTIALS_FILE as that step exported it",
+		)
 	}
 	path := getenv("AWS_SHARED_CREDENTIALS_FILE")
 	if path == "" {
@@ -220,12 +220,3 @@ func ProfileCredentials(getenv func(string) string, name string) (stsexchange.Cr
 	}
 	return stsexchange.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken}, nil
 }
-
-// fixedError says what is wrong, and by its Fix method what to do, which
-// the caller prints apart.
-type fixedError struct{ msg, fix string }
-
-func (e *fixedError) Error() string { return e.msg }
-func (e *fixedError) Fix() string   { return e.fix }
-
-func quote(s string) string { return `"` + workflow.Escape(strings.ReplaceAll(s, `"`, `\"`)) + `"` }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
 	"github.com/org/oidc-aws-action/pkg/credprocess"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/retry"
 	"github.com/org/oidc-aws-action/pkg/rolehop"
@@ -56,13 +57,13 @@ func (t *Target) RefreshSource(getenv func(string) string) (*rolehop.Hop, error)
 	}
 	switch {
 	case line == "":
-		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown[0], quote(name)), fix: fix}
+		return nil, display.Fixed(fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and %s has none named %s", inputs.RoleChaining, t.shown[0], display.LogQuote(name)), fix)
 	case !ok:
-		return nil, &fixedError{msg: fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of profile %s is not one", inputs.RoleChaining, quote(name)), fix: fix}
+		return nil, display.Fixed(fmt.Sprintf("input %q: with refresh-credentials, role chaining starts from a refreshable profile of this action, and the credential_process of profile %s is not one", inputs.RoleChaining, display.LogQuote(name)), fix)
 	case err != nil:
-		return nil, fmt.Errorf("input %q: profile %s to chain from: %w", inputs.RoleChaining, quote(name), err)
+		return nil, fmt.Errorf("input %q: profile %s to chain from: %w", inputs.RoleChaining, display.LogQuote(name), err)
 	case hop.Source != nil:
-		return nil, &fixedError{msg: fmt.Sprintf("input %q: profile %s is itself a role chain, and a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway)", inputs.RoleChaining, quote(name)), fix: "chain from the profile of the first role"}
+		return nil, display.Fixed(fmt.Sprintf("input %q: profile %s is itself a role chain, and a chain of more than two roles cannot be refreshed (AWS caps chained sessions at one hour anyway)", inputs.RoleChaining, display.LogQuote(name)), "chain from the profile of the first role")
 	}
 	return &hop, nil
 }
@@ -148,7 +149,7 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 	if err := t.save(r, in, p, prepare, exports); err != nil {
 		return err
 	}
-	r.Infof("Profile %s renews its credentials through %s, from the job's OIDC token; AWS_PROFILE is %s.", quote(name), credprocess.Executable+" "+credprocess.Command, quote(name))
+	r.Infof("Profile %s renews its credentials through %s, from the job's OIDC token; AWS_PROFILE is %s.", display.LogQuote(name), credprocess.Executable+" "+credprocess.Command, display.LogQuote(name))
 	if len(cleared) > 0 {
 		r.Infof("Cleared %s, left by an earlier step: the AWS CLI and SDKs read them before any profile, so the renewed credentials would not be used.", strings.Join(cleared, ", "))
 	}
