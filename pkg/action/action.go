@@ -21,6 +21,7 @@ import (
 
 	"github.com/org/oidc-aws-action/pkg/claims"
 	"github.com/org/oidc-aws-action/pkg/diagnose"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/jobfiles"
 	"github.com/org/oidc-aws-action/pkg/retry"
@@ -75,13 +76,6 @@ type stageError struct {
 
 func (f *stageError) Error() string { return fmt.Sprintf("%s failed: %s", f.stage, f.Err) }
 func (f *stageError) Unwrap() error { return f.Err }
-
-// fixedError is one of this package's own causes, with its fix kept apart
-// as the other packages keep theirs.
-type fixedError struct{ msg, fix string }
-
-func (e *fixedError) Error() string { return e.msg }
-func (e *fixedError) Fix() string   { return e.fix }
 
 // fixOf finds the fix a cause carries: every package's errors that know
 // one (a token or STS error, STS's from the one code-to-hint table in
@@ -268,7 +262,7 @@ func (x *exchange) provide() error {
 		Getenv: o.Getenv, Transport: o.Transport, Version: o.Version, Sleep: o.Sleep, Now: o.Now,
 		Backoff: o.Backoff, ThrottleBackoff: o.ThrottleBackoff,
 		OnRetry: func(e *stsexchange.Error, attempt int) {
-			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, quote(firstNonEmpty(e.Code, "network error")))
+			x.r.Infof("STS attempt %d failed (%s); retrying", attempt, display.LogQuote(firstNonEmpty(e.Code, "network error")))
 		},
 	}
 	var err error
@@ -358,13 +352,13 @@ func (x *exchange) fromToken(ctx context.Context) error {
 		x.r.Infof("debug-claims: no role-to-assume given, so only the claims were printed.")
 		return nil
 	}
-	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(x.in), quote(x.claims.Subject), x.sent().Endpoint)
+	x.r.Infof("Assuming %s with a GitHub OIDC token (subject %s) via %s", displayARN(x.in), display.LogQuote(x.claims.Subject), x.sent().Endpoint)
 	res, err := x.web.Retrieve(ctx)
 	if err != nil {
 		return x.failed(err)
 	}
 	if x.policy != nil && !x.policy.allowed {
-		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", quote(x.in.TrustPolicyFile))
+		x.r.Warningf("The trust-policy file denied this token but STS allowed it: %s may not be the role's real trust policy.", display.LogQuote(x.in.TrustPolicyFile))
 	}
 	return x.finish(res)
 }
@@ -402,10 +396,10 @@ func checkRunnerFiles(getenv func(string) string, in *inputs.Inputs) error {
 	}
 	for _, k := range need {
 		if getenv(k) == "" {
-			return &fixedError{
-				msg: k + " is not set, so the step has nowhere to put its results",
-				fix: "run this as a GitHub Actions step, or by hand set GITHUB_ENV and GITHUB_OUTPUT to files (the README's \"Trying the action by hand\")",
-			}
+			return display.Fixed(
+				k+" is not set, so the step has nowhere to put its results",
+				"run this as a GitHub Actions step, or by hand set GITHUB_ENV and GITHUB_OUTPUT to files (the README's \"Trying the action by hand\")",
+			)
 		}
 	}
 	return nil
@@ -423,10 +417,10 @@ func envCredentials(getenv func(string) string) (stsexchange.Credentials, error)
 	if name := getenv("AWS_PROFILE"); name != "" {
 		return jobfiles.ProfileCredentials(getenv, name)
 	}
-	return c, &fixedError{
-		msg: fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with keys)", inputs.RoleChaining),
-		fix: "run this action once without role-chaining in an earlier step",
-	}
+	return c, display.Fixed(
+		fmt.Sprintf("input %q: true needs AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with keys)", inputs.RoleChaining),
+		"run this action once without role-chaining in an earlier step",
+	)
 }
 
 // exchange holds the state of one run's token and STS calls.
@@ -617,7 +611,7 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 	r.Infof("stage:      STS %s", e.Op)
 	r.Infof("error code: %s", e.Code)
 	if e.Message != "" {
-		r.Infof("message:    %s", quote(e.Message))
+		r.Infof("message:    %s", display.LogQuote(e.Message))
 	}
 	if e.RequestID != "" {
 		r.Infof("request ID: %s", workflow.Escape(e.RequestID))
@@ -632,9 +626,9 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 		host := c.IssuerHost()
 		r.Infof("")
 		r.Infof("The token (claims unverified) that the role's trust policy must allow:")
-		r.Infof("  %s:sub = %s", host, quote(c.Subject))
-		r.Infof("  %s:aud = %s", host, quote(strings.Join(c.Audience, ",")))
-		r.Infof("  iss = %s (provider %s)", quote(c.Issuer), diagnose.ProviderARN(c, f.Role.Partition, f.Role.Account))
+		r.Infof("  %s:sub = %s", host, display.LogQuote(c.Subject))
+		r.Infof("  %s:aud = %s", host, display.LogQuote(strings.Join(c.Audience, ",")))
+		r.Infof("  iss = %s (provider %s)", display.LogQuote(c.Issuer), diagnose.ProviderARN(c, f.Role.Partition, f.Role.Account))
 		findings := diagnose.Explain(diagnose.Input{Claims: c, Code: e.Code, Message: e.Message, Account: f.Role.Account, Partition: f.Role.Partition})
 		if len(findings) > 0 {
 			r.Infof("")
@@ -650,7 +644,7 @@ func reportSTSFailure(r *workflow.Runner, f *stsFailure) {
 		}
 		if f.PolicyFile != "" && f.PolicyAllowed && e.Code == "AccessDenied" {
 			r.Infof("")
-			r.Infof("Note: the trust-policy file %s allows this token but STS refused it: the file may not be the role's real trust policy (compare with `aws iam get-role`).", quote(f.PolicyFile))
+			r.Infof("Note: the trust-policy file %s allows this token but STS refused it: the file may not be the role's real trust policy (compare with `aws iam get-role`).", display.LogQuote(f.PolicyFile))
 		}
 	}
 	r.EndGroup()
@@ -671,5 +665,3 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
-
-func quote(s string) string { return `"` + workflow.Escape(strings.ReplaceAll(s, `"`, `\"`)) + `"` }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputs"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -23,7 +24,7 @@ func showClaims(r *workflow.Runner, c *claims.Claims) {
 	r.Infof("")
 	r.Infof("Condition keys IAM sets from this token (a claim not listed is no key, and a condition on it never sees the claim):")
 	for _, k := range conditionKeys(c) {
-		r.Infof("  %s = %s", workflow.Escape(k.name), quote(k.value))
+		r.Infof("  %s = %s", workflow.Escape(k.name), display.LogQuote(k.value))
 	}
 	compact, indented, err := claimsJSON(c)
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/inputfile"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 	"github.com/org/oidc-aws-action/pkg/workflow"
@@ -32,10 +33,10 @@ func loadTrustPolicy(ctx context.Context, path string) (*trustCheck, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("input \"trust-policy\": %q: %w", path, err)
 		}
-		return nil, &fixedError{
-			msg: fmt.Sprintf("input \"trust-policy\": %q: %v", path, err),
-			fix: "give trust-policy the path of the role's trust policy, a regular JSON file of at most 1 MiB (relative paths are read from GITHUB_WORKSPACE)",
-		}
+		return nil, display.Fixed(
+			fmt.Sprintf("input \"trust-policy\": %q: %v", path, err),
+			"give trust-policy the path of the role's trust policy, a regular JSON file of at most 1 MiB (relative paths are read from GITHUB_WORKSPACE)",
+		)
 	}
 	docs, err := trustpolicy.ParseDocuments(data)
 	if err != nil {
@@ -69,7 +70,7 @@ func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims, sessionName st
 	findings := trustpolicy.Lint(t.compiled.Policy())
 	if len(findings) > 0 {
 		r.Infof("")
-		r.Infof("Lint findings for %s:", quote(t.file))
+		r.Infof("Lint findings for %s:", display.LogQuote(t.file))
 		for _, f := range findings {
 			r.Infof("  %s %s %s: %s", f.Severity, f.ID, workflow.Escape(f.Statement), workflow.Escape(f.Message))
 			if f.Fix != "" {
@@ -81,10 +82,10 @@ func (t *trustCheck) report(r *workflow.Runner, c *claims.Claims, sessionName st
 	for _, f := range findings {
 		// A policy that works can still be too broad; say so where people look.
 		if f.Severity == trustpolicy.SeverityError {
-			r.Warningf("trust policy %s: %s %s (fix: %s)", quote(t.file), f.ID, workflow.Escape(f.Message), workflow.Escape(f.Fix))
+			r.Warningf("trust policy %s: %s %s (fix: %s)", display.LogQuote(t.file), f.ID, workflow.Escape(f.Message), workflow.Escape(f.Fix))
 		}
 	}
 	if !res.Allowed {
-		r.Warningf("The trust policy in %s does not allow this token (subject %s); STS will most likely refuse it. See the group above for the failing condition.", quote(t.file), quote(c.Subject))
+		r.Warningf("The trust policy in %s does not allow this token (subject %s); STS will most likely refuse it. See the group above for the failing condition.", display.LogQuote(t.file), display.LogQuote(c.Subject))
 	}
 }
