@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/sessiontags"
 )
 
@@ -197,15 +198,15 @@ func (r *reader) session(in *Inputs) {
 	case in.Region == "":
 		r.fail(AWSRegion, "is required, e.g. aws-region: us-east-1")
 	case !validRegion(in.Region):
-		r.fail(AWSRegion, fmt.Sprintf("%s is not a region name; want lower-case letters, digits and hyphens, e.g. us-east-1", quote(in.Region)))
+		r.fail(AWSRegion, fmt.Sprintf("%s is not a region name; want lower-case letters, digits and hyphens, e.g. us-east-1", display.QuoteCut(in.Region, maxShown)))
 	}
 	in.Audience = r.str(Audience)
 	if !validAudience(in.Audience) {
-		r.fail(Audience, fmt.Sprintf("%s is not a valid audience; want 1-256 printable characters without spaces, e.g. sts.amazonaws.com", quote(in.Audience)))
+		r.fail(Audience, fmt.Sprintf("%s is not a valid audience; want 1-256 printable characters without spaces, e.g. sts.amazonaws.com", display.QuoteCut(in.Audience, maxShown)))
 	}
 	in.SessionName = r.str(RoleSessionName)
 	if !validSession(in.SessionName) {
-		r.fail(RoleSessionName, fmt.Sprintf("%s is not a valid session name; want 2-64 characters of letters, digits and +=,.@_-", quote(in.SessionName)))
+		r.fail(RoleSessionName, fmt.Sprintf("%s is not a valid session name; want 2-64 characters of letters, digits and +=,.@_-", display.QuoteCut(in.SessionName, maxShown)))
 	}
 	if secs, ok := r.integer(RoleDurationSeconds, 900, 43200); ok {
 		in.Duration = time.Duration(secs) * time.Second
@@ -324,7 +325,7 @@ func (r *reader) role(debugClaims bool) Role {
 	}
 	role, ok := parseRoleARN(v)
 	if !ok {
-		r.fail(RoleToAssume, fmt.Sprintf("%s is not a role ARN; want arn:PARTITION:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/deploy", quote(v)))
+		r.fail(RoleToAssume, fmt.Sprintf("%s is not a role ARN; want arn:PARTITION:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/deploy", display.QuoteCut(v, maxShown)))
 	}
 	return role
 }
@@ -392,7 +393,7 @@ func (r *reader) transitiveTagKeys(chaining, skip bool, custom []sessiontags.Tag
 	var keys []string
 	for _, k := range splitList(r.tagInput(TransitiveTagKeys, chaining, skip)) {
 		if !sessiontags.ValidTransitiveKey(k, custom) {
-			r.fail(TransitiveTagKeys, fmt.Sprintf("%s is not a session tag this action sends; want one of %s or a custom-tags key", quote(k), strings.Join(sessiontags.ReservedKeys(), ", ")))
+			r.fail(TransitiveTagKeys, fmt.Sprintf("%s is not a session tag this action sends; want one of %s or a custom-tags key", display.QuoteCut(k, maxShown), strings.Join(sessiontags.ReservedKeys(), ", ")))
 			continue
 		}
 		keys = append(keys, k)
@@ -443,7 +444,7 @@ func (r *reader) boolean(name string) bool {
 	v := r.str(name)
 	b, ok := parseBool(v)
 	if !ok {
-		r.fail(name, fmt.Sprintf("%s is not a boolean; want true or false", quote(v)))
+		r.fail(name, fmt.Sprintf("%s is not a boolean; want true or false", display.QuoteCut(v, maxShown)))
 	}
 	return b
 }
@@ -479,7 +480,7 @@ func (r *reader) profile(in *Inputs) {
 		r.fail(AWSProfile, "needs role-to-assume: a profile holds that role's credentials")
 	default:
 		if err := awsprofile.CheckName(in.Profile); err != nil {
-			r.fail(AWSProfile, fmt.Sprintf("%s is not a profile name: it %s", quote(in.Profile), err))
+			r.fail(AWSProfile, fmt.Sprintf("%s is not a profile name: it %s", display.QuoteCut(in.Profile, maxShown), err))
 		}
 	}
 }
@@ -488,7 +489,7 @@ func (r *reader) integer(name string, lo, hi int) (int, bool) {
 	v := r.str(name)
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		r.fail(name, fmt.Sprintf("%s is not a whole number from %d to %d", quote(v), lo, hi))
+		r.fail(name, fmt.Sprintf("%s is not a whole number from %d to %d", display.QuoteCut(v, maxShown), lo, hi))
 		return 0, false
 	}
 	return n, true
@@ -528,7 +529,7 @@ func (r *reader) policyARNs() []string {
 	var arns []string
 	for _, arn := range splitList(r.str(ManagedSessionPolicies)) {
 		if !validPolicyARN(arn) {
-			r.fail(ManagedSessionPolicies, fmt.Sprintf("%s is not a managed policy ARN; want arn:PARTITION:iam::ACCOUNT_ID:policy/NAME or arn:aws:iam::aws:policy/NAME", quote(arn)))
+			r.fail(ManagedSessionPolicies, fmt.Sprintf("%s is not a managed policy ARN; want arn:PARTITION:iam::ACCOUNT_ID:policy/NAME or arn:aws:iam::aws:policy/NAME", display.QuoteCut(arn, maxShown)))
 			continue
 		}
 		arns = append(arns, arn)
@@ -548,7 +549,7 @@ func (r *reader) accounts(role Role, masked bool) []string {
 	var ids []string
 	for _, id := range splitList(r.str(AllowedAccountIDs)) {
 		if !accountRe.MatchString(id) {
-			r.fail(AllowedAccountIDs, fmt.Sprintf("%s is not an AWS account ID; want 12 digits", quote(id)))
+			r.fail(AllowedAccountIDs, fmt.Sprintf("%s is not an AWS account ID; want 12 digits", display.QuoteCut(id, maxShown)))
 			continue
 		}
 		ids = append(ids, id)
@@ -560,7 +561,7 @@ func (r *reader) accounts(role Role, masked bool) []string {
 		// mask-aws-account-id: name no account, the role's or the list's.
 		r.fail(RoleToAssume, "is in an account that is not in allowed-account-ids; check role-to-assume, or add its account to allowed-account-ids")
 	} else {
-		r.fail(RoleToAssume, fmt.Sprintf("%s is in account %s, which is not in allowed-account-ids (%s); check role-to-assume, or add the account to allowed-account-ids", quote(role.ARN), role.Account, strings.Join(ids, ", ")))
+		r.fail(RoleToAssume, fmt.Sprintf("%s is in account %s, which is not in allowed-account-ids (%s); check role-to-assume, or add the account to allowed-account-ids", display.QuoteCut(role.ARN, maxShown), role.Account, strings.Join(ids, ", ")))
 	}
 	return ids
 }
@@ -578,7 +579,7 @@ func (r *reader) url(name, v string) {
 		} else if err != nil && strings.Contains(v, "@") {
 			shown = "(value hidden: it may hold credentials)"
 		}
-		r.fail(name, fmt.Sprintf("%s is not an http(s) URL", quote(shown)))
+		r.fail(name, fmt.Sprintf("%s is not an http(s) URL", display.QuoteCut(shown, maxShown)))
 		return
 	}
 	if u.User != nil && name == STSEndpoint {
@@ -607,15 +608,10 @@ func (r *reader) path(name string) string {
 	return filepath.Join(ws, v)
 }
 
-// quote shows a value in an error safely: control characters escaped and
-// long values cut, so that an input can never forge a log line.
-func quote(v string) string {
-	const max = 120
-	if len(v) > max {
-		v = v[:max] + "…"
-	}
-	return strconv.Quote(v)
-}
+// maxShown cuts a value an error shows, so that a long input cannot flood
+// the log; display.QuoteCut also escapes control characters, so that an
+// input can never forge a log line.
+const maxShown = 120
 
 // AccountError refuses credentials STS issued for an account outside
 // allowed-account-ids.
