@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // DefaultAction is the STS call a GitHub Actions workflow makes.
@@ -151,10 +153,10 @@ func (ev *evaluator) principal(s *compiledStatement) Verdict {
 	if ok {
 		return Verdict{Passed: true, Reason: why}
 	}
-	fix := fmt.Sprintf("set Principal.Federated to %s", quote("arn:aws:iam::ACCOUNT_ID:oidc-provider/"+ev.host))
+	fix := fmt.Sprintf("set Principal.Federated to %s", display.Quote("arn:aws:iam::ACCOUNT_ID:oidc-provider/"+ev.host))
 	for _, f := range s.principal.Federated {
 		if a, ok := parseProviderARN(f); ok {
-			fix = fmt.Sprintf("set Principal.Federated to %s", quote(fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", a.partition, a.account, ev.host)))
+			fix = fmt.Sprintf("set Principal.Federated to %s", display.Quote(fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", a.partition, a.account, ev.host)))
 			break
 		}
 	}
@@ -175,18 +177,18 @@ func (ev *evaluator) principalNames(p *Principal) (bool, string) {
 	for _, f := range p.Federated {
 		if a, ok := parseProviderARN(f); ok {
 			if sameIssuer(a.hostPath, ev.host) {
-				return true, fmt.Sprintf("Federated %s names the token's issuer %s", quote(f), quote(ev.host))
+				return true, fmt.Sprintf("Federated %s names the token's issuer %s", display.Quote(f), display.Quote(ev.host))
 			}
-			misses = append(misses, fmt.Sprintf("Federated %s names issuer %s, but the token's issuer is %s", quote(f), quote(a.hostPath), quote(ev.host)))
+			misses = append(misses, fmt.Sprintf("Federated %s names issuer %s, but the token's issuer is %s", display.Quote(f), display.Quote(a.hostPath), display.Quote(ev.host)))
 			continue
 		}
 		if !strings.HasPrefix(f, "arn:") && sameIssuer(f, ev.host) {
-			return true, fmt.Sprintf("Federated %s names the token's issuer", quote(f))
+			return true, fmt.Sprintf("Federated %s names the token's issuer", display.Quote(f))
 		}
 		if strings.Contains(f, ":saml-provider/") {
-			misses = append(misses, fmt.Sprintf("Federated %s is a SAML provider, not an OIDC provider", quote(f)))
+			misses = append(misses, fmt.Sprintf("Federated %s is a SAML provider, not an OIDC provider", display.Quote(f)))
 		} else {
-			misses = append(misses, fmt.Sprintf("Federated %s is not an OIDC provider for %s", quote(f), quote(ev.host)))
+			misses = append(misses, fmt.Sprintf("Federated %s is not an OIDC provider for %s", display.Quote(f), display.Quote(ev.host)))
 		}
 	}
 	if len(misses) > 0 {
@@ -194,13 +196,13 @@ func (ev *evaluator) principalNames(p *Principal) (bool, string) {
 	}
 	var kinds []string
 	if len(p.AWS) > 0 {
-		kinds = append(kinds, "AWS "+quoteList(p.AWS))
+		kinds = append(kinds, "AWS "+display.QuoteList(p.AWS))
 	}
 	if len(p.Service) > 0 {
-		kinds = append(kinds, "Service "+quoteList(p.Service))
+		kinds = append(kinds, "Service "+display.QuoteList(p.Service))
 	}
 	if len(p.CanonicalUser) > 0 {
-		kinds = append(kinds, "CanonicalUser "+quoteList(p.CanonicalUser))
+		kinds = append(kinds, "CanonicalUser "+display.QuoteList(p.CanonicalUser))
 	}
 	return false, "the principal names only " + strings.Join(kinds, " and ") + ", which a web-identity token never is"
 }
@@ -233,15 +235,15 @@ func (ev *evaluator) action(s *compiledStatement) Verdict {
 	}
 	switch {
 	case !s.notAction && hit != "":
-		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s matches Action %s", quote(act), quote(hit))}
+		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s matches Action %s", display.Quote(act), display.Quote(hit))}
 	case !s.notAction:
-		return Verdict{false, fmt.Sprintf("action %s matches none of Action %s", quote(act), quoteList(s.actions)),
-			fmt.Sprintf("add %s to Action", quote(act))}
+		return Verdict{false, fmt.Sprintf("action %s matches none of Action %s", display.Quote(act), display.QuoteList(s.actions)),
+			fmt.Sprintf("add %s to Action", display.Quote(act))}
 	case hit != "":
-		return Verdict{false, fmt.Sprintf("action %s is excluded by NotAction %s", quote(act), quote(hit)),
-			fmt.Sprintf("remove %s from NotAction", quote(hit))}
+		return Verdict{false, fmt.Sprintf("action %s is excluded by NotAction %s", display.Quote(act), display.Quote(hit)),
+			fmt.Sprintf("remove %s from NotAction", display.Quote(hit))}
 	default:
-		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s is not excluded by NotAction %s", quote(act), quoteList(s.actions))}
+		return Verdict{Passed: true, Reason: fmt.Sprintf("action %s is not excluded by NotAction %s", display.Quote(act), display.QuoteList(s.actions))}
 	}
 }
 
@@ -258,7 +260,7 @@ func (ev *evaluator) lookup(key string) (vals []string, claim string, why string
 		if vals = claimStrings(v); len(vals) > 0 {
 			return vals, "", ""
 		}
-		return nil, "", fmt.Sprintf("key %s is empty in the request context", quote(key))
+		return nil, "", fmt.Sprintf("key %s is empty in the request context", display.Quote(key))
 	}
 	if strings.EqualFold(key, "sts:RoleSessionName") {
 		if ev.req.SessionName != "" {
@@ -269,20 +271,20 @@ func (ev *evaluator) lookup(key string) (vals []string, claim string, why string
 	prefix, rest, hasColon := cutLast(key, ":")
 	switch {
 	case hasColon && looksLikeIssuer(prefix):
-		return nil, rest, fmt.Sprintf("key %s is for issuer %s, but the token's issuer is %s, so IAM never sets it", quote(key), quote(prefix), quote(ev.host))
+		return nil, rest, fmt.Sprintf("key %s is for issuer %s, but the token's issuer is %s, so IAM never sets it", display.Quote(key), display.Quote(prefix), display.Quote(ev.host))
 	case hasColon:
-		return nil, "", fmt.Sprintf("key %s is not set for this request (this tool treats %s keys as absent unless given)", quote(key), quote(prefix+":*"))
+		return nil, "", fmt.Sprintf("key %s is not set for this request (this tool treats %s keys as absent unless given)", display.Quote(key), display.Quote(prefix+":*"))
 	}
-	return nil, "", fmt.Sprintf("key %s is not a known condition key", quote(key))
+	return nil, "", fmt.Sprintf("key %s is not a known condition key", display.Quote(key))
 }
 
 // lookupClaim reads a key in the token issuer's namespace. A claim the
 // token carries is still absent when IAM makes no key of it.
 func (ev *evaluator) lookupClaim(claim string) (vals []string, _ string, why string) {
 	if !claimIsKey(ev.host, claim) {
-		why = fmt.Sprintf("IAM has no condition key %s; this condition never sees the claim", quote(ev.host+":"+claim))
+		why = fmt.Sprintf("IAM has no condition key %s; this condition never sees the claim", display.Quote(ev.host+":"+claim))
 		if n := nearestKey(ev.host, claim); n != "" {
-			why += fmt.Sprintf(" (the nearest key is %s)", quote(n))
+			why += fmt.Sprintf(" (the nearest key is %s)", display.Quote(n))
 		}
 		return nil, claim, why
 	}
@@ -296,11 +298,11 @@ func (ev *evaluator) lookupClaim(claim string) (vals []string, _ string, why str
 		}
 	}
 	if !found {
-		return nil, claim, fmt.Sprintf("the token has no %s claim", quote(claim))
+		return nil, claim, fmt.Sprintf("the token has no %s claim", display.Quote(claim))
 	}
 	vals = claimStrings(v)
 	if len(vals) == 0 {
-		return nil, claim, fmt.Sprintf("the token's %s claim is empty", quote(claim))
+		return nil, claim, fmt.Sprintf("the token's %s claim is empty", display.Quote(claim))
 	}
 	return vals, claim, ""
 }
@@ -427,19 +429,11 @@ func subjectFix(c *compiledCond, pvs []policyValue, sub string) []string {
 	var out []string
 	switch {
 	case !sameRepo:
-		out = append(out, fmt.Sprintf("the token comes from %s, a repository the policy does not name", quote(strings.TrimPrefix(repo, "repo:"))))
+		out = append(out, fmt.Sprintf("the token comes from %s, a repository the policy does not name", display.Quote(strings.TrimPrefix(repo, "repo:"))))
 	case strings.HasPrefix(ctx, "environment:") && wantsRef:
-		out = append(out, fmt.Sprintf("the job uses environment %s, so GitHub puts %s in sub instead of the branch or tag", quote(strings.TrimPrefix(ctx, "environment:")), quote(ctx)))
+		out = append(out, fmt.Sprintf("the job uses environment %s, so GitHub puts %s in sub instead of the branch or tag", display.Quote(strings.TrimPrefix(ctx, "environment:")), display.Quote(ctx)))
 	case ctx == "pull_request" && wantsRef:
 		out = append(out, "pull_request workflows get sub \"...:pull_request\", not the branch ref")
 	}
 	return out
-}
-
-func quoteList(vals []string) string {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = quote(v)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // stmt wraps a Condition block in an Allow statement trusting GitHub.
@@ -203,7 +205,7 @@ func TestCheckExplainsFailures(t *testing.T) {
 				t.Errorf("Fix = %q\nwant it to contain %q", cr.Fix, tt.fix)
 			}
 			for _, v := range cr.Values {
-				if !strings.Contains(cr.Reason, quote(v)) && len(cr.Values) == 1 && cr.Seen != nil {
+				if !strings.Contains(cr.Reason, display.Quote(v)) && len(cr.Values) == 1 && cr.Seen != nil {
 					t.Errorf("Reason %q does not quote the policy value %q", cr.Reason, v)
 				}
 			}

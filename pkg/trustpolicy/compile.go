@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Compiled is a policy checked for the semantic errors IAM would reject
@@ -129,7 +131,7 @@ func parseOperator(op string) (compiledCond, error) {
 		hint := ""
 		for known := range operators {
 			if strings.EqualFold(known, name) {
-				hint = fmt.Sprintf("; did you mean %s? (operator names are case-sensitive)", quote(known))
+				hint = fmt.Sprintf("; did you mean %s? (operator names are case-sensitive)", display.Quote(known))
 			}
 		}
 		if hint == "" && strings.Contains(name, ":") {
@@ -138,10 +140,10 @@ func parseOperator(op string) (compiledCond, error) {
 		if hint == "" {
 			hint = "; use e.g. StringEquals, StringLike, StringNotEquals, or Null"
 		}
-		return c, fmt.Errorf("unknown condition operator %s%s", quote(op), hint)
+		return c, fmt.Errorf("unknown condition operator %s%s", display.Quote(op), hint)
 	}
 	if spec.family == famNull && (c.ifExists || c.set != setNone) {
-		return c, fmt.Errorf("condition operator %s: Null takes neither a ForAnyValue:/ForAllValues: prefix nor the IfExists suffix", quote(op))
+		return c, fmt.Errorf("condition operator %s: Null takes neither a ForAnyValue:/ForAllValues: prefix nor the IfExists suffix", display.Quote(op))
 	}
 	c.base, c.spec = name, spec
 	return c, nil
@@ -161,7 +163,7 @@ func (p *Policy) Compile() (*Compiled, error) {
 		}
 		cs := compiledStatement{index: i, sid: s.Sid, effect: s.Effect, principal: s.Principal, notPrincipal: s.NotPrincipal}
 		if s.Effect != "Allow" && s.Effect != "Deny" {
-			return nil, fail("Effect is %s; want \"Allow\" or \"Deny\" (case-sensitive)", quote(s.Effect))
+			return nil, fail("Effect is %s; want \"Allow\" or \"Deny\" (case-sensitive)", display.Quote(s.Effect))
 		}
 		switch {
 		case s.Principal == nil && s.NotPrincipal == nil:
@@ -189,14 +191,14 @@ func (p *Policy) Compile() (*Compiled, error) {
 			}
 			cc.Condition = cond
 			if len(cond.Values) == 0 {
-				return nil, fail("condition %s %s has no values", cond.Operator, quote(cond.Key))
+				return nil, fail("condition %s %s has no values", cond.Operator, display.Quote(cond.Key))
 			}
 			if cond.Key == "" {
 				return nil, fail("condition %s has an empty key", cond.Operator)
 			}
 			for _, v := range cond.Values {
 				if err := validateValue(cc.spec.family, v); err != nil {
-					return nil, fail("condition %s %s: value %s: %v", cond.Operator, quote(cond.Key), quote(v), err)
+					return nil, fail("condition %s %s: value %s: %v", cond.Operator, display.Quote(cond.Key), display.Quote(v), err)
 				}
 			}
 			cc.parts = valueVariables(p.Version, cc.spec.family, cond.Values)

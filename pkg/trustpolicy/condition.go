@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // condition evaluates one operator/key pair the way IAM does. IAM User
@@ -19,7 +21,7 @@ func (ev *evaluator) condition(c *compiledCond, effect string) ConditionResult {
 	cr := ConditionResult{Operator: c.Operator, Key: c.Key, Values: c.Values}
 	seen, claim, missingWhy := ev.lookup(c.Key)
 	cr.Seen = seen
-	label := quote(c.Key)
+	label := display.Quote(c.Key)
 	if claim != "" {
 		label = claim
 	}
@@ -47,9 +49,9 @@ func (ev *evaluator) nullCondition(cr *ConditionResult, c *compiledCond, effect,
 		cr.Reason = "Null false requires the key, but " + missingWhy
 		cr.Fix = nullFix(effect, ev.nullMissingFix(c, claim, label))
 	case wantPresent:
-		cr.Passed, cr.Reason = true, fmt.Sprintf("Null false: the token has %s %s", label, quoteList(seen))
+		cr.Passed, cr.Reason = true, fmt.Sprintf("Null false: the token has %s %s", label, display.QuoteList(seen))
 	default:
-		cr.Reason = fmt.Sprintf("Null true requires the key to be absent, but the token has %s %s", label, quoteList(seen))
+		cr.Reason = fmt.Sprintf("Null true requires the key to be absent, but the token has %s %s", label, display.QuoteList(seen))
 		cr.Fix = nullFix(effect, "use Null false, or drop this condition")
 	}
 }
@@ -89,9 +91,9 @@ type policyValue struct {
 
 func (pv policyValue) String() string {
 	if pv.pat.s == pv.raw {
-		return quote(pv.raw)
+		return display.Quote(pv.raw)
 	}
-	return fmt.Sprintf("%s (= %s)", quote(pv.raw), quote(pv.pat.s))
+	return fmt.Sprintf("%s (= %s)", display.Quote(pv.raw), display.Quote(pv.pat.s))
 }
 
 // policyValues substitutes policy variables into the condition's values.
@@ -124,13 +126,13 @@ func (ev *evaluator) valuesCondition(cr *ConditionResult, c *compiledCond, effec
 	describe := func(h hit) string {
 		switch {
 		case !c.spec.negated && h.ok:
-			return fmt.Sprintf("%s %s matches %s", label, quote(h.v), h.pv)
+			return fmt.Sprintf("%s %s matches %s", label, display.Quote(h.v), h.pv)
 		case !c.spec.negated:
-			return fmt.Sprintf("%s %s matches none of %s", label, quote(h.v), listValues(pvs))
+			return fmt.Sprintf("%s %s matches none of %s", label, display.Quote(h.v), listValues(pvs))
 		case h.ok:
-			return fmt.Sprintf("%s %s matches none of the excluded %s", label, quote(h.v), listValues(pvs))
+			return fmt.Sprintf("%s %s matches none of the excluded %s", label, display.Quote(h.v), listValues(pvs))
 		default:
-			return fmt.Sprintf("%s %s is excluded by %s", label, quote(h.v), h.pv)
+			return fmt.Sprintf("%s %s is excluded by %s", label, display.Quote(h.v), h.pv)
 		}
 	}
 	// Without a set prefix, a positive operator needs one matching value and
@@ -147,16 +149,16 @@ func (ev *evaluator) valuesCondition(cr *ConditionResult, c *compiledCond, effec
 	cr.Reason = describe(decisive)
 	switch {
 	case c.set == setAnyValue && len(seen) > 1:
-		cr.Reason = fmt.Sprintf("ForAnyValue: over %s: %s", quoteList(seen), cr.Reason)
+		cr.Reason = fmt.Sprintf("ForAnyValue: over %s: %s", display.QuoteList(seen), cr.Reason)
 	case c.set == setAllValues && len(seen) > 1:
-		cr.Reason = fmt.Sprintf("ForAllValues: over %s: %s", quoteList(seen), cr.Reason)
+		cr.Reason = fmt.Sprintf("ForAllValues: over %s: %s", display.QuoteList(seen), cr.Reason)
 	case c.set == setNone && len(seen) > 1:
 		cr.Reason = fmt.Sprintf("%s has %d values %s and the operator has no ForAnyValue:/ForAllValues: prefix, so %s must hold for %s value: %s",
-			label, len(seen), quoteList(seen), c.base, map[bool]string{true: "every", false: "some"}[c.spec.negated], cr.Reason)
+			label, len(seen), display.QuoteList(seen), c.base, map[bool]string{true: "every", false: "some"}[c.spec.negated], cr.Reason)
 	}
 	for _, pv := range pvs {
 		if !pv.ok {
-			cr.Reason += fmt.Sprintf("; policy value %s matches nothing: %s", quote(pv.raw), pv.note)
+			cr.Reason += fmt.Sprintf("; policy value %s matches nothing: %s", display.Quote(pv.raw), pv.note)
 		}
 	}
 	if !cr.Passed && effect == "Allow" {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Document is one trust policy found in an input, with the name a user
@@ -249,7 +251,7 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 		name = path
 	}
 	if len(role.AssumeRolePolicyDocument) == 0 || string(role.AssumeRolePolicyDocument) == "null" {
-		return Document{}, fmt.Errorf("invalid `aws iam get-role` output: role %s has no AssumeRolePolicyDocument", quote(name))
+		return Document{}, fmt.Errorf("invalid `aws iam get-role` output: role %s has no AssumeRolePolicyDocument", display.Quote(name))
 	}
 	body := []byte(role.AssumeRolePolicyDocument)
 	var s string
@@ -260,7 +262,7 @@ func parseRole(raw json.RawMessage, path string) (Document, error) {
 		if t := strings.TrimSpace(s); !strings.HasPrefix(t, "{") {
 			dec, err := url.QueryUnescape(t)
 			if err != nil {
-				return Document{}, fmt.Errorf("invalid role %s: AssumeRolePolicyDocument is neither JSON nor URL-encoded JSON: %w", quote(name), err)
+				return Document{}, fmt.Errorf("invalid role %s: AssumeRolePolicyDocument is neither JSON nor URL-encoded JSON: %w", display.Quote(name), err)
 			}
 			body = []byte(dec)
 		}
@@ -360,11 +362,11 @@ func parseTerraform(data []byte) ([]Document, []UnknownPolicy, error) {
 // the string there is exactly policy; -1 otherwise, so a line is never
 // guessed.
 func locateTerraform(data []byte, section, addr, policy string) int {
-	from := bytes.Index(data, []byte(jsonQuote(section)))
+	from := bytes.Index(data, []byte(display.JSON(section)))
 	if from < 0 {
 		return -1
 	}
-	addrText := []byte(jsonQuote(addr))
+	addrText := []byte(display.JSON(addr))
 	for {
 		i := bytes.Index(data[from:], addrText)
 		if i < 0 {
@@ -400,12 +402,7 @@ func afterKey(before []byte, key string) bool {
 	if !ok {
 		return false
 	}
-	return bytes.HasSuffix(bytes.TrimRight(b, " \t\r\n"), []byte(jsonQuote(key)))
-}
-
-func jsonQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	return bytes.HasSuffix(bytes.TrimRight(b, " \t\r\n"), []byte(display.JSON(key)))
 }
 
 // maxModuleDepth stops hostile input from recursing without bound; real

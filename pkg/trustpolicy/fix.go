@@ -3,6 +3,8 @@ package trustpolicy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Fixes that explain prints under a failing condition. A fix names the
@@ -31,9 +33,9 @@ func (ev *evaluator) missingFix(c *compiledCond, claim string) string {
 	case "environment":
 		return "the job has no environment; add `environment: NAME` to the job, or condition on sub instead"
 	case "sub", "aud":
-		return fmt.Sprintf("every GitHub token has %s; check the key is spelled %s", quote(claim), quote(ev.host+":"+claim))
+		return fmt.Sprintf("every GitHub token has %s; check the key is spelled %s", display.Quote(claim), display.Quote(ev.host+":"+claim))
 	}
-	return fmt.Sprintf("the token has no %s claim; condition on a claim it has (e.g. sub), or use %sIfExists if the claim is optional", quote(claim), c.base)
+	return fmt.Sprintf("the token has no %s claim; condition on a claim it has (e.g. sub), or use %sIfExists if the claim is optional", display.Quote(claim), c.base)
 }
 
 // nullMissingFix is missingFix for "Null": "false" on an absent key. Null
@@ -60,13 +62,13 @@ func (ev *evaluator) neverSetFix(c *compiledCond, claim string) (string, bool) {
 	prefix, rest, hasColon := cutLast(c.Key, ":")
 	switch {
 	case hasColon && looksLikeIssuer(prefix) && !strings.EqualFold(prefix, ev.host):
-		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", quote(ev.host+":"+rest)), true
+		return fmt.Sprintf("rename the key to %s to match the token's issuer (and check Principal.Federated names the same provider)", display.Quote(ev.host+":"+rest)), true
 	case claim == "":
 		if _, absent := requestKeyAbsence(c.Key); absent {
 			if sessionTagKey(strings.ToLower(c.Key)) {
-				return fmt.Sprintf("GitHub sends no session tags, so %s is never present in AssumeRoleWithWebIdentity from GitHub, whatever the job does; remove the condition", quote(c.Key)), true
+				return fmt.Sprintf("GitHub sends no session tags, so %s is never present in AssumeRoleWithWebIdentity from GitHub, whatever the job does; remove the condition", display.Quote(c.Key)), true
 			}
-			return fmt.Sprintf("AssumeRoleWithWebIdentity from GitHub never carries %s, whatever the job does; remove the condition", quote(c.Key)), true
+			return fmt.Sprintf("AssumeRoleWithWebIdentity from GitHub never carries %s, whatever the job does; remove the condition", display.Quote(c.Key)), true
 		}
 	case !claimIsKey(ev.host, claim):
 		return ev.keylessFix(claim), true
@@ -76,14 +78,14 @@ func (ev *evaluator) neverSetFix(c *compiledCond, claim string) (string, bool) {
 
 // keylessFix says what to use instead of a claim IAM makes no key of.
 func (ev *evaluator) keylessFix(claim string) string {
-	sub := quote(ev.host + ":sub")
+	sub := display.Quote(ev.host + ":sub")
 	switch strings.ToLower(claim) {
 	case "event_name":
 		return fmt.Sprintf("the event shows only in the subject: condition on %s (a pull_request job's sub ends in \":pull_request\")", sub)
 	case "head_ref", "base_ref":
 		return fmt.Sprintf("a pull request's branches are not condition keys; condition on %s (\"repo:OWNER/REPO:pull_request\")", sub)
 	case "ref_type":
-		return fmt.Sprintf("condition on %s instead (tags are \"refs/tags/NAME\", branches \"refs/heads/NAME\")", quote(ev.host+":ref"))
+		return fmt.Sprintf("condition on %s instead (tags are \"refs/tags/NAME\", branches \"refs/heads/NAME\")", display.Quote(ev.host+":ref"))
 	}
 	n := nearestKey(ev.host, claim)
 	if n == "" {
@@ -92,10 +94,10 @@ func (ev *evaluator) keylessFix(claim string) string {
 	_, nclaim, _ := cutLast(n, ":")
 	if v, _, ok := findKey(ev.req.Claims, nclaim); ok && nclaim != "sub" {
 		if vals := claimStrings(v); len(vals) == 1 {
-			return fmt.Sprintf("use the key %s instead (this token's value: %s)", quote(n), quote(vals[0]))
+			return fmt.Sprintf("use the key %s instead (this token's value: %s)", display.Quote(n), display.Quote(vals[0]))
 		}
 	}
-	return fmt.Sprintf("use the key %s instead", quote(n))
+	return fmt.Sprintf("use the key %s instead", display.Quote(n))
 }
 
 // valueFix suggests the nearest change that lets v through; pvs are the
@@ -106,23 +108,23 @@ func (ev *evaluator) valueFix(c *compiledCond, pvs []policyValue, claim, v strin
 		name = c.Key
 	}
 	if c.spec.negated {
-		return fmt.Sprintf("the token's %s is %s, which this condition excludes; remove it from the values if this token should pass", name, quote(v))
+		return fmt.Sprintf("the token's %s is %s, which this condition excludes; remove it from the values if this token should pass", name, display.Quote(v))
 	}
 	var notes []string
 	literalVars := false
 	for i, pv := range c.Values {
 		switch {
 		case c.hasVariables(i) && strings.Contains(pv, "${*}"):
-			notes = append(notes, fmt.Sprintf("in %s, ${*} stands for a literal \"*\", not a wildcard; write a bare * to match any characters", quote(pv)))
+			notes = append(notes, fmt.Sprintf("in %s, ${*} stands for a literal \"*\", not a wildcard; write a bare * to match any characters", display.Quote(pv)))
 		case c.hasVariables(i) && strings.Contains(pv, "${?}"):
-			notes = append(notes, fmt.Sprintf("in %s, ${?} stands for a literal \"?\", not a wildcard; write a bare ? to match one character", quote(pv)))
+			notes = append(notes, fmt.Sprintf("in %s, ${?} stands for a literal \"?\", not a wildcard; write a bare ? to match one character", display.Quote(pv)))
 		case !literalVars && varsAreLiteral(c, i):
 			literalVars = true
-			in := fmt.Sprintf("in Version %s", quote(c.version))
+			in := fmt.Sprintf("in Version %s", display.Quote(c.version))
 			if c.version == "" {
 				in = "without a Version element"
 			}
-			notes = append(notes, fmt.Sprintf("policy variables are literal text %s, so %s is compared as written; set \"Version\": %s to substitute them", in, quote(pv), quote(variablesVersion)))
+			notes = append(notes, fmt.Sprintf("policy variables are literal text %s, so %s is compared as written; set \"Version\": %s to substitute them", in, display.Quote(pv), display.Quote(variablesVersion)))
 		default:
 			continue
 		}
@@ -131,7 +133,7 @@ func (ev *evaluator) valueFix(c *compiledCond, pvs []policyValue, claim, v strin
 	if c.spec.family == famString || c.spec.family == famStringIgnoreCase {
 		for i, pv := range c.Values {
 			if !c.hasVariables(i) && strings.ContainsAny(pv, "*?") {
-				notes = append(notes, fmt.Sprintf("%s matches %s literally, so the star or question mark is not a wildcard (only StringLike has wildcards)", c.base, quote(pv)))
+				notes = append(notes, fmt.Sprintf("%s matches %s literally, so the star or question mark is not a wildcard (only StringLike has wildcards)", c.base, display.Quote(pv)))
 				break
 			}
 		}
@@ -139,14 +141,14 @@ func (ev *evaluator) valueFix(c *compiledCond, pvs []policyValue, claim, v strin
 	if c.spec.family == famString {
 		for _, pv := range c.Values {
 			if strings.EqualFold(pv, v) {
-				return fmt.Sprintf("the values differ only in case (token %s, policy %s) and StringEquals is case-sensitive; fix the case", quote(v), quote(pv))
+				return fmt.Sprintf("the values differ only in case (token %s, policy %s) and StringEquals is case-sensitive; fix the case", display.Quote(v), display.Quote(pv))
 			}
 		}
 	}
 	if c.spec.family == famStringLike {
 		for i, pv := range c.Values {
 			if !c.hasVariables(i) && !varsAreLiteral(c, i) && (strings.ContainsAny(pv, "^$[]()+\\") || strings.Contains(pv, ".*")) {
-				notes = append(notes, fmt.Sprintf("StringLike knows only * and ?, so %s is not a regular expression", quote(pv)))
+				notes = append(notes, fmt.Sprintf("StringLike knows only * and ?, so %s is not a regular expression", display.Quote(pv)))
 				break
 			}
 		}
@@ -156,11 +158,11 @@ func (ev *evaluator) valueFix(c *compiledCond, pvs []policyValue, claim, v strin
 		notes = append(notes, subjectFix(c, pvs, v)...)
 	case "aud":
 		if strings.HasPrefix(v, "https://github.com/") {
-			notes = append(notes, fmt.Sprintf("the token carries GitHub's default audience %s; request the audience %s (the action's audience input), or add %s", quote(v), quote(c.Values[0]), quote(v)))
+			notes = append(notes, fmt.Sprintf("the token carries GitHub's default audience %s; request the audience %s (the action's audience input), or add %s", display.Quote(v), display.Quote(c.Values[0]), display.Quote(v)))
 			return strings.Join(notes, "; ")
 		}
 	}
-	return strings.Join(append(notes, fmt.Sprintf("the token's %s is %s; add it to the values", name, quote(v))), "; ")
+	return strings.Join(append(notes, fmt.Sprintf("the token's %s is %s; add it to the values", name, display.Quote(v))), "; ")
 }
 
 // suggest returns the conditions that would let this token through in

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // GenerateOptions describe the GitHub contexts a role should trust.
@@ -76,7 +77,7 @@ func Generate(o GenerateOptions) (*Policy, error) {
 		if bad == "" {
 			bad = "contains a wildcard; name the exact audience"
 		}
-		return nil, fmt.Errorf("invalid --audience %s: %s", quote(o.Audience), bad)
+		return nil, fmt.Errorf("invalid --audience %s: %s", display.Quote(o.Audience), bad)
 	}
 	arn, err := providerFor(o, host)
 	if err != nil {
@@ -108,10 +109,10 @@ func Generate(o GenerateOptions) (*Policy, error) {
 	}
 	for _, e := range o.Environments {
 		if bad := badText(e); bad != "" {
-			return nil, fmt.Errorf("invalid --environment %s: %s", quote(e), bad)
+			return nil, fmt.Errorf("invalid --environment %s: %s", display.Quote(e), bad)
 		}
 		if strings.ContainsAny(e, "*?") {
-			return nil, fmt.Errorf("invalid --environment %s: environment names are matched exactly; list each environment", quote(e))
+			return nil, fmt.Errorf("invalid --environment %s: environment names are matched exactly; list each environment", display.Quote(e))
 		}
 		subjects = append(subjects, fmt.Sprintf("repo:%s:environment:%s", repo, e))
 	}
@@ -149,9 +150,9 @@ func pinRepository(o GenerateOptions, repo, host string) (string, []Condition, e
 		switch {
 		case id.v == "":
 		case immutable:
-			return "", nil, fmt.Errorf("invalid %s %s: --repo already gives the IDs (OWNER@ID/REPO@ID); give them one way", id.flag, quote(id.v))
+			return "", nil, fmt.Errorf("invalid %s %s: --repo already gives the IDs (OWNER@ID/REPO@ID); give them one way", id.flag, display.Quote(id.v))
 		case !validID(id.v):
-			return "", nil, fmt.Errorf("invalid %s %s: want the decimal ID, e.g. from `gh api repos/OWNER/REPO --jq .id,.owner.id`", id.flag, quote(id.v))
+			return "", nil, fmt.Errorf("invalid %s %s: want the decimal ID, e.g. from `gh api repos/OWNER/REPO --jq .id,.owner.id`", id.flag, display.Quote(id.v))
 		}
 	}
 	if immutable {
@@ -168,7 +169,7 @@ func pinRepository(o GenerateOptions, repo, host string) (string, []Condition, e
 		return repo, conds, nil
 	}
 	if o.OwnerID == "" {
-		return "", nil, fmt.Errorf("missing --owner-id: IAM has no repository_id condition key for issuer %s, so the subject must take the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID, which needs both IDs", quote(host))
+		return "", nil, fmt.Errorf("missing --owner-id: IAM has no repository_id condition key for issuer %s, so the subject must take the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID, which needs both IDs", display.Quote(host))
 	}
 	owner, name, _ := strings.Cut(repo, "/")
 	return owner + "@" + o.OwnerID + "/" + name + "@" + o.RepositoryID, nil, nil
@@ -177,7 +178,7 @@ func pinRepository(o GenerateOptions, repo, host string) (string, []Condition, e
 func validateRepo(r string) (string, error) {
 	owner, name, ok := strings.Cut(r, "/")
 	fail := func(why string) error {
-		return fmt.Errorf("invalid --repo %s: %s; want OWNER/REPO such as octo-org/octo-repo", quote(r), why)
+		return fmt.Errorf("invalid --repo %s: %s; want OWNER/REPO such as octo-org/octo-repo", display.Quote(r), why)
 	}
 	if r == "" {
 		return "", fmt.Errorf("missing --repo: give the repository as OWNER/REPO")
@@ -195,10 +196,10 @@ func validateRepo(r string) (string, error) {
 		return "", fail("the IDs after @ must be decimal numbers")
 	}
 	if !validOwner(on) {
-		return "", fail(fmt.Sprintf("owner %s is not a GitHub user or organisation name", quote(on)))
+		return "", fail(fmt.Sprintf("owner %s is not a GitHub user or organisation name", display.Quote(on)))
 	}
 	if !validRepo(rn) || rn == "." || rn == ".." {
-		return "", fail(fmt.Sprintf("repository name %s has characters GitHub does not allow", quote(rn)))
+		return "", fail(fmt.Sprintf("repository name %s has characters GitHub does not allow", display.Quote(rn)))
 	}
 	return r, nil
 }
@@ -206,7 +207,7 @@ func validateRepo(r string) (string, error) {
 func validateIssuer(iss string) error {
 	u, err := url.Parse(iss)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("invalid --issuer %s: want an https URL without query or fragment, such as %s", quote(iss), quote(DefaultIssuer))
+		return fmt.Errorf("invalid --issuer %s: want an https URL without query or fragment, such as %s", display.Quote(iss), display.Quote(DefaultIssuer))
 	}
 	return nil
 }
@@ -215,16 +216,16 @@ func providerFor(o GenerateOptions, host string) (string, error) {
 	if o.ProviderARN != "" {
 		a, ok := parseProviderARN(o.ProviderARN)
 		if !ok || !partRe.MatchString(a.partition) || !acctRe.MatchString(a.account) {
-			return "", fmt.Errorf("invalid --provider-arn %s: want arn:aws:iam::123456789012:oidc-provider/%s", quote(o.ProviderARN), host)
+			return "", fmt.Errorf("invalid --provider-arn %s: want arn:aws:iam::123456789012:oidc-provider/%s", display.Quote(o.ProviderARN), host)
 		}
 		if !sameIssuer(a.hostPath, host) {
-			return "", fmt.Errorf("invalid --provider-arn %s: it names issuer %s, but --issuer is %s; they must agree", quote(o.ProviderARN), quote(a.hostPath), quote(o.Issuer))
+			return "", fmt.Errorf("invalid --provider-arn %s: it names issuer %s, but --issuer is %s; they must agree", display.Quote(o.ProviderARN), display.Quote(a.hostPath), display.Quote(o.Issuer))
 		}
 		if o.Account != "" && o.Account != a.account {
-			return "", fmt.Errorf("invalid --account %s: --provider-arn names account %s; give one or make them agree", quote(o.Account), quote(a.account))
+			return "", fmt.Errorf("invalid --account %s: --provider-arn names account %s; give one or make them agree", display.Quote(o.Account), display.Quote(a.account))
 		}
 		if o.Partition != "" && o.Partition != a.partition {
-			return "", fmt.Errorf("invalid --partition %s: --provider-arn is in partition %s", quote(o.Partition), quote(a.partition))
+			return "", fmt.Errorf("invalid --partition %s: --provider-arn is in partition %s", display.Quote(o.Partition), display.Quote(a.partition))
 		}
 		return o.ProviderARN, nil
 	}
@@ -232,14 +233,14 @@ func providerFor(o GenerateOptions, host string) (string, error) {
 		return "", fmt.Errorf("missing --account or --provider-arn: give the 12-digit AWS account that holds the OIDC provider")
 	}
 	if !acctRe.MatchString(o.Account) {
-		return "", fmt.Errorf("invalid --account %s: want the 12-digit AWS account ID, e.g. 123456789012", quote(o.Account))
+		return "", fmt.Errorf("invalid --account %s: want the 12-digit AWS account ID, e.g. 123456789012", display.Quote(o.Account))
 	}
 	part := o.Partition
 	if part == "" {
 		part = DefaultPartition
 	}
 	if !partRe.MatchString(part) {
-		return "", fmt.Errorf("invalid --partition %s: want aws, aws-cn or aws-us-gov", quote(part))
+		return "", fmt.Errorf("invalid --partition %s: want aws, aws-cn or aws-us-gov", display.Quote(part))
 	}
 	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", part, o.Account, host), nil
 }
@@ -248,13 +249,13 @@ func providerFor(o GenerateOptions, host string) (string, error) {
 // are patterns here) and anything that would corrupt the subject.
 func validateRef(flag, v, refPrefix string) error {
 	if bad := badText(v); bad != "" {
-		return fmt.Errorf("invalid %s %s: %s", flag, quote(v), bad)
+		return fmt.Errorf("invalid %s %s: %s", flag, display.Quote(v), bad)
 	}
 	if strings.HasPrefix(v, "refs/") {
-		return fmt.Errorf("invalid %s %s: give the name without %s (it is added for you)", flag, quote(v), quote(refPrefix))
+		return fmt.Errorf("invalid %s %s: give the name without %s (it is added for you)", flag, display.Quote(v), display.Quote(refPrefix))
 	}
 	if strings.ContainsAny(v, " ~^:[\\") || strings.Contains(v, "..") || strings.HasPrefix(v, "/") || strings.HasSuffix(v, "/") || strings.HasSuffix(v, ".lock") {
-		return fmt.Errorf("invalid %s %s: not a valid git ref name (no spaces, ~ ^ : [ \\ or \"..\")", flag, quote(v))
+		return fmt.Errorf("invalid %s %s: not a valid git ref name (no spaces, ~ ^ : [ \\ or \"..\")", flag, display.Quote(v))
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package trustpolicy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Rule OIDC017: a subject or job_workflow_ref that any owner on GitHub can
@@ -31,18 +33,18 @@ func lintAnyOwner(r *reporter, f *stmtFacts) {
 	if id.claim == "job_workflow_ref" {
 		workflow, _, _ := strings.Cut(id.evidence, "@")
 		how = fmt.Sprintf("job_workflow_ref %s names the reusable workflow, not the repository that calls it: every repository allowed to call %s (any repository on GitHub when the workflow's repository is public) gets a token with this value, and nothing else here pins the caller",
-			quote(id.evidence), quote(workflow))
+			display.Quote(id.evidence), display.Quote(workflow))
 	} else if id.late {
 		how = fmt.Sprintf("sub pattern %s pins the caller only in a pair after a wildcard; a wildcard can stand for whole key:value pairs of a template the token's owner chooses, so that pin is not counted and the pattern is treated as open to any owner",
-			quote(id.evidence))
+			display.Quote(id.evidence))
 		r.report(how, "put the pinning pair first, before any wildcard (e.g. \"repository_owner_id:ID:environment:prod*\"), or "+pinFix(host), id.evidence)
 		return
 	} else if id.partial {
 		how = fmt.Sprintf("sub pattern %s does not pin the repository's owner: the subject template is chosen by each token's owner, so anyone can set include_claim_keys on their own repository to the keys the pattern names and run a job whose values match it",
-			quote(id.evidence))
+			display.Quote(id.evidence))
 	} else {
 		how = fmt.Sprintf("sub %s does not pin the repository's owner: the subject template is chosen by each token's owner, so anyone can set include_claim_keys to %s on their own repository and %s to get a matching token",
-			quote(id.evidence), templateOf(id.pairs), runWith(id.pairs))
+			display.Quote(id.evidence), templateOf(id.pairs), runWith(id.pairs))
 	}
 	r.report(how, pinFix(host), id.evidence)
 }
@@ -55,7 +57,7 @@ func templateOf(pairs []subjectPair) string {
 		if k == "pull_request" {
 			k = "context" // the default form's context for pull requests
 		}
-		keys = append(keys, quote(k))
+		keys = append(keys, display.Quote(k))
 	}
 	return "[" + strings.Join(keys, ", ") + "]"
 }
@@ -69,13 +71,13 @@ func runWith(pairs []subjectPair) string {
 			parts = append(parts, "open a pull request")
 		case "job_workflow_ref":
 			wf, _, _ := strings.Cut(p.value, "@")
-			parts = append(parts, fmt.Sprintf("call the reusable workflow %s (possible whenever its repository is public)", quote(wf)))
+			parts = append(parts, fmt.Sprintf("call the reusable workflow %s (possible whenever its repository is public)", display.Quote(wf)))
 		case "environment":
-			parts = append(parts, fmt.Sprintf("run a job in an environment named %s", quote(p.value)))
+			parts = append(parts, fmt.Sprintf("run a job in an environment named %s", display.Quote(p.value)))
 		case "ref":
-			parts = append(parts, fmt.Sprintf("run a workflow on %s", quote(p.value)))
+			parts = append(parts, fmt.Sprintf("run a workflow on %s", display.Quote(p.value)))
 		default:
-			parts = append(parts, fmt.Sprintf("run a job whose %s is %s", p.key, quote(p.value)))
+			parts = append(parts, fmt.Sprintf("run a job whose %s is %s", p.key, display.Quote(p.value)))
 		}
 	}
 	return strings.Join(parts, " and ")
@@ -87,7 +89,7 @@ func pinFix(host string) string {
 	const why = "; changing your own subject template protects nothing, because each token's owner chooses its own"
 	if ok, _ := ConditionKeyProvided(host, host+":repository_id"); ok {
 		return fmt.Sprintf("add StringEquals %s (or %s for every repository of one owner), or require the default form \"repo:OWNER/REPO:...\" in sub%s",
-			quote(host+":repository_id"), quote(host+":repository_owner_id"), why)
+			display.Quote(host+":repository_id"), display.Quote(host+":repository_owner_id"), why)
 	}
 	return "require the default form \"repo:OWNER/REPO:...\" in sub, or start it with \"repository_owner_id:ID:\" or \"repository_id:ID:\"" + why
 }

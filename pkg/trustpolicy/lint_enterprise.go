@@ -1,6 +1,10 @@
 package trustpolicy
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/org/oidc-aws-action/pkg/display"
+)
 
 // Rule OIDC019: an enterprise pinned, nothing narrower. Only the
 // enterprise's repositories can produce it, but every one of them can, as
@@ -17,9 +21,9 @@ func lintEnterpriseWide(r *reporter, f *stmtFacts) {
 	fix := "pin the repository as well: require \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\" in sub"
 	if is := f.issuers(); len(is) > 0 {
 		if ok, _ := ConditionKeyProvided(is[0], is[0]+":repository_id"); ok {
-			fix += fmt.Sprintf(", or add StringEquals %s", quote(is[0]+":repository_id"))
+			fix += fmt.Sprintf(", or add StringEquals %s", display.Quote(is[0]+":repository_id"))
 		}
 	}
-	r.report(fmt.Sprintf("%s value %s admits every repository of one enterprise: anyone who can create or push to a repository in any of its organisations can assume this role", id.claim, quote(id.evidence)),
+	r.report(fmt.Sprintf("%s value %s admits every repository of one enterprise: anyone who can create or push to a repository in any of its organisations can assume this role", id.claim, display.Quote(id.evidence)),
 		fix, id.evidence)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Rule OIDC016: a condition on a key IAM does not put in the request of a
@@ -108,13 +110,13 @@ func (f *stmtFacts) neverMatches() bool {
 
 func lintAbsentKey(r *reporter, f *stmtFacts) {
 	for _, a := range f.absentKeys() {
-		fix := fmt.Sprintf("remove the condition on %s", quote(a.c.Key))
+		fix := fmt.Sprintf("remove the condition on %s", display.Quote(a.c.Key))
 		if a.nearest != "" {
-			fix = fmt.Sprintf("condition on %s instead, which IAM provides", quote(a.nearest))
+			fix = fmt.Sprintf("condition on %s instead, which IAM provides", display.Quote(a.nearest))
 		} else if a.c.claim != "" {
 			fix += ", or express it as a sub pattern"
 		}
-		what := fmt.Sprintf("IAM has no condition key %s for this issuer, so %s never sees the token's value", quote(a.c.Key), a.c.Operator)
+		what := fmt.Sprintf("IAM has no condition key %s for this issuer, so %s never sees the token's value", display.Quote(a.c.Key), a.c.Operator)
 		switch {
 		case f.allow && !a.result:
 			r.reportAs(SeverityError, what+" and is always false: this statement never lets anyone in", fix, a.c.Key)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // lintRules is the one table of lint rules: ID, default severity, summary,
@@ -116,7 +118,7 @@ func lintNoSubject(r *reporter, f *stmtFacts) {
 		return
 	}
 	r.report("no condition on sub or job_workflow_ref: any GitHub Actions workflow, in any repository, can assume this role",
-		fmt.Sprintf("add StringEquals %s: \"repo:OWNER/REPO:ref:refs/heads/main\" (or run `oidc-aws policy generate`)", quote(hostFor(f.providers)+":sub")), "")
+		fmt.Sprintf("add StringEquals %s: \"repo:OWNER/REPO:ref:refs/heads/main\" (or run `oidc-aws policy generate`)", display.Quote(hostFor(f.providers)+":sub")), "")
 }
 
 func lintAnyRepository(r *reporter, f *stmtFacts) {
@@ -124,7 +126,7 @@ func lintAnyRepository(r *reporter, f *stmtFacts) {
 		return
 	}
 	if id := f.subjectScope(); id.ok && id.level == scopeAnyRepo {
-		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", id.claim, quote(id.evidence)),
+		r.report(fmt.Sprintf("%s pattern %s admits every repository on GitHub: any workflow anywhere, including an attacker's, can assume this role", id.claim, display.Quote(id.evidence)),
 			"name the repository, e.g. StringEquals \"repo:OWNER/REPO:ref:refs/heads/main\"", id.evidence)
 	}
 }
@@ -134,7 +136,7 @@ func lintOwnerWide(r *reporter, f *stmtFacts) {
 		return
 	}
 	if id := f.subjectScope(); id.ok && id.level == scopeOwner {
-		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", id.claim, quote(id.evidence)),
+		r.report(fmt.Sprintf("%s value %s admits every repository of one owner: anyone who can create or push to any of its repositories can assume this role", id.claim, display.Quote(id.evidence)),
 			"list the repositories that need the role, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"", id.evidence)
 	}
 }
@@ -144,7 +146,7 @@ func lintAnyContext(r *reporter, f *stmtFacts) {
 		return
 	}
 	if id := f.subjectScope(); id.ok && id.level == scopeRepo {
-		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", id.claim, quote(id.evidence)),
+		r.report(fmt.Sprintf("%s value %s admits every branch, tag, environment and pull request of the repository: anyone who can push a branch can assume this role", id.claim, display.Quote(id.evidence)),
 			"name the context, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\" or \"repo:OWNER/REPO:environment:production\"", id.evidence)
 	}
 }
@@ -162,7 +164,7 @@ func lintWildcardUnderEquals(r *reporter, f *stmtFacts) {
 				continue
 			}
 			sev := SeverityWarning
-			msg := fmt.Sprintf("%s matches %s literally (\"*\" and \"?\" are not wildcards here)", c.Operator, quote(v))
+			msg := fmt.Sprintf("%s matches %s literally (\"*\" and \"?\" are not wildcards here)", c.Operator, display.Quote(v))
 			if f.allow && !c.cc.spec.negated {
 				sev = SeverityError
 				msg += ", so no real token matches and this statement probably never applies"
@@ -176,8 +178,8 @@ func lintWildcardUnderEquals(r *reporter, f *stmtFacts) {
 func lintForAllValues(r *reporter, f *stmtFacts) {
 	for _, c := range f.conds {
 		if f.allow && c.cc.set == setAllValues && !c.cc.spec.negated && !hasNullFalse(f.conds, c.Key) {
-			r.report(fmt.Sprintf("%s on %s is true when the token has no such claim, so it does not require it", c.Operator, quote(c.Key)),
-				fmt.Sprintf("use %s, or add \"Null\": {%s: \"false\"}", strings.Replace(c.Operator, "ForAllValues:", "ForAnyValue:", 1), quote(c.Key)), c.Key)
+			r.report(fmt.Sprintf("%s on %s is true when the token has no such claim, so it does not require it", c.Operator, display.Quote(c.Key)),
+				fmt.Sprintf("use %s, or add \"Null\": {%s: \"false\"}", strings.Replace(c.Operator, "ForAllValues:", "ForAnyValue:", 1), display.Quote(c.Key)), c.Key)
 		}
 	}
 }
@@ -192,7 +194,7 @@ func lintNoAudience(r *reporter, f *stmtFacts) {
 		}
 	}
 	r.report("no condition on aud: IAM only checks the audience against the provider's client ID list, shared by every role that trusts it",
-		fmt.Sprintf("add StringEquals %s: \"sts.amazonaws.com\"", quote(hostFor(f.providers)+":aud")), "")
+		fmt.Sprintf("add StringEquals %s: \"sts.amazonaws.com\"", display.Quote(hostFor(f.providers)+":aud")), "")
 }
 
 func lintWildcardAudience(r *reporter, f *stmtFacts) {
@@ -205,7 +207,7 @@ func lintWildcardAudience(r *reporter, f *stmtFacts) {
 		}
 		for _, v := range c.Values {
 			if strings.Trim(v, "*?") == "" {
-				r.report(fmt.Sprintf("aud pattern %s accepts every audience", quote(v)), "use StringEquals with the audience the workflow requests, usually \"sts.amazonaws.com\"", v)
+				r.report(fmt.Sprintf("aud pattern %s accepts every audience", display.Quote(v)), "use StringEquals with the audience the workflow requests, usually \"sts.amazonaws.com\"", v)
 				break
 			}
 		}
@@ -232,8 +234,8 @@ func lintOtherIssuerKey(r *reporter, f *stmtFacts) {
 			outcome = "always passes"
 		}
 		r.report(fmt.Sprintf("condition key %s is for issuer %s, but Principal.Federated trusts %s; IAM never sets the key, so the condition %s",
-			quote(c.Key), quote(c.prefix), quoteList(f.providers), outcome),
-			fmt.Sprintf("rename the key to %s, or point Principal.Federated at the provider for %s", quote(f.providers[0]+":"+claim), quote(c.prefix)), c.Key)
+			display.Quote(c.Key), display.Quote(c.prefix), display.QuoteList(f.providers), outcome),
+			fmt.Sprintf("rename the key to %s, or point Principal.Federated at the provider for %s", display.Quote(f.providers[0]+":"+claim), display.Quote(c.prefix)), c.Key)
 	}
 }
 
@@ -255,9 +257,9 @@ func lintNameOnlySubject(r *reporter, f *stmtFacts) {
 		if v, ok := firstNameOnlySubject(c.Values); ok {
 			fix := "use the immutable form \"repo:OWNER@OWNER_ID/REPO@REPO_ID:...\""
 			if ok, _ := ConditionKeyProvided(c.prefix, c.prefix+":repository_id"); ok {
-				fix += fmt.Sprintf(", or add StringEquals %s", quote(c.prefix+":repository_id"))
+				fix += fmt.Sprintf(", or add StringEquals %s", display.Quote(c.prefix+":repository_id"))
 			}
-			r.report(fmt.Sprintf("sub %s names the repository by name; after a rename or transfer, a new repository with the old name would get the same subject", quote(v)),
+			r.report(fmt.Sprintf("sub %s names the repository by name; after a rename or transfer, a new repository with the old name would get the same subject", display.Quote(v)),
 				fix+" (`oidc-aws policy generate --repository-id ID` writes it)", v)
 			return
 		}
@@ -289,7 +291,7 @@ func lintRegexInLike(r *reporter, f *stmtFacts) {
 		}
 		for _, v := range c.Values {
 			if lit := literalText(f.version, v); strings.ContainsAny(lit, "^$[]()+\\") || strings.Contains(lit, ".*") {
-				r.report(fmt.Sprintf("StringLike pattern %s looks like a regular expression, but only * and ? are special", quote(v)), "rewrite the pattern with * (any characters) and ? (one character)", v)
+				r.report(fmt.Sprintf("StringLike pattern %s looks like a regular expression, but only * and ? are special", display.Quote(v)), "rewrite the pattern with * (any characters) and ? (one character)", v)
 				break
 			}
 		}

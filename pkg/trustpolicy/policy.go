@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Policy is one IAM policy document. Field order and the order of
@@ -59,25 +60,19 @@ type Condition struct {
 // Sid, quoted, when it has one.
 func statementLabel(index int, sid string) string {
 	if sid != "" {
-		return fmt.Sprintf("#%d %s", index+1, quote(sid))
+		return fmt.Sprintf("#%d %s", index+1, display.Quote(sid))
 	}
 	return fmt.Sprintf("#%d", index+1)
 }
-
-// quote renders any value taken from a policy or a token. strconv.Quote
-// escapes CR, LF and every other non-printable rune (U+2028 included), so a
-// printed value can never start a new line in a CI log, where "::" at the
-// start of a line is a workflow command.
-func quote(s string) string { return strconv.Quote(s) }
 
 // pathKey shows a key taken from the input in an error's path: bare when
 // that is unambiguous (every known element and operator), quoted
 // otherwise, as lint shows file names, so a key cannot break the line.
 func pathKey(k string) string {
-	if q := quote(k); k != "" && q[1:len(q)-1] == k && !strings.ContainsAny(k, " .[]()\"") {
+	if q := display.Quote(k); k != "" && q[1:len(q)-1] == k && !strings.ContainsAny(k, " .[]()\"") {
 		return k
 	}
-	return quote(k)
+	return display.Quote(k)
 }
 
 // MaxInputBytes bounds the inputs we agree to parse. Trust policies are
@@ -101,7 +96,7 @@ func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString("invalid policy")
 	if e.Document != "" && e.Document != "policy" {
-		b.WriteString(" " + quote(e.Document))
+		b.WriteString(" " + display.Quote(e.Document))
 	}
 	if e.Path != "" {
 		b.WriteString(" at " + e.Path)
@@ -119,7 +114,7 @@ func Parse(data []byte) (*Policy, error) {
 	if len(docs) != 1 {
 		names := make([]string, len(docs))
 		for i, d := range docs {
-			names[i] = quote(d.Name)
+			names[i] = display.Quote(d.Name)
 		}
 		return nil, fmt.Errorf("invalid policy: the input holds %d policies (%s), not exactly one", len(docs), strings.Join(names, ", "))
 	}
@@ -164,7 +159,7 @@ func parsePolicyJSON(data []byte, docName string) (*Policy, error) {
 				p.Statements = append(p.Statements, *st)
 			}
 		default:
-			return nil, fail(f.key, "unknown policy element %s%s (IAM knows Version, Id, Statement)", quote(f.key), didYouMean(f.key, "Version", "Id", "Statement"))
+			return nil, fail(f.key, "unknown policy element %s%s (IAM knows Version, Id, Statement)", display.Quote(f.key), didYouMean(f.key, "Version", "Id", "Statement"))
 		}
 	}
 	if !sawStatement {
@@ -192,7 +187,7 @@ func parseStatement(data []byte, path, docName string) (*Statement, error) {
 			if err := json.Unmarshal(f.val, &st.Sid); err != nil {
 				return nil, fail("Sid", "want a string")
 			}
-			path = fmt.Sprintf("%s (Sid %s)", path, quote(st.Sid))
+			path = fmt.Sprintf("%s (Sid %s)", path, display.Quote(st.Sid))
 		}
 	}
 	for _, f := range fields {
@@ -225,7 +220,7 @@ func parseStatement(data []byte, path, docName string) (*Statement, error) {
 		case "Condition":
 			st.Conditions, err = parseConditions(f.val)
 		default:
-			return nil, fail(f.key, "unknown statement element %s%s", quote(f.key),
+			return nil, fail(f.key, "unknown statement element %s%s", display.Quote(f.key),
 				didYouMean(f.key, "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"))
 		}
 		if err != nil {
@@ -239,7 +234,7 @@ func parsePrincipal(data []byte) (*Principal, error) {
 	var s string
 	if json.Unmarshal(data, &s) == nil {
 		if s != "*" {
-			return nil, fmt.Errorf("string principal %s: only \"*\" may be a bare string; use {\"Federated\": ...}", quote(s))
+			return nil, fmt.Errorf("string principal %s: only \"*\" may be a bare string; use {\"Federated\": ...}", display.Quote(s))
 		}
 		return &Principal{Wildcard: true}, nil
 	}
@@ -263,7 +258,7 @@ func parsePrincipal(data []byte) (*Principal, error) {
 		case "CanonicalUser":
 			p.CanonicalUser = append(p.CanonicalUser, vals...)
 		default:
-			return nil, fmt.Errorf("unknown principal type %s%s", quote(f.key), didYouMean(f.key, "AWS", "Federated", "Service", "CanonicalUser"))
+			return nil, fmt.Errorf("unknown principal type %s%s", display.Quote(f.key), didYouMean(f.key, "AWS", "Federated", "Service", "CanonicalUser"))
 		}
 	}
 	return p, nil
@@ -278,12 +273,12 @@ func parseConditions(data []byte) ([]Condition, error) {
 	for _, op := range ops {
 		keys, err := objectFields(op.val)
 		if err != nil {
-			return nil, fmt.Errorf("%s: want an object of condition keys: %v", quote(op.key), err)
+			return nil, fmt.Errorf("%s: want an object of condition keys: %v", display.Quote(op.key), err)
 		}
 		for _, k := range keys {
 			vals, err := conditionValues(k.val)
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: %v", pathKey(op.key), quote(k.key), err)
+				return nil, fmt.Errorf("%s %s: %v", pathKey(op.key), display.Quote(k.key), err)
 			}
 			out = append(out, Condition{Operator: op.key, Key: k.key, Values: vals})
 		}
@@ -374,10 +369,10 @@ func objectFields(data []byte) ([]field, error) {
 		key := tok.(string) // object keys are always strings
 		var raw json.RawMessage
 		if err := d.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("invalid JSON after key %s: %v", quote(key), err)
+			return nil, fmt.Errorf("invalid JSON after key %s: %v", display.Quote(key), err)
 		}
 		if seen[key] {
-			return nil, fmt.Errorf("duplicate key %s", quote(key))
+			return nil, fmt.Errorf("duplicate key %s", display.Quote(key))
 		}
 		seen[key] = true
 		out = append(out, field{key, raw})
@@ -442,7 +437,7 @@ func jsonKind(v any) string {
 func didYouMean(got string, known ...string) string {
 	for _, k := range known {
 		if strings.EqualFold(got, k) {
-			return fmt.Sprintf("; did you mean %s? (names are case-sensitive)", quote(k))
+			return fmt.Sprintf("; did you mean %s? (names are case-sensitive)", display.Quote(k))
 		}
 	}
 	return ""

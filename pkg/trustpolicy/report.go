@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // WriteText prints the decision and one line per statement, principal,
@@ -15,7 +17,7 @@ import (
 func (r *Result) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "decision: %s\n", oneLine(r.Decision))
-	fmt.Fprintf(bw, "request: action %s, issuer %s\n", quote(r.Action), quote(r.Issuer))
+	fmt.Fprintf(bw, "request: action %s, issuer %s\n", display.Quote(r.Action), display.Quote(r.Issuer))
 	for _, s := range r.Statements {
 		var state string
 		switch {
@@ -32,7 +34,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		writeVerdict(bw, "principal", s.Principal, s.Effect)
 		writeVerdict(bw, "action", s.Action, s.Effect)
 		for _, c := range s.Conditions {
-			fmt.Fprintf(bw, "  %s %s %s: %s\n", passFail(c.Passed), oneLine(c.Operator), quote(c.Key), oneLine(c.Reason))
+			fmt.Fprintf(bw, "  %s %s %s: %s\n", passFail(c.Passed), oneLine(c.Operator), display.Quote(c.Key), oneLine(c.Reason))
 			if c.Fix != "" && (!c.Passed || (s.Matched && s.Effect == "Deny")) {
 				fmt.Fprintf(bw, "       fix: %s\n", oneLine(c.Fix))
 			}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // UnknownPolicy is a role whose trust policy a terraform plan leaves
@@ -37,7 +39,7 @@ func noKnownPolicy(unknown []UnknownPolicy) error {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s is unknown until apply (%s)", quote(u.Name), u.Why)
+		fmt.Fprintf(&b, "%s is unknown until apply (%s)", display.Quote(u.Name), u.Why)
 	}
 	b.WriteString("; build the provider ARN from data.aws_caller_identity and the issuer URL so the policy is known at plan time, or use the plan of a later run")
 	return errors.New(b.String())
@@ -194,7 +196,7 @@ func (t *tracer) follow(expr json.RawMessage, depth int) {
 				continue
 			}
 			t.seen[addr] = true
-			t.via = append(t.via, quote(addr))
+			t.via = append(t.via, display.Quote(addr))
 			if e, ok := t.mod.expressions(addr); ok {
 				t.follow(e, depth+1)
 			}
@@ -211,9 +213,9 @@ func (t *tracer) follow(expr json.RawMessage, depth int) {
 			if c := t.change(addr); c != nil {
 				switch {
 				case slices.Contains(c.Change.Actions, "create"):
-					t.causes = append(t.causes, quote(strings.TrimSuffix(addr+"."+attr, "."))+", which this plan creates")
+					t.causes = append(t.causes, display.Quote(strings.TrimSuffix(addr+"."+attr, "."))+", which this plan creates")
 				case attr != "" && string(bytes.TrimSpace(c.Change.AfterUnknown[attr])) == "true":
-					t.causes = append(t.causes, quote(addr+"."+attr)+", known only after apply")
+					t.causes = append(t.causes, display.Quote(addr+"."+attr)+", known only after apply")
 				}
 			}
 		}
@@ -277,7 +279,7 @@ func locateChange(data []byte, addr string) int {
 	if from < 0 {
 		return -1
 	}
-	addrText := []byte(jsonQuote(addr))
+	addrText := []byte(display.JSON(addr))
 	for {
 		i := bytes.Index(data[from:], addrText)
 		if i < 0 {

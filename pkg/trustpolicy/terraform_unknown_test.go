@@ -3,6 +3,8 @@ package trustpolicy
 import (
 	"strings"
 	"testing"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Terraform's JSON output format: planned_values leaves out values known
@@ -52,7 +54,7 @@ func TestUnknownPolicies(t *testing.T) {
 			// ParseDocuments still refuses a file with nothing to check, and
 			// says which role and why.
 			_, err = ParseDocuments([]byte(tt.plan))
-			if err == nil || !strings.Contains(err.Error(), quote(tt.want[0].Name)+" is unknown until apply ("+tt.want[0].Why+")") {
+			if err == nil || !strings.Contains(err.Error(), display.Quote(tt.want[0].Name)+" is unknown until apply ("+tt.want[0].Why+")") {
 				t.Errorf("ParseDocuments error = %v, want it to name the role and why", err)
 			}
 			if fs := LintUnknown(&in.Unknown[0]); len(fs) != 1 || fs[0].ID != "OIDC020" || fs[0].Severity != SeverityInfo || !strings.Contains(fs[0].Message, tt.want[0].Why) {
