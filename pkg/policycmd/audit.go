@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/permissions"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
@@ -317,7 +318,7 @@ func writeAuditText(w io.Writer, rep auditReport) error {
 	}
 	for _, p := range rep.providers {
 		fmt.Fprintf(&b, "provider %s in %s\n", quoteText(p.URL), displayPath(p.File))
-		fmt.Fprintf(&b, "  client IDs: %s\n", oneLine(quoteList(p.ClientIDs)))
+		fmt.Fprintf(&b, "  client IDs: %s\n", oneLine(display.QuoteList(p.ClientIDs)))
 		for _, f := range p.Findings {
 			counts[f.Severity]++
 			fmt.Fprintf(&b, "  %s %s: %s\n", f.Severity, f.ID, oneLine(f.Message))

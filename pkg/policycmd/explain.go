@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -161,7 +162,7 @@ func settleIssuer(c *claims.Claims, flagIssuer string) error {
 // when one allows the token (and STS would accept the token at all).
 func explainDocuments(docs []trustpolicy.Document, t *explainToken, o explainOptions, stdout, stderr io.Writer) int {
 	tok := t.claims
-	fmt.Fprintf(stdout, "%s: iss %s, sub %s, aud %s\n", t.source, strconv.Quote(tok.Issuer), strconv.Quote(tok.Subject), quoteList(tok.Audience))
+	fmt.Fprintf(stdout, "%s: iss %s, sub %s, aud %s\n", t.source, strconv.Quote(tok.Issuer), strconv.Quote(tok.Subject), display.QuoteList(tok.Audience))
 	if t.expired != "" {
 		fmt.Fprintf(stdout, "token: EXPIRED: %s\n", t.expired)
 	}

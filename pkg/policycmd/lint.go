@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/permissions"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
@@ -487,7 +488,7 @@ func findOffset(data []byte, d trustpolicy.Document, f trustpolicy.Finding) int 
 		end = d.StatementOffsets[f.Index+1]
 	}
 	if f.Evidence != "" && start <= end && end <= len(data) {
-		if i := bytes.Index(data[start:end], []byte(jsonQuote(f.Evidence))); i >= 0 {
+		if i := bytes.Index(data[start:end], []byte(display.JSON(f.Evidence))); i >= 0 {
 			return start + i
 		}
 	}
@@ -515,9 +516,4 @@ func (idx lineIndex) line(off int) int {
 		return 0
 	}
 	return 1 + sort.SearchInts(idx, off)
-}
-
-func jsonQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

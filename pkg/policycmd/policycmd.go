@@ -129,11 +129,3 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	_, _ = stdout.Write(out)
 	return ExitOK
 }
-
-func quoteList(vals []string) string {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = strconv.Quote(v)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
