@@ -15,10 +15,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/org/oidc-aws-action/pkg/claims"
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -83,39 +83,39 @@ func Explain(in Input) []Finding {
 	host := c.IssuerHost()
 
 	if strings.Contains(msg, "no openidconnect provider found") {
-		add(causeMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", q(iss), q(audience(c)), ProviderARN(c, in.Partition, in.Account))
+		add(causeMissingProvider, "The account has no IAM OIDC provider for the issuer %s. Create one with that exact URL and client ID %s, so that its ARN is %s (see the README's AWS setup).", display.Quote(iss), display.Quote(audience(c)), ProviderARN(c, in.Partition, in.Account))
 	}
 	if strings.Contains(msg, "audience") || (len(c.Audience) > 0 && !contains(c.Audience, defaultAudience)) {
 		// Suggest the default audience only to a job that asked for another:
 		// telling a job to request what it already has changes nothing.
 		if contains(c.Audience, defaultAudience) {
-			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it.", q(strings.Join(c.Audience, ",")), q(host+":aud"))
+			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it.", display.Quote(strings.Join(c.Audience, ",")), display.Quote(host+":aud"))
 		} else {
-			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", q(strings.Join(c.Audience, ",")), q(host+":aud"), q(defaultAudience))
+			add(causeAudience, "The token's audience is %s. The IAM OIDC provider must list it as a client ID, and a condition on %s must allow it; or request %s with the `audience` input.", display.Quote(strings.Join(c.Audience, ",")), display.Quote(host+":aud"), display.Quote(defaultAudience))
 		}
 	}
 	if iss != "" && iss != defaultIssuer {
 		switch {
 		case strings.HasPrefix(iss, defaultIssuer+"/"):
-			add(causeIssuer, "The token comes from your enterprise's custom issuer %s. The IAM OIDC provider must be for that exact URL, and condition keys start with %s (not token.actions.githubusercontent.com:).", q(iss), q(host+":"))
+			add(causeIssuer, "The token comes from your enterprise's custom issuer %s. The IAM OIDC provider must be for that exact URL, and condition keys start with %s (not token.actions.githubusercontent.com:).", display.Quote(iss), display.Quote(host+":"))
 		case strings.HasSuffix(iss, "/_services/token"):
-			add(causeIssuer, "The token comes from GitHub Enterprise Server (%s). The IAM OIDC provider must be for that URL, AWS must reach it, and condition keys start with %s.", q(iss), q(host+":"))
+			add(causeIssuer, "The token comes from GitHub Enterprise Server (%s). The IAM OIDC provider must be for that URL, AWS must reach it, and condition keys start with %s.", display.Quote(iss), display.Quote(host+":"))
 		default:
-			add(causeIssuer, "The token's issuer is %s, not %s. The IAM OIDC provider must be for this issuer, and condition keys start with %s.", q(iss), q(defaultIssuer), q(host+":"))
+			add(causeIssuer, "The token's issuer is %s, not %s. The IAM OIDC provider must be for this issuer, and condition keys start with %s.", display.Quote(iss), display.Quote(defaultIssuer), display.Quote(host+":"))
 		}
 	}
 	sub := c.Subject
 	switch {
 	case immutableRe.MatchString(sub):
-		add(causeImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", q(sub), inLine(c.String("repository_owner")), inLine(repoName(c)))
+		add(causeImmutableSubject, "This repository uses GitHub's immutable subject format (%s): owner and repository carry their numeric IDs. A trust policy written as repo:%s/%s:… does not match it; write the subject with the IDs, as in the block below.", display.Quote(sub), inLine(c.String("repository_owner")), inLine(repoName(c)))
 	case sub != "" && !standardRe.MatchString(sub):
-		add(causeCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", q(sub))
+		add(causeCustomSubject, "The subject %s does not have the default shape repo:OWNER/REPO:CONTEXT, so the repository or organization has a customised subject template. The trust policy must match the custom form exactly.", display.Quote(sub))
 	}
 	if strings.HasSuffix(sub, ":pull_request") {
-		add(causePullRequest, "This job runs for a pull request, so its subject is %s, not a branch ref. A policy pinned to refs/heads/… does not admit it. Allow that exact subject only if pull-request jobs should have this role.", q(sub))
+		add(causePullRequest, "This job runs for a pull request, so its subject is %s, not a branch ref. A policy pinned to refs/heads/… does not admit it. Allow that exact subject only if pull-request jobs should have this role.", display.Quote(sub))
 	}
 	if env := c.String("environment"); env != "" && strings.Contains(sub, ":environment:") {
-		add(causeEnvironment, "This job uses the environment %s, so its subject is %s: the environment replaces the branch in the subject. A policy pinned to a branch does not admit it; pin the environment instead.", q(env), q(sub))
+		add(causeEnvironment, "This job uses the environment %s, so its subject is %s: the environment replaces the branch in the subject. A policy pinned to a branch does not admit it; pin the environment instead.", display.Quote(env), display.Quote(sub))
 	}
 	if in.Code == "ExpiredTokenException" || strings.Contains(msg, "expired") {
 		add(causeExpired, "The token expired before STS saw it (it expires at %s). Check the runner's clock, and that the step does not wait long after fetching the token.", c.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
@@ -195,9 +195,6 @@ func dedent(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// q quotes a claim value: escaped, so it cannot break a log line.
-func q(s string) string { return strconv.Quote(s) }
-
-// inLine escapes a claim value shown inside other text, as q does, without
-// the quotes.
-func inLine(s string) string { s = strconv.Quote(s); return s[1 : len(s)-1] }
+// inLine escapes a claim value shown inside other text, as display.Quote
+// does, without the quotes.
+func inLine(s string) string { s = display.Quote(s); return s[1 : len(s)-1] }
