@@ -90,12 +90,12 @@ func fixOf(err error) string {
 }
 
 // DefaultBackoff and DefaultThrottleBackoff are the retry shapes for STS,
-// both full jitter. A blip (5xx, a dropped
-// connection) should cost about a second. Throttling is different: it hits
-// a whole job matrix at once, and waits that start short just send the
-// matrix back into the limit. Starting at 3 s and capping at 8 s kept 256
-// jobs against 32 req/s at 2.5 STS requests per job and 1.35x the ideal
-// time, where 1 s/20 s needed 3.4 and 2.5x (pkg/reliability, TestLoad).
+// both full jitter. A blip (5xx, a dropped connection) should cost little.
+// Throttling is different: it hits a whole job matrix at once, and waits
+// that start short just send the matrix back into the limit, so it starts
+// longer and caps lower. The load test in pkg/internal/reliability
+// (TestLoad, and TestLoadRetryShape to try another shape) measures both;
+// CONTRIBUTING's "A job matrix under throttling" has its figures.
 var (
 	DefaultBackoff         = retry.Backoff{Base: time.Second, Cap: 20 * time.Second}
 	DefaultThrottleBackoff = retry.Backoff{Base: 3 * time.Second, Cap: 8 * time.Second}
