@@ -4,9 +4,9 @@
 // roots of its own, so a runner's bundle or SSL_CERT_FILE still wins.
 //
 // They are registered on first need (Use) rather than at start-up, as the
-// fallback package's own init would: parsing them takes about 1.3 ms, a
-// quarter of a credential-process run that answers from its cache and makes
-// no TLS connection at all.
+// fallback package's own init would: parsing them is a large part of a
+// credential-process run that answers from its cache and makes no TLS
+// connection at all.
 package caroots
 
 import (

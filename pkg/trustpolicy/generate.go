@@ -37,8 +37,8 @@ const (
 )
 
 // Lengths are checked apart from the patterns: RE2 compiles a counted
-// repetition into one state per count, at every start of the binary, and
-// these three cost about 0.3 ms of each run that way.
+// repetition into one state per count, at every start of the binary, which
+// every run would pay for.
 var (
 	// GitHub owner names: alphanumerics and hyphens, at most 39.
 	ownerRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
