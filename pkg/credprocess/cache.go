@@ -62,7 +62,8 @@ func lastResort(lifetime time.Duration) time.Duration {
 	return max(0, min(75*time.Second, lifetime/16))
 }
 
-// maxCacheBytes bounds a cache file read; an entry is about 2 KiB.
+// maxCacheBytes bounds a cache file read, far above what one entry (one set
+// of credentials and its times) needs.
 const maxCacheBytes = 64 << 10
 
 // entry is one cached set of credentials. Issued is when this machine got

@@ -163,7 +163,7 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 var refreshClearedVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"}
 
-// maxHelperBytes bounds the copy of this binary (about 10 MB).
+// maxHelperBytes bounds the copy of this binary, with room for it to grow.
 const maxHelperBytes = 64 << 20
 
 // installHelper copies the running binary to dst, through a temporary file
