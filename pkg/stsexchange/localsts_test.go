@@ -13,9 +13,9 @@ import (
 	"github.com/org/oidc-aws-action/pkg/internal/localsts"
 )
 
-// These tests run the client against pkg/localsts, which verifies tokens and
-// SigV4 signatures as STS does, so they prove the requests are not merely
-// well-formed but acceptable.
+// These tests run the client against pkg/internal/localsts, which verifies
+// tokens and SigV4 signatures as STS does, so they prove the requests are
+// not merely well-formed but acceptable.
 
 const (
 	lstsIssuer   = "https://token.actions.githubusercontent.com"

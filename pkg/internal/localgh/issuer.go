@@ -54,8 +54,8 @@ const (
 
 // Options configures an Issuer. The zero value is usable.
 type Options struct {
-	// Key signs tokens. Nil generates a fresh RSA-2048 key (about 100 ms;
-	// pass one in when starting many issuers).
+	// Key signs tokens. Nil generates a fresh RSA-2048 key (slow: pass one
+	// in when starting many issuers).
 	Key *rsa.PrivateKey
 	// KeyID is the JWT header kid. Empty derives one from the public key.
 	KeyID string

@@ -111,8 +111,8 @@ var (
 	keyErr  error
 )
 
-// signingKey is shared: an RSA key takes ~100 ms to make and tests start
-// many sandboxes.
+// signingKey is shared: an RSA key is slow to make and tests start many
+// sandboxes.
 func signingKey() (*rsa.PrivateKey, error) {
 	keyOnce.Do(func() { key, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
 	return key, keyErr

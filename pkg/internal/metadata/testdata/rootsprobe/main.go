@@ -1,7 +1,8 @@
 // Command rootsprobe verifies a certificate chain against the system roots,
-// as an HTTPS client would, at a fixed time. pkg/metadata builds it with the
-// shipped binary's flags and runs it with no CA files on disk, to show that
-// the roots compiled in by x509roots/fallback are what makes it pass.
+// as an HTTPS client would, at a fixed time. pkg/internal/metadata builds it
+// with the shipped binary's flags and runs it with no CA files on disk, to
+// show that the roots compiled in by x509roots/fallback are what makes it
+// pass.
 //
 // Usage: rootsprobe CHAIN.pem DNSNAME RFC3339TIME
 package main
