@@ -82,7 +82,7 @@ func pathKey(k string) string {
 // estates reach hundreds. Parsing keeps only the roles' policies, so the
 // cost is about the input held once plus each resource's address and type
 // while decoding: many small resources cost more than few large ones (see
-// policycmd's BenchmarkLintTerraformPlan and the README's figures).
+// policycmd's BenchmarkLintTerraformPlan and CONTRIBUTING's figures).
 const MaxInputBytes = 256 << 20
 
 // ParseError says where in the input a policy could not be understood.

@@ -60,9 +60,9 @@ func passFail(ok bool) string {
 	return "FAIL"
 }
 
-// oneLine is a second line of defence behind quote: reasons and fixes are
-// built from quoted values, but should a raw value ever slip into one, its
-// line breaks are escaped here rather than reaching the log.
+// oneLine is a second line of defence behind display.Quote: reasons and
+// fixes are built from quoted values, but should a raw value ever slip into
+// one, its line breaks are escaped here rather than reaching the log.
 func oneLine(s string) string {
 	if !strings.ContainsAny(s, "\r\n\u0085\u2028\u2029") {
 		return s
