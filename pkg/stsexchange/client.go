@@ -33,7 +33,8 @@ const (
 	defaultMaxResponseBytes = 1 << 20
 )
 
-// Options configures a Client.
+// Options configures a Client. Region is required; every other field may
+// be left zero, and says what its zero value means.
 type Options struct {
 	Region string // required, [a-z0-9-]+
 	// Endpoint is the sts-endpoint input; "" resolves AWS_ENDPOINT_URL_STS,
