@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // AccountRole is one role of `aws iam get-account-authorization-details`
@@ -142,7 +144,7 @@ func ReadAccount(data []byte) (*Account, error) {
 			if u.LastUsedDate != "" {
 				t, err := time.Parse(time.RFC3339, u.LastUsedDate)
 				if err != nil {
-					return nil, fmt.Errorf("invalid account details: role %s: RoleLastUsed.LastUsedDate is not a date and time (want e.g. 2024-05-01T12:00:00+00:00)", quote(r.RoleName))
+					return nil, fmt.Errorf("invalid account details: role %s: RoleLastUsed.LastUsedDate is not a date and time (want e.g. 2024-05-01T12:00:00+00:00)", display.Quote(r.RoleName))
 				}
 				ar.LastUsed = t
 			}

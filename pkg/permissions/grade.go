@@ -1,6 +1,10 @@
 package permissions
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
+)
 
 // escalation are the actions by which a role grants itself more: a new
 // inline policy, a managed policy attached, or its trust policy rewritten,
@@ -96,13 +100,10 @@ func resourceText(s *statement) string {
 	return quoteList(s.Resource)
 }
 
+// quoteList shows one value bare, several as display.QuoteList does.
 func quoteList(vs []string) string {
 	if len(vs) == 1 {
-		return quote(vs[0])
+		return display.Quote(vs[0])
 	}
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = quote(v)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
+	return display.QuoteList(vs)
 }

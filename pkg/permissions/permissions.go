@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/org/oidc-aws-action/pkg/display"
 )
 
 // Level grades what a role's policies allow.
@@ -53,7 +55,7 @@ type Policy struct {
 func (p Policy) label() string {
 	switch {
 	case p.inline:
-		return "inline " + quote(p.Name)
+		return "inline " + display.Quote(p.Name)
 	case p.Name != "":
 		return p.Name
 	}
@@ -232,5 +234,3 @@ func grade(p Policy, role Role) ([]Grant, bool) {
 func sortGrants(gs []Grant) {
 	slices.SortStableFunc(gs, func(a, b Grant) int { return cmp.Compare(b.Level, a.Level) })
 }
-
-func quote(s string) string { return fmt.Sprintf("%q", s) }
