@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/org/oidc-aws-action/pkg/display"
 	"github.com/org/oidc-aws-action/pkg/trustpolicy"
 )
 
@@ -126,7 +127,7 @@ func judgeProviders(rep *auditReport) {
 		if len(uses) == 0 {
 			r := providerRules[0]
 			p.Findings = append(p.Findings, trustpolicy.Finding{ID: r.ID, Severity: r.Severity, Index: -1,
-				Message: fmt.Sprintf("no audited role trusts the provider %s", quoteText(p.URL)),
+				Message: fmt.Sprintf("no audited role trusts the provider %s", display.JSON(p.URL)),
 				Fix:     "delete the provider if nothing needs it: aws iam delete-open-id-connect-provider"})
 			continue
 		}
@@ -144,7 +145,7 @@ func judgeProviders(rep *auditReport) {
 			}
 			r := providerRules[1]
 			sev := r.Severity
-			msg := fmt.Sprintf("client ID %s is registered on the provider, but no role's aud condition asks for it", quoteText(id))
+			msg := fmt.Sprintf("client ID %s is registered on the provider, but no role's aud condition asks for it", display.JSON(id))
 			if len(open) > 0 {
 				msg += fmt.Sprintf("; roles without an aud condition accept tokens minted for it: %s", strings.Join(open, ", "))
 			} else {
@@ -152,7 +153,7 @@ func judgeProviders(rep *auditReport) {
 				msg += "; every role requires another audience, so it admits no one today"
 			}
 			p.Findings = append(p.Findings, trustpolicy.Finding{ID: r.ID, Severity: sev, Index: -1, Message: msg,
-				Fix: "remove it: aws iam remove-client-id-from-open-id-connect-provider --client-id " + quoteText(id)})
+				Fix: "remove it: aws iam remove-client-id-from-open-id-connect-provider --client-id " + display.JSON(id)})
 		}
 	}
 }
@@ -166,10 +167,4 @@ func requires(u *trustUse, id string) bool {
 		}
 	}
 	return false
-}
-
-// quoteText quotes a value from a file for a message.
-func quoteText(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
