@@ -156,12 +156,42 @@ func (t *Target) WriteRefreshable(r *workflow.Runner, getenv func(string) string
 	return nil
 }
 
-// refreshClearedVars are the variables the AWS CLI and SDKs read before a
-// profile's credential_process: the keys this action exports without
-// refresh-credentials, and a web identity (EKS IRSA) they would assume
-// instead.
-var refreshClearedVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"}
+// refreshClearedVars are every variable the AWS CLI and SDKs read before a
+// profile's credential_process, even with AWS_PROFILE set: the keys this
+// action exports without refresh-credentials, the other names the SDKs'
+// environment providers take keys from, and a web identity (EKS IRSA)
+// they would assume instead. Read from each SDK's source:
+//
+//   - aws-sdk-go-v2, config/resolve_credentials.go, resolveCredentialChain:
+//     only a profile chosen in code (WithSharedConfigProfile) outranks
+//     environment keys, AWS_PROFILE does not; then keys, then
+//     AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, and only then the
+//     profile. config/env_config.go, NewEnvConfig and setStringFromEnvVal:
+//     the key ID from AWS_ACCESS_KEY_ID, else AWS_ACCESS_KEY; the secret
+//     from AWS_SECRET_ACCESS_KEY, else AWS_SECRET_KEY; AWS_SESSION_TOKEN;
+//     an empty value counts as unset.
+//   - botocore (and the AWS CLI v2, which bundles it), credentials.py,
+//     create_credential_resolver: EnvProvider comes first, and is dropped
+//     only for a profile passed in code, not AWS_PROFILE; EnvProvider.load
+//     reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, the token from
+//     AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION;
+//     the profile providers try AssumeRoleWithWebIdentityProvider (the
+//     same two IRSA variables) before ProcessProvider.
+//   - JS SDK v3, credential-provider-node's defaultProvider skips fromEnv
+//     when AWS_PROFILE is set (with a warning when keys are there too);
+//     credential-provider-env's fromEnv reads AWS_ACCESS_KEY_ID,
+//     AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION
+//     and AWS_CREDENTIAL_SCOPE. Cleared all the same, for a step that
+//     unsets AWS_PROFILE.
+//
+// AWS_ACCOUNT_ID, which botocore, fromEnv and aws-sdk-go-v2 also read, is
+// left alone: they attach it only to environment keys, so with those
+// cleared it changes nothing, and jobs use the name for their own scripts.
+var refreshClearedVars = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+	"AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_CREDENTIAL_SCOPE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+}
 
 // maxHelperBytes bounds the copy of this binary, with room for it to grow.
 const maxHelperBytes = 64 << 20

@@ -31,9 +31,18 @@ const runnerUID = 1001
 // AWS_SHARED_CREDENTIALS_FILE, nothing else.
 const sdkStep = "RUNNERNS_SDK_PROFILE"
 
+// sdkStepNoProfile, set in the environment, makes the test binary a later
+// step that loads aws-sdk-go-v2's default configuration with no profile
+// chosen in code, as Terraform's provider without `profile` does: the
+// environment, AWS_PROFILE included, decides the credentials.
+const sdkStepNoProfile = "RUNNERNS_SDK_NO_PROFILE"
+
 func TestMain(m *testing.M) {
 	if p := os.Getenv(sdkStep); p != "" {
 		os.Exit(callerIdentity(p, os.Getenv("RUNNERNS_STS")))
+	}
+	if os.Getenv(sdkStepNoProfile) != "" {
+		os.Exit(callerIdentity("", os.Getenv("RUNNERNS_STS")))
 	}
 	code := m.Run()
 	if built.path != "" {
@@ -45,7 +54,11 @@ func TestMain(m *testing.M) {
 func callerIdentity(profile, endpoint string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "LoadDefaultConfig:", err)
 		return 1
