@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/org/oidc-aws-action/pkg/awsprofile"
@@ -51,21 +52,48 @@ var profileFileVars = []struct{ variable, file string }{
 // Plan finds the files: where the job's AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE point, when set and reachable from here, and
 // otherwise the job's directory for this action (package jobdir says why
-// not ~/.aws).
+// not ~/.aws). It is the step's preflight for its files: whatever would
+// stop the step from writing its profile and can be known before the
+// token is refused here, before the step spends one (the job's directory,
+// one file named by both variables, an existing profile), naming the
+// input that asked for the profile.
 func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
+	input := inputs.AWSProfile
+	if in.RefreshCredentials {
+		input = inputs.RefreshCredentials
+	}
+	fail := func(err error) (*Target, error) { return nil, fmt.Errorf("input %q: %w", input, err) }
 	d, err := jobdir.Find(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+		return fail(err)
+	}
+	// Every mode writes in the job's directory: the files, the helper, or
+	// at least the post step's marker.
+	if err := d.Check(); err != nil {
+		return fail(err)
 	}
 	t := &Target{dir: d, files: awsprofile.Files{UID: d.UID, GID: d.GID}, hasPost: getenv("GITHUB_STATE") != ""}
 	for i, v := range profileFileVars {
 		path := getenv(v.variable)
-		if path != "" {
+		switch {
+		case path == os.DevNull && v.file == "credentials" && in.RefreshCredentials:
+			// The job turned the credentials file off, and a refreshable
+			// profile needs none: nothing is read or written there, and
+			// later steps read /dev/null as the job asked.
+			t.shown[i] = v.variable + " (" + path + ")"
+			continue
+		case path == os.DevNull:
+			return fail(display.Fixed(
+				fmt.Sprintf("%s is %s, where the profile's %s cannot be written", v.variable, path, map[string]string{"config": "settings", "credentials": "keys"}[v.file]),
+				fmt.Sprintf("unset %s for this step, or with refresh-credentials: true, whose profile needs no credentials file, keep AWS_SHARED_CREDENTIALS_FILE=/dev/null", v.variable),
+			))
+		case path != "":
 			if err := d.Reachable(v.variable, path); err != nil {
-				return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+				return fail(err)
 			}
 			t.shown[i] = v.variable + " (" + path + ")"
-		} else {
+			path = d.Local(path)
+		default:
 			var later string
 			path, later = d.File(v.file)
 			t.export = append(t.export, [2]string{v.variable, later})
@@ -77,16 +105,52 @@ func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 			t.files.Credentials = path
 		}
 	}
+	if err := t.checkTwoFiles(); err != nil {
+		return fail(err)
+	}
 	if !in.OverwriteProfile {
 		exists, err := t.files.Exists(ProfileName(in))
 		if err != nil {
-			return nil, fmt.Errorf("input %q: %w", inputs.AWSProfile, err)
+			return fail(err)
 		}
 		if exists {
-			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", inputs.AWSProfile, display.LogQuote(ProfileName(in)), t.shown[0]+" or "+t.shown[1])
+			if in.Profile != "" {
+				input = inputs.AWSProfile
+			}
+			return nil, fmt.Errorf("input %q: profile %s is already in %s (an earlier step or the job wrote it); set overwrite-aws-profile: true to replace it, or choose another name", input, display.LogQuote(ProfileName(in)), t.shown[0]+" or "+t.shown[1])
 		}
 	}
 	return t, nil
+}
+
+// checkTwoFiles refuses one file named for both parts of the profile,
+// rather than write both into it. The two are written as two files, each
+// replaced whole through a rename, so the second write would drop the
+// first's keys, and the step would still report success. Writing both
+// parts into one file could be made to work for the AWS CLI and SDKs
+// ([name] with the keys, [profile name] with the settings), but not for
+// default, whose section is the same in both, and the post step would
+// then have to untangle one file as two; no setup needs it, since a
+// profile's keys may stand in the config file anyway. The paths are
+// compared as written and, when both exist, as files.
+func (t *Target) checkTwoFiles() error {
+	config, creds := t.files.Config, t.files.Credentials
+	if creds == "" {
+		return nil
+	}
+	same := filepath.Clean(config) == filepath.Clean(creds)
+	if !same {
+		a, aerr := os.Stat(config)
+		b, berr := os.Stat(creds)
+		same = aerr == nil && berr == nil && os.SameFile(a, b)
+	}
+	if !same {
+		return nil
+	}
+	return display.Fixed(
+		fmt.Sprintf("%s and %s are one file, and this step writes the profile's settings and its keys to two files", t.shown[0], t.shown[1]),
+		"point AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at two files, or unset them to use this action's per-job files",
+	)
 }
 
 // exports reports whether this step chose the file that variable names,
@@ -213,6 +277,8 @@ func ProfileCredentials(getenv func(string) string, name string) (stsexchange.Cr
 		return fail(err)
 	} else if err := d.Reachable("AWS_SHARED_CREDENTIALS_FILE", path); err != nil {
 		return fail(err)
+	} else {
+		path = d.Local(path)
 	}
 	keys, err := awsprofile.Files{Credentials: path}.StaticKeys(name)
 	if err != nil {
