@@ -275,7 +275,11 @@ func (d *Dir) Reachable(variable, p string) error {
 			return nil
 		}
 	}
-	return display.Fixed(fmt.Sprintf("%s is %s, which this action's container cannot reach: the runner mounts only RUNNER_TEMP, GITHUB_WORKSPACE and HOME's stand-in into it", variable, p),
+	mounted := "the runner mounts only RUNNER_TEMP, GITHUB_WORKSPACE and HOME's stand-in into it"
+	if d.layout == kubernetes {
+		mounted = "the kubernetes container hook mounts only the work volume (RUNNER_TEMP and GITHUB_WORKSPACE are in it) and HOME's stand-in into it"
+	}
+	return display.Fixed(fmt.Sprintf("%s is %s, which this action's container cannot reach: %s", variable, p, mounted),
 		"point it under ${{ runner.temp }} or the workspace, or unset it to use this action's per-job directory")
 }
 
