@@ -40,6 +40,19 @@
 //     through the job container's TranslateToContainerPath. It too runs as
 //     the runner's uid, the strictest choice: job containers often run as
 //     root.
+//   - A job on ARC's `kubernetes` mode (Job.Hook = HookKubernetes), read
+//     from actions/runner-container-hooks v0.7, packages/k8s/src/k8s/
+//     utils.ts, containerVolumes: the runner translates the action's
+//     environment as above (RUNNER_TEMP still reads /github/runner_temp),
+//     but the hook's pod mounts only the work volume at /__w and subPaths
+//     of it at /github/workspace, /github/file_commands, /github/home and
+//     /github/workflow; nothing at /github/runner_temp. Later steps run in
+//     the job pod, which has the work volume at /__w, /github/home and
+//     /github/workflow: the `container:` job's view above.
+//   - HookUnknown stands in for a layout the action does not know (as
+//     with v0.8's kubernetes-novolume mode, which copies the directories
+//     into the pod rather than mounting them): only the /github/workspace,
+//     file_commands, home and workflow mounts.
 package runnerns
 
 import (
@@ -83,6 +96,10 @@ type Job struct {
 	// Container makes this a `container:` job: later steps run in the
 	// job container's view.
 	Container bool
+	// Hook is how container actions are started; the zero value is the
+	// runner's own Docker. With HookKubernetes later steps run in the job
+	// pod, the job container's view.
+	Hook Hook
 	// Env is the job's environment as the runner keeps it (host paths),
 	// grown by each step's GITHUB_ENV.
 	Env map[string]string
@@ -96,6 +113,21 @@ type Job struct {
 	root  string
 	steps int
 }
+
+// Hook is what starts the job's container actions.
+type Hook int
+
+// The container action layouts the emulation has.
+const (
+	// HookNone: the runner's own `docker run` (and the Docker container
+	// hook, which mounts the same).
+	HookNone Hook = iota
+	// HookKubernetes: runner container hooks' kubernetes mode.
+	HookKubernetes
+	// HookUnknown: a layout with neither the runner's temp directory nor
+	// the work volume mounted.
+	HookUnknown
+)
 
 // NewJob lays out a runner's work directory under root, a directory that
 // the runner's user can reach.
@@ -204,6 +236,21 @@ func (j *Job) actionMounts() []mapping {
 	}
 }
 
+// hookActionMounts are what the hook's pod mounts for a container action,
+// as (host, container) pairs: the work volume at /__w, then its subPaths.
+func (j *Job) hookActionMounts() []mapping {
+	github := []mapping{
+		{j.Workspace, "/github/workspace"},
+		{j.fileCommands(), "/github/file_commands"},
+		{j.home(), "/github/home"},
+		{j.workflow(), "/github/workflow"},
+	}
+	if j.Hook == HookKubernetes {
+		return append([]mapping{{j.Work, "/__w"}}, github...)
+	}
+	return github
+}
+
 // jobContainerMounts are the job container's: the constructor's Work
 // mapping, then _github_home and _github_workflow inserted in front.
 func (j *Job) jobContainerMounts() []mapping {
@@ -259,7 +306,13 @@ func (j *Job) runContainer(ctx context.Context, bin string, post bool, st *Step,
 	for k, v := range state {
 		vars["STATE_"+k] = v
 	}
+	// The runner translates the environment for its own mounts whatever
+	// then starts the container.
 	ms := j.actionMounts()
+	binds := ms
+	if j.Hook != HookNone {
+		binds = j.hookActionMounts()
+	}
 	environ := []string{
 		// Docker's PATH for an image that sets none; the shell that sets
 		// up the mounts uses it too. (The shell is bash, which passes on
@@ -282,7 +335,7 @@ func (j *Job) runContainer(ctx context.Context, bin string, post bool, st *Step,
 	}
 	script := "set -e\n"
 	args := []string{}
-	for _, m := range ms {
+	for _, m := range binds {
 		target := filepath.Join(rootfs, m.container)
 		if err := os.MkdirAll(target, 0o755); err != nil {
 			return nil, err
@@ -323,7 +376,7 @@ func (j *Job) RunLater(ctx context.Context, argv []string, extra map[string]stri
 	maps.Copy(vars, j.runnerEnv(st))
 	maps.Copy(vars, extra)
 	cred := &syscall.Credential{Uid: uint32(j.UID), Gid: uint32(j.GID), NoSetGroups: true}
-	if !j.Container {
+	if !j.Container && j.Hook == HookNone {
 		for k, v := range j.Process {
 			if _, ok := vars[k]; !ok {
 				vars[k] = v
