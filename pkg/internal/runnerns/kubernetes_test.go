@@ -16,7 +16,8 @@ import (
 // has the work volume at /__w and no /github/runner_temp, though
 // RUNNER_TEMP still names it. Profiles go to the volume's _temp, where the
 // job pod's later steps find them as /__w/_temp; a later step of this
-// action, given /github/runner_temp paths, finds the same files; a
+// action, given /github/runner_temp paths, chains from a profile there and
+// writes its own to the same files; a
 // refreshable profile renews there; the post steps remove it all.
 func TestKubernetesHookLayout(t *testing.T) {
 	w := newWorld(t)
@@ -31,9 +32,13 @@ func TestKubernetesHookLayout(t *testing.T) {
 	if got := j.Env["AWS_CONFIG_FILE"]; got != config {
 		t.Errorf("AWS_CONFIG_FILE=%q, want the runner's path %s", got, config)
 	}
-	// The second step is given AWS_CONFIG_FILE as /github/runner_temp/...,
-	// which is not mounted in its pod.
-	prod, _ := w.actionStep(ctx, t, j, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["prod"], "aws-profile": "prod"}))
+	// The second step is given AWS_CONFIG_FILE and
+	// AWS_SHARED_CREDENTIALS_FILE as /github/runner_temp/..., which is not
+	// mounted in its pod: it chains from the first profile's keys there,
+	// and adds its own profile to the same files.
+	env := w.stepEnv(t, map[string]string{"role-to-assume": w.roles["prod"], "aws-profile": "prod", "role-chaining": "true"})
+	env["AWS_PROFILE"] = "dev"
+	prod, _ := w.actionStep(ctx, t, j, env)
 	refresh, _ := w.actionStep(ctx, t, j, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["dev"], "refresh-credentials": "true", "aws-profile": "renewing"}))
 	ownedByTheRunner(t, map[string]os.FileMode{dir: 0o700, config: 0o600})
 
