@@ -76,16 +76,21 @@ func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 	for i, v := range profileFileVars {
 		path := getenv(v.variable)
 		switch {
-		case path == os.DevNull && v.file == "credentials" && in.RefreshCredentials:
+		case path == os.DevNull && v.file == credentialsName && in.RefreshCredentials:
 			// The job turned the credentials file off, and a refreshable
 			// profile needs none: nothing is read or written there, and
 			// later steps read /dev/null as the job asked.
 			t.shown[i] = v.variable + " (" + path + ")"
 			continue
+		case path == os.DevNull && v.file == credentialsName:
+			return fail(display.Fixed(
+				fmt.Sprintf("%s is %s, where the profile's keys cannot be written", v.variable, path),
+				"unset AWS_SHARED_CREDENTIALS_FILE for this step, or use refresh-credentials: true, whose profile needs no credentials file",
+			))
 		case path == os.DevNull:
 			return fail(display.Fixed(
-				fmt.Sprintf("%s is %s, where the profile's %s cannot be written", v.variable, path, map[string]string{"config": "settings", "credentials": "keys"}[v.file]),
-				fmt.Sprintf("unset %s for this step, or with refresh-credentials: true, whose profile needs no credentials file, keep AWS_SHARED_CREDENTIALS_FILE=/dev/null", v.variable),
+				fmt.Sprintf("%s is %s, where the profile cannot be written", v.variable, path),
+				"point AWS_CONFIG_FILE at a file, or unset it to use this action's per-job config file",
 			))
 		case path != "":
 			if err := d.Reachable(v.variable, path); err != nil {
