@@ -46,6 +46,8 @@ func TestRefusedBeforeTheToken(t *testing.T) {
 			[]string{`input "aws-profile"`, "runner container hooks"}},
 		{"a profile name the files cannot hold", map[string]string{"aws-profile": "two words"}, nil,
 			[]string{`input "aws-profile"`}},
+		{"DEFAULT without overwrite", map[string]string{"aws-profile": "DEFAULT"}, nil,
+			[]string{`input "aws-profile"`, "DEFAULT"}},
 		{"an existing profile without overwrite", map[string]string{"aws-profile": "dev"},
 			func(j *job) map[string]string {
 				f := filepath.Join(j.temp, "aws", "config")
