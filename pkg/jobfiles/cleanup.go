@@ -396,7 +396,7 @@ func (s cleanupState) clean(d *jobdir.Dir, dir *openDir, getenv func(string) str
 // runner's user. Its own inode is not pinned: every write of it (this
 // action's and other tools') is a new file renamed into place.
 func userFile(d *jobdir.Dir, getenv func(string) string, variable, path string, parent *fileID) string {
-	if getenv(variable) != path {
+	if d.Local(getenv(variable)) != path {
 		return variable + " does not name it now"
 	}
 	if err := d.Reachable(variable, path); err != nil {

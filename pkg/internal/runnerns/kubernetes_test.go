@@ -98,3 +98,44 @@ func TestAnUnknownHookLayoutFailsBeforeTheToken(t *testing.T) {
 		t.Errorf("%d STS call(s)", n)
 	}
 }
+
+// A job's own AWS_CONFIG_FILE under runner.temp reaches the kubernetes hook's
+// container as a /github/runner_temp path, which the step writes through
+// /__w: the post step must compare the two the same way, or it leaves the
+// profile behind in the job's file.
+func TestKubernetesPostStepCleansAJobsOwnFile(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	j := w.newJob(t, true)
+	j.Hook = HookKubernetes
+	own := filepath.Join(j.Temp, "aws", "config")
+	if err := os.MkdirAll(filepath.Dir(own), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(own, []byte("[profile mine]\nregion = ap-south-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Dir(own), own} {
+		if err := os.Chown(p, runnerUID, runnerUID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Env["AWS_CONFIG_FILE"] = own
+	st, _ := w.actionStep(ctx, t, j, w.stepEnv(t, map[string]string{"role-to-assume": w.roles["dev"], "aws-profile": "dev"}))
+	b, err := os.ReadFile(own)
+	if err != nil || !strings.Contains(string(b), "[profile dev]") {
+		t.Fatalf("the step did not write profile dev (%v):\n%s", err, b)
+	}
+	res := w.postSteps(ctx, t, j, st)
+	b, err = os.ReadFile(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "[profile dev]") {
+		t.Errorf("the post step left profile dev:\n%s\npost log:\n%s", b, res[0].Log().Text())
+	}
+	if !strings.Contains(string(b), "[profile mine]") {
+		t.Errorf("the post step removed the job's own profile:\n%s", b)
+	}
+}
