@@ -56,6 +56,14 @@ func TestRefusedBeforeTheToken(t *testing.T) {
 				return map[string]string{"AWS_CONFIG_FILE": f}
 			},
 			[]string{`input "aws-profile"`, `profile "dev" is already in`}},
+		{"a user file the AWS readers would read differently, with overwrite", map[string]string{"aws-profile": "dev", "overwrite-aws-profile": "true"},
+			func(j *job) map[string]string {
+				f := filepath.Join(j.temp, "aws", "config")
+				os.MkdirAll(filepath.Dir(f), 0o755)
+				os.WriteFile(f, []byte("[DEFAULT]\nregion = eu-west-1\n"), 0o600)
+				return map[string]string{"AWS_CONFIG_FILE": f}
+			},
+			[]string{`input "aws-profile"`, "line 1"}},
 		{"one file for both variables", map[string]string{"aws-profile": "dev"}, oneFile,
 			[]string{`input "aws-profile"`, "are one file"}},
 		{"one file for both variables, with refresh-credentials", map[string]string{"refresh-credentials": "true"}, oneFile,

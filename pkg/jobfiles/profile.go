@@ -113,11 +113,14 @@ func Plan(getenv func(string) string, in *inputs.Inputs) (*Target, error) {
 	if err := t.checkTwoFiles(); err != nil {
 		return fail(err)
 	}
+	// Read even when the profile may be overwritten: a file the AWS readers
+	// would read differently is refused here, before the token, not after
+	// STS has answered.
+	exists, err := t.files.Exists(ProfileName(in))
+	if err != nil {
+		return fail(err)
+	}
 	if !in.OverwriteProfile {
-		exists, err := t.files.Exists(ProfileName(in))
-		if err != nil {
-			return fail(err)
-		}
 		if exists {
 			if in.Profile != "" {
 				input = inputs.AWSProfile
