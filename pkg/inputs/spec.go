@@ -80,7 +80,7 @@ var Specs = []Spec{
 	{MaskAWSAccountID, "false", false, "Mask the AWS account ID and the role ARN in logs."},
 	{UnsetCurrentCreds, "false", false, "Clear AWS credential variables already set in the job before this step exports its own."},
 	{AllowedAccountIDs, "", false, "AWS account IDs, one per line or comma-separated. A role-to-assume in any other account fails validation before a token is requested; credentials STS returns for any other account fail the step and are never exported."},
-	{RetryMaxAttempts, "12", false, "Most attempts for each call to the runner and to STS, transient errors only (1-100)."},
+	{RetryMaxAttempts, "12", false, "Most attempts for each call to the runner and to STS (1-100): transient errors, throttling and one fresh token for a refused one count (see the README's Retries)."},
 	{DisableRetry, "false", false, "Make a single attempt for each call."},
 	{ActionTimeoutS, "", false, "Deadline for the whole step in seconds; the step fails with a clear message when it passes."},
 	{DebugClaims, "false", false, "Print the token's claims (never the token) in the log and the step summary. Without role-to-assume, only print them."},
