@@ -3,7 +3,6 @@ package policycmd
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -53,59 +52,15 @@ type auditReport struct {
 }
 
 func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	format := fs.String("format", "text", "")
-	threshold := fs.String("fail-on", "warning", "")
-	var ignore listFlag
-	fs.Var(&ignore, "ignore", "")
-	output := fs.String("output", "", "")
-	var files []string
-	rest := args
-	for {
-		if code := parseFlags(fs, rest, stdout, stderr); code >= 0 {
-			return code
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
+	g, code := parseGate("audit", []string{"text", "json", "sarif", "markdown"}, "missing FILE: give the output of `aws iam get-account-authorization-details`, one file per account (\"-\" for stdin)", args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
-	if len(files) == 0 {
-		return usageError(stderr, "audit", "missing FILE: give the output of `aws iam get-account-authorization-details`, one file per account (\"-\" for stdin)")
-	}
-	switch *format {
-	case "text", "json", "sarif", "markdown":
-	default:
-		return usageError(stderr, "audit", fmt.Sprintf("invalid --format %s: want text, json, sarif or markdown", strconv.Quote(*format)))
-	}
-	minRank, ok := failOn[*threshold]
-	if !ok {
-		return usageError(stderr, "audit", fmt.Sprintf("invalid --fail-on %s: want error, warning, info or none", strconv.Quote(*threshold)))
-	}
-	ignored := map[string]bool{}
-	for _, id := range ignore {
-		if !knownRule(id) {
-			return usageError(stderr, "audit", fmt.Sprintf("invalid --ignore %s: no such rule; rules are %s (see `oidc-aws policy audit --help`)", strconv.Quote(id), ruleRanges()))
-		}
-		ignored[id] = true
-	}
-
-	report, err := openReport(*output)
-	if err != nil {
-		return usageError(stderr, "audit", fmt.Sprintf("invalid --output %s: %v", strconv.Quote(*output), err))
-	}
-	defer report.discard()
-
-	files, unsearched := expandArgs(files)
-	rep := auditFiles(files, &inputReader{stdin: stdin}, ignored, now())
-	rep.failures = append(unsearched, rep.failures...)
-	for _, f := range rep.failures {
-		fmt.Fprintf(stderr, "audit: %s: %v\n", displayPath(f.File), f.Err)
-	}
-	err = report.write(stdout, func(w io.Writer) error {
-		switch *format {
+	defer g.report.discard()
+	rep := auditFiles(g.files, &inputReader{stdin: stdin}, g.ignored, now())
+	rep.failures = append(g.unsearched, rep.failures...)
+	return g.finish(stdout, stderr, rep.failures, rep.lintReport().findings, func(w io.Writer) error {
+		switch g.format {
 		case "json":
 			return writeAuditJSON(w, rep)
 		case "sarif":
@@ -115,19 +70,6 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer, now func
 		}
 		return writeAuditText(w, rep)
 	})
-	if err != nil {
-		fmt.Fprintf(stderr, "audit: cannot write the findings: %v\n", err)
-		return ExitUsage
-	}
-	if len(rep.failures) > 0 {
-		return ExitUsage
-	}
-	for _, f := range rep.lintReport().findings {
-		if minRank > 0 && f.Severity.Rank() >= minRank {
-			return ExitFindings
-		}
-	}
-	return ExitOK
 }
 
 func auditFiles(files []string, in *inputReader, ignored map[string]bool, now time.Time) auditReport {

@@ -3,7 +3,6 @@ package policycmd
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -47,61 +46,15 @@ var failOn = map[string]int{
 }
 
 func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	format := fs.String("format", "text", "")
-	threshold := fs.String("fail-on", "warning", "")
-	var ignore listFlag
-	fs.Var(&ignore, "ignore", "")
-	output := fs.String("output", "", "")
-	// Accept flags after file names too: `lint a.json --format sarif`.
-	var files []string
-	rest := args
-	for {
-		if code := parseFlags(fs, rest, stdout, stderr); code >= 0 {
-			return code
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
+	g, code := parseGate("lint", []string{"text", "json", "sarif"}, "missing FILE: give one or more policy files or directories (\"-\" for stdin)", args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
-	if len(files) == 0 {
-		return usageError(stderr, "lint", "missing FILE: give one or more policy files or directories (\"-\" for stdin)")
-	}
-	switch *format {
-	case "text", "json", "sarif":
-	default:
-		return usageError(stderr, "lint", fmt.Sprintf("invalid --format %s: want text, json or sarif", strconv.Quote(*format)))
-	}
-	minRank, ok := failOn[*threshold]
-	if !ok {
-		return usageError(stderr, "lint", fmt.Sprintf("invalid --fail-on %s: want error, warning, info or none", strconv.Quote(*threshold)))
-	}
-	ignored := map[string]bool{}
-	for _, id := range ignore {
-		if !knownRule(id) {
-			return usageError(stderr, "lint", fmt.Sprintf("invalid --ignore %s: no such rule; rules are %s (see `oidc-aws policy lint --help`)", strconv.Quote(id), ruleRanges()))
-		}
-		ignored[id] = true
-	}
-
-	report, err := openReport(*output)
-	if err != nil {
-		return usageError(stderr, "lint", fmt.Sprintf("invalid --output %s: %v", strconv.Quote(*output), err))
-	}
-	defer report.discard()
-
-	files, unsearched := expandArgs(files)
-	rep := lintFiles(files, &inputReader{stdin: stdin}, ignored)
-	rep.failures = append(unsearched, rep.failures...)
-	for _, f := range rep.failures {
-		fmt.Fprintf(stderr, "lint: %s: %v\n", displayPath(f.File), f.Err)
-	}
-
-	err = report.write(stdout, func(w io.Writer) error {
-		switch *format {
+	defer g.report.discard()
+	rep := lintFiles(g.files, &inputReader{stdin: stdin}, g.ignored)
+	rep.failures = append(g.unsearched, rep.failures...)
+	return g.finish(stdout, stderr, rep.failures, rep.findings, func(w io.Writer) error {
+		switch g.format {
 		case "json":
 			return writeJSON(w, rep)
 		case "sarif":
@@ -109,19 +62,6 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return writeText(w, rep)
 	})
-	if err != nil {
-		fmt.Fprintf(stderr, "lint: cannot write the findings: %v\n", err)
-		return ExitUsage
-	}
-	if len(rep.failures) > 0 {
-		return ExitUsage
-	}
-	for _, f := range rep.findings {
-		if minRank > 0 && f.Severity.Rank() >= minRank {
-			return ExitFindings
-		}
-	}
-	return ExitOK
 }
 
 func knownRule(id string) bool {
