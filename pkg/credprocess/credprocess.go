@@ -164,14 +164,14 @@ func flagValues(h rolehop.Hop) map[string]string {
 		inputs.AWSRegion:              h.Region,
 		inputs.Audience:               h.Audience,
 		inputs.RoleSessionName:        h.SessionName,
-		inputs.RoleDurationSeconds:    strconv.Itoa(int(h.Duration / time.Second)),
+		inputs.RoleDurationSeconds:    itoaOrEmpty(int(h.Duration / time.Second)),
 		inputs.RoleExternalID:         h.ExternalID,
 		inputs.InlineSessionPolicy:    h.Policy,
 		inputs.ManagedSessionPolicies: strings.Join(h.PolicyARNs, ","),
 		inputs.STSEndpoint:            h.Endpoint,
 		inputs.HTTPProxy:              h.HTTPProxy,
 		inputs.NoProxy:                h.NoProxy,
-		inputs.RetryMaxAttempts:       strconv.Itoa(h.MaxAttempts),
+		inputs.RetryMaxAttempts:       itoaOrEmpty(h.MaxAttempts),
 		inputs.AllowedAccountIDs:      strings.Join(h.AllowedAccountIDs, ","),
 		inputs.MaskAWSAccountID:       trueOrEmpty(h.MaskAccountID),
 	}
@@ -187,6 +187,16 @@ func ParseArgs(args []string) (rolehop.Hop, error) {
 	return s.hop, nil
 }
 
+// itoaOrEmpty leaves an unset number out of the flags. Only numbers: a
+// string input may well be "0" (a region or session name the helper
+// accepts), and must be written back as it is.
+func itoaOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
 func trueOrEmpty(b bool) string {
 	if b {
 		return "true"
@@ -197,7 +207,7 @@ func trueOrEmpty(b bool) string {
 func flagsOf(prefix string, names []string, v map[string]string) []string {
 	var args []string
 	for _, n := range names {
-		if v[n] != "" && v[n] != "0" {
+		if v[n] != "" {
 			args = append(args, "--"+prefix+n, v[n])
 		}
 	}
