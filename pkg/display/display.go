@@ -82,7 +82,10 @@ func QuoteCut(s string, max int) string {
 	return Quote(s)
 }
 
-// JSON quotes s as a JSON string, for matching or writing JSON documents.
+// JSON quotes s exactly as encoding/json does, for finding a value in a
+// JSON document or writing one. It is not a display quote: like
+// encoding/json it leaves C1 controls such as U+0085 as they are, so text
+// for a reader goes through Quote.
 func JSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)

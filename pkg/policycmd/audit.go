@@ -259,7 +259,7 @@ func writeAuditText(w io.Writer, rep auditReport) error {
 		}
 	}
 	for _, p := range rep.providers {
-		fmt.Fprintf(&b, "provider %s in %s\n", display.JSON(p.URL), displayPath(p.File))
+		fmt.Fprintf(&b, "provider %s in %s\n", display.Quote(p.URL), displayPath(p.File))
 		fmt.Fprintf(&b, "  client IDs: %s\n", oneLine(display.QuoteList(p.ClientIDs)))
 		for _, f := range p.Findings {
 			counts[f.Severity]++

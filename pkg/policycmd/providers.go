@@ -127,7 +127,7 @@ func judgeProviders(rep *auditReport) {
 		if len(uses) == 0 {
 			r := providerRules[0]
 			p.Findings = append(p.Findings, trustpolicy.Finding{ID: r.ID, Severity: r.Severity, Index: -1,
-				Message: fmt.Sprintf("no audited role trusts the provider %s", display.JSON(p.URL)),
+				Message: fmt.Sprintf("no audited role trusts the provider %s", display.Quote(p.URL)),
 				Fix:     "delete the provider if nothing needs it: aws iam delete-open-id-connect-provider"})
 			continue
 		}
@@ -145,7 +145,7 @@ func judgeProviders(rep *auditReport) {
 			}
 			r := providerRules[1]
 			sev := r.Severity
-			msg := fmt.Sprintf("client ID %s is registered on the provider, but no role's aud condition asks for it", display.JSON(id))
+			msg := fmt.Sprintf("client ID %s is registered on the provider, but no role's aud condition asks for it", display.Quote(id))
 			if len(open) > 0 {
 				msg += fmt.Sprintf("; roles without an aud condition accept tokens minted for it: %s", strings.Join(open, ", "))
 			} else {
@@ -153,7 +153,7 @@ func judgeProviders(rep *auditReport) {
 				msg += "; every role requires another audience, so it admits no one today"
 			}
 			p.Findings = append(p.Findings, trustpolicy.Finding{ID: r.ID, Severity: sev, Index: -1, Message: msg,
-				Fix: "remove it: aws iam remove-client-id-from-open-id-connect-provider --client-id " + display.JSON(id)})
+				Fix: "remove it: aws iam remove-client-id-from-open-id-connect-provider --client-id " + display.Quote(id)})
 		}
 	}
 }
