@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"sort"
 	"strings"
@@ -362,21 +363,8 @@ func parseTerraform(data []byte) ([]Document, []UnknownPolicy, error) {
 // the string there is exactly policy; -1 otherwise, so a line is never
 // guessed.
 func locateTerraform(data []byte, section, addr, policy string) int {
-	from := bytes.Index(data, []byte(display.JSON(section)))
-	if from < 0 {
-		return -1
-	}
-	addrText := []byte(display.JSON(addr))
-	for {
-		i := bytes.Index(data[from:], addrText)
-		if i < 0 {
-			return -1
-		}
-		at := from + i
-		from = at + len(addrText)
-		if !afterKey(data[:at], "address") {
-			continue
-		}
+	for at := range addressValues(data, section, addr) {
+		from := at + len(display.JSON(addr))
 		k := bytes.Index(data[from:], []byte(`"assume_role_policy"`))
 		if k < 0 {
 			return -1
@@ -391,6 +379,31 @@ func locateTerraform(data []byte, section, addr, policy string) int {
 		d := json.NewDecoder(bytes.NewReader(data[v:]))
 		if t, err := d.Token(); err == nil && t == policy {
 			return v
+		}
+	}
+	return -1
+}
+
+// addressValues yields, after section's key in data, each offset at which
+// addr stands as the value of an "address" key: the plan and state readers
+// place a resource by it without decoding the document twice.
+func addressValues(data []byte, section, addr string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		from := bytes.Index(data, []byte(display.JSON(section)))
+		if from < 0 {
+			return
+		}
+		addrText := []byte(display.JSON(addr))
+		for {
+			i := bytes.Index(data[from:], addrText)
+			if i < 0 {
+				return
+			}
+			at := from + i
+			from = at + len(addrText)
+			if afterKey(data[:at], "address") && !yield(at) {
+				return
+			}
 		}
 	}
 }

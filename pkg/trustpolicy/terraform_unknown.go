@@ -275,22 +275,10 @@ func references(expr json.RawMessage) []string {
 
 // locateChange finds the role's address in resource_changes, or -1.
 func locateChange(data []byte, addr string) int {
-	from := bytes.Index(data, []byte(`"resource_changes"`))
-	if from < 0 {
-		return -1
+	for at := range addressValues(data, "resource_changes", addr) {
+		return at
 	}
-	addrText := []byte(display.JSON(addr))
-	for {
-		i := bytes.Index(data[from:], addrText)
-		if i < 0 {
-			return -1
-		}
-		at := from + i
-		if afterKey(data[:at], "address") {
-			return at
-		}
-		from = at + len(addrText)
-	}
+	return -1
 }
 
 // lintUnknownPolicy: rule OIDC020.
