@@ -269,6 +269,11 @@ func parse(args []string) (*settings, error) {
 		if ch.Tags, err = sessiontags.ParseSet(*tags); err != nil {
 			return nil, fmt.Errorf("--%s %w", flagTags, err)
 		}
+		// A set with no tags sends nothing, and Args writes none: read it
+		// as the zero set, so the hop and its cache key survive the trip.
+		if len(ch.Tags.Tags) == 0 {
+			ch.Tags = sessiontags.Set{}
+		}
 	}
 	ch.Source = &src
 	s.hop = ch
